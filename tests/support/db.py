@@ -1,0 +1,1 @@
+"""Fixtures for this boundary (filled in by its owner)."""
