@@ -1,0 +1,5 @@
+"""`python -m bot` is `offboard-bot`."""
+
+from bot.cli import main
+
+main()
