@@ -1,0 +1,378 @@
+"""A local stand-in for the Slack Web API, for tests and `offboard-bot demo`.
+
+It listens on loopback (port 0 by default), answers the methods Offboard calls the way
+Slack does (``{"ok": true, ...}`` with a ``ts`` for posted messages), records every call
+as ``(method, params)``, keeps the messages it was asked to post and edit (so a transcript
+can be printed from it), and can be told to fail a method (HTTP 429 with ``Retry-After``,
+HTTP 500, or an ``ok: false`` error) to exercise retries. It also accepts posts to
+``response_url`` addresses (``/_response/<key>``), recorded as method ``response_url``.
+
+Point a ``WebClient(base_url=standin.api_url)`` (or ``SLACK_API_URL``) at it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+STANDIN_TEAM_ID = "T0OFFBOARD"
+STANDIN_BOT_USER_ID = "U0OFFBOT"
+STANDIN_BOT_TOKEN = "xoxb-offboard-standin-not-a-real-token"  # noqa: S105 - a placeholder
+
+# Slack: "Messages can contain up to 50 blocks"; "Modals ... up to 100 blocks";
+# a view's title, submit and close texts are plain_text of at most 24 characters.
+_MAX_MESSAGE_BLOCKS = 50
+_MAX_VIEW_BLOCKS = 100
+_MAX_VIEW_TITLE = 24
+
+
+@dataclass(frozen=True)
+class SlackCall:
+    """One call the stand-in received: the Web API method and its parameters."""
+
+    method: str
+    params: dict[str, Any]
+    at: float
+
+
+@dataclass
+class Message:
+    """A message as it stands now in the stand-in's memory (after any chat.update)."""
+
+    channel: str
+    ts: str
+    text: str
+    blocks: list[dict[str, Any]]
+    thread_ts: str | None = None
+    edits: int = 0
+
+
+@dataclass
+class _Failure:
+    status: int
+    error: str
+    retry_after: int | None
+    times: int
+
+
+@dataclass
+class _State:
+    calls: list[SlackCall] = field(default_factory=list)
+    messages: dict[tuple[str, str], Message] = field(default_factory=dict)
+    failures: dict[str, _Failure] = field(default_factory=dict)
+    usergroups: dict[str, list[str]] = field(default_factory=dict)
+    users: dict[str, str] = field(default_factory=dict)  # user id -> team id
+
+
+class SlackStandIn:
+    """The stand-in server. ``start()`` it, use ``api_url``, ``stop()`` it."""
+
+    def __init__(
+        self,
+        *,
+        token: str = STANDIN_BOT_TOKEN,
+        team_id: str = STANDIN_TEAM_ID,
+        usergroups: Mapping[str, list[str]] | None = None,
+    ) -> None:
+        self.token = token
+        self.team_id = team_id
+        self._state = _State(usergroups={k: list(v) for k, v in (usergroups or {}).items()})
+        self._cond = threading.Condition()
+        self._seq = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.base_url = ""
+
+    # -- life cycle -------------------------------------------------------------------
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Serve in a daemon thread; returns the base URL (``http://127.0.0.1:PORT``)."""
+        standin = self
+
+        class Handler(_Handler):
+            owner = standin
+
+        self._server = ThreadingHTTPServer((host, port), Handler)
+        self._server.daemon_threads = True
+        self.base_url = f"http://{host}:{self._server.server_address[1]}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="slack-standin", daemon=True
+        )
+        self._thread.start()
+        return self.base_url
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    @property
+    def api_url(self) -> str:
+        """The ``SLACK_API_URL`` to use (with the trailing slash slack_sdk expects)."""
+        return f"{self.base_url}/api/"
+
+    def response_url(self, key: str) -> str:
+        """A ``response_url`` for a payload; posts to it are recorded as ``response_url``."""
+        return f"{self.base_url}/_response/{key}"
+
+    # -- test controls ----------------------------------------------------------------
+
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int = 500,
+        error: str = "internal_error",
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Make the next ``times`` calls of ``method`` fail (429 + Retry-After, 500, ...)."""
+        with self._cond:
+            self._state.failures[method] = _Failure(status, error, retry_after, times)
+
+    def set_usergroup(self, usergroup: str, users: list[str]) -> None:
+        with self._cond:
+            self._state.usergroups[usergroup] = list(users)
+
+    def set_user_team(self, user: str, team_id: str) -> None:
+        """Make ``users.info`` report ``user`` as a member of another team (Slack Connect)."""
+        with self._cond:
+            self._state.users[user] = team_id
+
+    def reset(self) -> None:
+        """Forget calls, messages and failures."""
+        with self._cond:
+            self._state.calls.clear()
+            self._state.messages.clear()
+            self._state.failures.clear()
+
+    # -- what was received ------------------------------------------------------------
+
+    def calls(self, method: str | None = None) -> list[SlackCall]:
+        """Calls received so far (of one method when given), oldest first."""
+        with self._cond:
+            return [c for c in self._state.calls if method is None or c.method == method]
+
+    def messages(self, channel: str | None = None) -> list[Message]:
+        """Messages as they stand now (edits applied), in posting order."""
+        with self._cond:
+            found = [m for m in self._state.messages.values() if channel in (None, m.channel)]
+        return sorted(found, key=lambda m: float(m.ts))
+
+    def thread(self, channel: str, ts: str) -> list[Message]:
+        """Replies whose ``thread_ts`` is ``ts``, in order."""
+        return [m for m in self.messages(channel) if m.thread_ts == ts]
+
+    def wait_for(self, predicate: Callable[[SlackStandIn], bool], timeout: float = 10.0) -> bool:
+        """Block until ``predicate(self)`` holds (re-checked after each call) or time runs out."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                if predicate(self):
+                    return True
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(min(remaining, 0.5))
+
+    def wait_for_calls(self, method: str, count: int = 1, timeout: float = 10.0) -> list[SlackCall]:
+        """Wait until at least ``count`` calls of ``method`` arrived; raise on timeout."""
+        if not self.wait_for(lambda s: len(s.calls(method)) >= count, timeout):
+            got = [c.method for c in self.calls()]
+            raise TimeoutError(f"expected {count} x {method} within {timeout}s; got {got}")
+        return self.calls(method)
+
+    # -- answering (called by the handler) --------------------------------------------
+
+    def _record(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
+        with self._cond:
+            self._state.calls.append(SlackCall(method, params, time.time()))
+            try:
+                failure = self._state.failures.get(method)
+                if failure is not None:
+                    failure.times -= 1
+                    if failure.times <= 0:
+                        del self._state.failures[method]
+                    headers = {}
+                    if failure.retry_after is not None:
+                        headers["Retry-After"] = str(failure.retry_after)
+                    return failure.status, headers, {"ok": False, "error": failure.error}
+                return 200, {}, self._answer(method, params)
+            finally:
+                self._cond.notify_all()
+
+    def _next_ts(self) -> str:
+        # Slack's ts is "<unix seconds>.<6 digits>", unique per channel and increasing.
+        n = next(self._seq)
+        return f"{int(time.time())}.{n:06d}"
+
+    def _answer(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
+        handler = _ANSWERS.get(method)
+        if method == "response_url":
+            return {"ok": True}
+        if handler is None:
+            return {"ok": False, "error": "unknown_method"}
+        return handler(self, p)
+
+    def _auth_test(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": "https://offboard-standin.slack.com/",
+            "team": "Offboard stand-in",
+            "user": "offboard",
+            "team_id": self.team_id,
+            "user_id": STANDIN_BOT_USER_ID,
+            "bot_id": "B0OFFBOT",
+            "is_enterprise_install": False,
+        }
+
+    def _post_message(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = p.get("channel")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        blocks = _blocks(p)
+        if not p.get("text") and not blocks:
+            return {"ok": False, "error": "no_text"}
+        if len(blocks) > _MAX_MESSAGE_BLOCKS:
+            return {"ok": False, "error": "invalid_blocks"}
+        thread_ts = p.get("thread_ts")
+        if thread_ts and (channel, thread_ts) not in self._state.messages:
+            return {"ok": False, "error": "thread_not_found"}
+        ts = self._next_ts()
+        message = Message(channel, ts, str(p.get("text") or ""), blocks, thread_ts or None)
+        self._state.messages[(channel, ts)] = message
+        return {"ok": True, "channel": channel, "ts": ts, "message": {"text": message.text}}
+
+    def _update(self, p: dict[str, Any]) -> dict[str, Any]:
+        message = self._state.messages.get((str(p.get("channel")), str(p.get("ts"))))
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        blocks = _blocks(p)
+        if len(blocks) > _MAX_MESSAGE_BLOCKS:
+            return {"ok": False, "error": "invalid_blocks"}
+        # Slack: "if you pass text and omit blocks, the old blocks are removed".
+        if "blocks" in p or "text" in p:
+            message.blocks = blocks
+        if "text" in p:
+            message.text = str(p["text"])
+        message.edits += 1
+        return {"ok": True, "channel": message.channel, "ts": message.ts, "text": message.text}
+
+    def _post_ephemeral(self, p: dict[str, Any]) -> dict[str, Any]:
+        if not p.get("channel") or not p.get("user"):
+            return {"ok": False, "error": "invalid_arguments"}
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def _view(self, p: dict[str, Any], *, needs_trigger: bool) -> dict[str, Any]:
+        if needs_trigger and not p.get("trigger_id"):
+            return {"ok": False, "error": "invalid_trigger_id"}
+        view = p.get("view")
+        if isinstance(view, str):
+            view = json.loads(view)
+        if not isinstance(view, dict):
+            return {"ok": False, "error": "invalid_arguments"}
+        title = view.get("title", {}).get("text", "")
+        if view.get("type") != "modal" or not 0 < len(title) <= _MAX_VIEW_TITLE:
+            return {"ok": False, "error": "invalid_arguments"}
+        if len(view.get("blocks", [])) > _MAX_VIEW_BLOCKS:
+            return {"ok": False, "error": "invalid_arguments"}
+        view_id = p.get("view_id") or f"V{next(self._seq):08d}"
+        return {"ok": True, "view": {**view, "id": view_id, "hash": f"h{next(self._seq)}"}}
+
+    def _conversations_open(self, p: dict[str, Any]) -> dict[str, Any]:
+        users = str(p.get("users") or "")
+        if not users:
+            return {"ok": False, "error": "users_not_found"}
+        return {"ok": True, "channel": {"id": "D" + users.split(",")[0].lstrip("UW")}}
+
+    def _usergroup_users(self, p: dict[str, Any]) -> dict[str, Any]:
+        users = self._state.usergroups.get(str(p.get("usergroup")))
+        if users is None:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": list(users)}
+
+    def _users_info(self, p: dict[str, Any]) -> dict[str, Any]:
+        user = str(p.get("user") or "")
+        if not user:
+            return {"ok": False, "error": "user_not_found"}
+        team = self._state.users.get(user, self.team_id)
+        return {"ok": True, "user": {"id": user, "team_id": team, "deleted": False}}
+
+
+def _blocks(p: Mapping[str, Any]) -> list[dict[str, Any]]:
+    blocks = p.get("blocks") or []
+    if isinstance(blocks, str):  # form-encoded callers send blocks as a JSON string
+        blocks = json.loads(blocks)
+    return list(blocks)
+
+
+_ANSWERS: dict[str, Callable[[SlackStandIn, dict[str, Any]], dict[str, Any]]] = {
+    "auth.test": SlackStandIn._auth_test,
+    "chat.postMessage": SlackStandIn._post_message,
+    "chat.update": SlackStandIn._update,
+    "chat.postEphemeral": SlackStandIn._post_ephemeral,
+    "views.open": lambda s, p: s._view(p, needs_trigger=True),
+    "views.push": lambda s, p: s._view(p, needs_trigger=True),
+    "views.update": lambda s, p: s._view(p, needs_trigger=False),
+    "conversations.open": SlackStandIn._conversations_open,
+    "usergroups.users.list": SlackStandIn._usergroup_users,
+    "users.info": SlackStandIn._users_info,
+}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    owner: SlackStandIn
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return  # quiet: tests and the demo print what they need from the records
+
+    def do_GET(self) -> None:
+        self.do_POST()
+
+    def do_POST(self) -> None:
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        params: dict[str, Any] = dict(parse_qsl(url.query))
+        content_type = self.headers.get("Content-Type") or ""
+        try:
+            if "json" in content_type and raw:
+                params.update(json.loads(raw))
+            elif raw:
+                params.update(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+        except (ValueError, UnicodeDecodeError):
+            self._send(400, {}, {"ok": False, "error": "invalid_form_data"})
+            return
+        if url.path.startswith("/_response/"):
+            params["_key"] = url.path.rsplit("/", 1)[-1]
+            self._send(*self.owner._record("response_url", params))
+            return
+        if not url.path.startswith("/api/"):
+            self._send(404, {}, {"ok": False, "error": "not_found"})
+            return
+        method = url.path[len("/api/") :]
+        token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+        token = token or str(params.pop("token", ""))
+        if token != self.owner.token:
+            self._send(200, {}, {"ok": False, "error": "invalid_auth"})
+            return
+        self._send(*self.owner._record(method, params))
+
+    def _send(self, status: int, headers: Mapping[str, str], body: Any) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
