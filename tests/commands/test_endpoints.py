@@ -1,0 +1,62 @@
+"""Endpoints: the same hosts the official SDKs compute, and no host from bad input."""
+
+from __future__ import annotations
+
+import pytest
+from alibabacloud_bssopenapi20171214.client import Client as BssClient
+from alibabacloud_resourcemanager20200331.client import Client as ResourceManagerClient
+from alibabacloud_tea_openapi.utils_models import Config
+from alibabacloud_yundun_bastionhost20191209.client import Client as BastionhostClient
+
+from commands.endpoints import BASTIONHOST_ENDPOINTS, Product, resolve_endpoint
+
+
+def official_host(client_class: type, region: str) -> str:
+    config = Config(access_key_id="id", access_key_secret="secret", region_id=region)
+    return str(client_class(config)._endpoint)
+
+
+def test_products_are_named_as_the_sdks_name_them() -> None:
+    assert [p.value for p in Product] == ["ResourceManager", "BssOpenApi", "Bastionhost"]
+    assert Product("BssOpenApi") is Product.BSS
+
+
+@pytest.mark.parametrize("region", ["cn-hangzhou", "ap-southeast-1", "eu-central-1", None])
+def test_resource_manager_is_central(region: str | None) -> None:
+    expected = official_host(ResourceManagerClient, region or "cn-hangzhou")
+    assert resolve_endpoint(Product.RESOURCE_MANAGER, region) == f"https://{expected}"
+
+
+def test_bss_site_picks_the_china_or_international_endpoint() -> None:
+    assert resolve_endpoint(Product.BSS, None) == "https://" + official_host(
+        BssClient, "cn-hangzhou"
+    )
+    assert resolve_endpoint(Product.BSS, "cn-hangzhou", site="international") == (
+        "https://" + official_host(BssClient, "ap-southeast-1")
+    )
+    with pytest.raises(ValueError):
+        resolve_endpoint(Product.BSS, None, site="mars")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("region", [*sorted(BASTIONHOST_ENDPOINTS), "cn-nanjing", "ap-southeast-9"])
+def test_bastionhost_matches_the_official_sdk_in_every_region(region: str) -> None:
+    expected = official_host(BastionhostClient, region)
+    assert resolve_endpoint(Product.BASTIONHOST, region) == f"https://{expected}"
+
+
+@pytest.mark.parametrize("region", [None, "", "CN-HANGZHOU", "evil.com/x", "cn-hangzhou.evil.com"])
+def test_bastionhost_refuses_a_missing_or_malformed_region(region: str | None) -> None:
+    with pytest.raises(ValueError):
+        resolve_endpoint(Product.BASTIONHOST, region)
+
+
+def test_override_wins_for_every_product() -> None:
+    for product in Product:
+        got = resolve_endpoint(product, None, override="http://127.0.0.1:9000/")
+        assert got == "http://127.0.0.1:9000"
+
+
+@pytest.mark.parametrize("override", ["127.0.0.1:9000", "ftp://host", "http://"])
+def test_override_must_be_an_http_url(override: str) -> None:
+    with pytest.raises(ValueError):
+        resolve_endpoint(Product.RESOURCE_MANAGER, None, override=override)
