@@ -1,0 +1,222 @@
+"""What an operation is: its spec, its parameter model, its modal fields.
+
+An operation is data (botocore's service model is the pattern): product, API version,
+action, a pydantic parameter model whose field names are the API parameter names,
+a one-line summary for people, why it is dangerous, and how the official SDK puts
+its parameters on the wire. ``commands.catalog.registry`` collects the specs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, get_args, get_origin
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError, PydanticUndefined
+
+from commands.endpoints import Product
+
+FieldKind = Literal["text", "select", "multiline"]
+
+
+class OperationParams(BaseModel):
+    """Base of every parameter model: immutable, unknown parameters refused.
+
+    ``requires_one_of`` declares "either X, or all of Y and Z" rules the API pages
+    state across fields: ``(error_key, message, ((X,), (Y, Z)))``. They are checked
+    here (for models built directly) and by ``validate_params`` on the raw input,
+    so such an error is reported together with every other field error.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    requires_one_of: ClassVar[tuple[tuple[str, str, tuple[tuple[str, ...], ...]], ...]] = ()
+
+    @model_validator(mode="after")
+    def _check_requires_one_of(self) -> OperationParams:
+        present = {name for name in type(self).model_fields if getattr(self, name) is not None}
+        for key, message, groups in self.requires_one_of:
+            if not any(set(group) <= present for group in groups):
+                raise PydanticCustomError("requires_one_of", message, {"field": key})
+        return self
+
+    @classmethod
+    def presence_errors(cls, present: set[str]) -> dict[str, str]:
+        """The ``requires_one_of`` rules broken by a set of given parameter names."""
+        errors: dict[str, str] = {}
+        for key, message, groups in cls.requires_one_of:
+            if not any(set(group) <= present for group in groups):
+                errors.setdefault(key, message)
+        return errors
+
+
+class ResponseModel(BaseModel):
+    """Base of response models: lenient, the cloud may add fields at any time."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+def param(
+    label: str,
+    *,
+    example: str,
+    hint: str = "",
+    required: bool = True,
+    kind: FieldKind | None = None,
+) -> Any:
+    """A pydantic ``Field`` carrying what the modal shows: label, hint, the page's example."""
+    extra: dict[str, Any] = {"kind": kind} if kind else {}
+    return Field(
+        default=PydanticUndefined if required else None,
+        title=label,
+        description=hint,
+        examples=[example],
+        json_schema_extra=extra or None,
+    )
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One input of an operation's modal. ``name`` is the API parameter name."""
+
+    name: str
+    label: str
+    required: bool
+    hint: str
+    placeholder: str
+    kind: FieldKind
+    options: tuple[str, ...] = ()
+    multiple: bool = False  # a list parameter: JSON array or comma-separated text
+
+
+def _literal_options(annotation: Any) -> tuple[tuple[str, ...], bool]:
+    """(enum options, is a list) for ``Literal[...]``, ``list[Literal[...]]`` and Optionals."""
+    origin = get_origin(annotation)
+    if origin is Literal:
+        return tuple(str(a) for a in get_args(annotation)), False
+    if origin is list:
+        options, _ = _literal_options(get_args(annotation)[0])
+        return options, True
+    for arg in get_args(annotation):
+        if arg is type(None):
+            continue
+        options, multiple = _literal_options(arg)
+        if options or multiple:
+            return options, multiple
+    return (), False
+
+
+def fields_of(model: type[BaseModel]) -> list[FieldSpec]:
+    """The modal inputs of a parameter model, in declaration order."""
+    specs: list[FieldSpec] = Field(default_factory=list)
+    for name, info in model.model_fields.items():
+        options, multiple = _literal_options(info.annotation)
+        if info.annotation in (bool, bool | None):
+            options = ("true", "false")
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        kind: FieldKind = "select" if options and not multiple else "text"
+        if extra.get("kind") in ("text", "select", "multiline"):
+            kind = extra["kind"]  # type: ignore[assignment]
+        hint = info.description or ""
+        if multiple and options:
+            hint = (hint + " " if hint else "") + "Comma-separated, any of: " + ", ".join(options)
+        elif multiple:
+            hint = (hint + " " if hint else "") + "Comma-separated or a JSON array."
+        specs.append(
+            FieldSpec(
+                name=name,
+                label=info.title or name,
+                required=info.is_required(),
+                hint=hint,
+                placeholder=str(info.examples[0]) if info.examples else "",
+                kind=kind,
+                options=options,
+                multiple=multiple,
+            )
+        )
+    return specs
+
+
+def _never(_: Any) -> bool:
+    return False
+
+
+def _always(_: Any) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class OperationSpec:
+    """One API operation as data. See docs/ARCHITECTURE.md "catalog"."""
+
+    action: str
+    product: Product
+    version: str
+    params_model: type[OperationParams]
+    summary: Callable[[Any], str]
+    serialize: Callable[[Any], dict[str, str]]
+    response_model: type[ResponseModel]
+    danger: str = ""
+    destructive_when: Callable[[Any], bool] = _never
+    idempotency_param: str | None = None
+    regional: bool = False
+
+    def is_destructive(self, params: BaseModel) -> bool:
+        """Whether this call with these parameters needs approval."""
+        return self.destructive_when(params)
+
+    @property
+    def maybe_destructive(self) -> bool:
+        """True for the operations DESIGN.md lists as destructive (for some parameters)."""
+        return self.destructive_when is not _never
+
+    def fields(self) -> list[FieldSpec]:
+        """The modal inputs, one per API parameter, in the order of the API page."""
+        return fields_of(self.params_model)
+
+    def parse_response(self, body: Mapping[str, Any]) -> ResponseModel:
+        """The lenient response model of a successful answer's body."""
+        return self.response_model.model_validate(dict(body))
+
+
+def destructive() -> Callable[[Any], bool]:
+    """``destructive_when`` of an operation that is always destructive."""
+    return _always
+
+
+# ---- serialization helpers: how the official SDK flattens parameters ----------------
+
+
+def scalar(value: Any) -> str:
+    """Tea's ``Utils.query`` renders scalars with ``str()`` (so a bool is ``True``)."""
+    return str(value)
+
+
+def repeat_list(name: str, values: Sequence[Any]) -> dict[str, str]:
+    """A list passed straight to ``Utils.query``: ``Name.1``, ``Name.2``, ..."""
+    return {f"{name}.{index}": scalar(value) for index, value in enumerate(values, start=1)}
+
+
+def json_list(values: Sequence[Any]) -> str:
+    """``array_to_string_with_specified_style(..., 'json')``: compact JSON, UTF-8 kept."""
+    return json.dumps(list(values), ensure_ascii=False, separators=(",", ":"))
+
+
+def flat(params: BaseModel, *, lists: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Every set field as the SDK sends it; ``lists`` maps list fields to "repeat"/"json"."""
+    out: dict[str, str] = {}
+    styles = lists or {}
+    for name in type(params).model_fields:
+        value = getattr(params, name)
+        if value is None:
+            continue
+        style = styles.get(name)
+        if style == "repeat":
+            out.update(repeat_list(name, value))
+        elif style == "json":
+            out[name] = json_list(value)
+        else:
+            out[name] = scalar(value)
+    return out
