@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from bot.views.text import (
     MAX_MODAL_TITLE,
@@ -34,6 +34,7 @@ from bot.views.text import (
     section,
     truncate,
 )
+from commands.catalog import DESTRUCTIVE_ACTIONS, FieldSpec, OperationSpec, validate_params
 from commands.errors import ParameterError
 
 CALLBACK_ID = "offboard_request"
@@ -54,21 +55,6 @@ MAX_ERROR = 500
 assert len(TITLE) <= MAX_MODAL_TITLE and len(SUBMIT) <= MAX_MODAL_TITLE
 
 
-class SpecLike(Protocol):
-    """What the modal needs of an ``OperationSpec``; each of ``fields()`` has ``name``,
-    ``label``, ``required`` and optionally ``hint``, ``placeholder``, ``kind``
-    (text/multiline/json/select) and ``options``."""
-
-    @property
-    def action(self) -> str: ...
-    @property
-    def version(self) -> str: ...
-    @property
-    def danger(self) -> str: ...
-
-    def fields(self) -> Sequence[Any]: ...
-
-
 @dataclass(frozen=True)
 class Submission:
     """What the user submitted: raw strings, validated later by the catalog."""
@@ -83,7 +69,7 @@ def build_picker(
     initial_values: Mapping[str, str] | None = None,
     *,
     private_metadata: str = "",
-    actions: Sequence[str] | None = None,
+    actions: Sequence[str] = DESTRUCTIVE_ACTIONS,
 ) -> dict[str, Any]:
     """The first view: only the operation picker.
 
@@ -93,30 +79,29 @@ def build_picker(
     chosen = (initial_values or {}).get(OPERATION)
     blocks = [
         section("Pick the operation to request. Its parameters appear once you choose."),
-        _picker_block(_actions(actions), chosen),
+        _picker_block(actions, chosen),
     ]
     return _view(blocks, private_metadata, submit=PICKER_SUBMIT)
 
 
 def build_operation_modal(
-    spec: SpecLike,
+    spec: OperationSpec,
     *,
     values: Mapping[str, str],
     private_metadata: str,
-    actions: Sequence[str] | None = None,
-    summary: str | None = None,
+    actions: Sequence[str] = DESTRUCTIVE_ACTIONS,
 ) -> dict[str, Any]:
     """The modal for one operation, filled with ``values`` (raw strings by parameter name).
 
     Holds the picker (preselected), one input per ``spec.fields()``, a plain statement of
-    what will happen (``summary`` if the caller has one, ``spec.danger``) and, for a
-    destructive operation, a required ``reason`` input (prefilled from ``values["reason"]``).
+    what will happen (``spec.summary`` once ``values`` validate, ``spec.danger``) and, for
+    an operation DESIGN.md lists as destructive, a required ``reason`` input (prefilled
+    from ``values["reason"]``).
     """
-    action_list = _actions(actions)
-    blocks: list[dict[str, Any]] = [_picker_block(action_list, spec.action)]
-    blocks.append(section(_statement(spec, summary)))
-    blocks.extend(_input_block(f, values.get(_field_name(f))) for f in spec.fields())
-    if spec.danger:
+    blocks: list[dict[str, Any]] = [_picker_block(actions, spec.action)]
+    blocks.append(section(_statement(spec, values)))
+    blocks.extend(_input_block(f, values.get(f.name)) for f in spec.fields())
+    if spec.maybe_destructive:
         blocks.append(
             {
                 "type": "input",
@@ -190,10 +175,9 @@ def field_errors_for_slack(
     return {key: truncate(" ".join(msgs), MAX_ERROR) for key, msgs in errors.items()}
 
 
-def _statement(spec: SpecLike, summary: str | None) -> str:
-    product = getattr(spec, "product", "")
-    where = f"{product} API {spec.version}" if product else f"API version {spec.version}"
-    lines = [f"*This asks for `{mrkdwn_safe(spec.action)}` ({mrkdwn_safe(str(where))}).*"]
+def _statement(spec: OperationSpec, values: Mapping[str, str]) -> str:
+    lines = [f"*This asks for `{spec.action}` ({spec.product} API {spec.version}).*"]
+    summary = _summary(spec, values)
     if summary:
         lines.append(mrkdwn_safe(summary, 1000))
     if spec.danger:
@@ -203,6 +187,17 @@ def _statement(spec: SpecLike, summary: str | None) -> str:
         "is made only after enough other people approve it."
     )
     return "\n".join(lines)
+
+
+def _summary(spec: OperationSpec, values: Mapping[str, str]) -> str | None:
+    """``spec.summary`` of the prefilled values, when they are already valid."""
+    raw = {name: value for name, value in values.items() if name != REASON}
+    if not raw:
+        return None
+    try:
+        return spec.summary(validate_params(spec, raw))
+    except ParameterError:
+        return None  # the user fixes it in the form; errors come back on submit
 
 
 def _view(blocks: list[dict[str, Any]], private_metadata: str, *, submit: str) -> dict[str, Any]:
@@ -239,33 +234,30 @@ def _picker_block(actions: Sequence[str], chosen: str | None) -> dict[str, Any]:
     }
 
 
-def _input_block(f: Any, value: str | None) -> dict[str, Any]:
-    name = _field_name(f)
-    kind = str(getattr(f, "kind", "text"))
-    options = _option_pairs(getattr(f, "options", None))
-    if options:
-        element: dict[str, Any] = {
+def _input_block(f: FieldSpec, value: str | None) -> dict[str, Any]:
+    element: dict[str, Any]
+    if f.kind == "select" and f.options and not f.multiple:
+        element = {
             "type": "static_select",
-            "action_id": name,
-            "options": [_option(v, label) for v, label in options],
+            "action_id": f.name,
+            "options": [_option(option, option) for option in f.options],
         }
-        if value is not None and value in dict(options):
-            element["initial_option"] = _option(value, dict(options)[value])
+        if value in f.options:
+            element["initial_option"] = _option(str(value), str(value))
     else:
-        element = _text_input(name, value, multiline=kind in {"multiline", "json"})
-    placeholder = getattr(f, "placeholder", None)
-    if placeholder and "placeholder" not in element:
-        element["placeholder"] = plain_text(str(placeholder), MAX_PLACEHOLDER)
+        # A list parameter is typed as comma-separated text or a JSON array (catalog).
+        element = _text_input(f.name, value, multiline=f.kind == "multiline")
+    if f.placeholder:
+        element["placeholder"] = plain_text(f.placeholder, MAX_PLACEHOLDER)
     block: dict[str, Any] = {
         "type": "input",
-        "block_id": name,
-        "label": plain_text(str(getattr(f, "label", "") or name), MAX_LABEL),
-        "optional": not bool(getattr(f, "required", False)),
+        "block_id": f.name,
+        "label": plain_text(f.label or f.name, MAX_LABEL),
+        "optional": not f.required,
         "element": element,
     }
-    hint = getattr(f, "hint", None)
-    if hint:
-        block["hint"] = plain_text(str(hint), MAX_LABEL)
+    if f.hint:
+        block["hint"] = plain_text(f.hint, MAX_LABEL)
     return block
 
 
@@ -288,24 +280,6 @@ def _option(value: str, label: str) -> dict[str, Any]:
     return {"text": plain_text(label, MAX_OPTION_TEXT), "value": value}
 
 
-def _option_pairs(options: Any) -> list[tuple[str, str]]:
-    """Catalog options as (value, label): plain strings, pairs or objects with .value."""
-    pairs: list[tuple[str, str]] = []
-    for option in options or ():
-        if isinstance(option, str):
-            pairs.append((option, option))
-        elif isinstance(option, tuple) and len(option) == 2:
-            pairs.append((str(option[0]), str(option[1])))
-        else:
-            value = str(getattr(option, "value", option))
-            pairs.append((value, str(getattr(option, "label", value))))
-    return pairs
-
-
-def _field_name(f: Any) -> str:
-    return str(f.name)
-
-
 def _element_value(elements: Mapping[str, Mapping[str, Any]]) -> str | None:
     # One element per input block; the key is its action_id (same as block_id here).
     for element in elements.values():
@@ -324,11 +298,3 @@ def _input_block_ids(view: Mapping[str, Any]) -> list[str]:
         for b in blocks
         if isinstance(b, Mapping) and b.get("type") == "input" and b.get("block_id")
     ]
-
-
-def _actions(actions: Sequence[str] | None) -> Sequence[str]:
-    if actions is not None:
-        return actions
-    from commands.catalog import DESTRUCTIVE_ACTIONS  # lazily: the catalog is large
-
-    return DESTRUCTIVE_ACTIONS
