@@ -110,15 +110,15 @@ def _literal_options(annotation: Any) -> tuple[tuple[str, ...], bool]:
 
 def fields_of(model: type[BaseModel]) -> list[FieldSpec]:
     """The modal inputs of a parameter model, in declaration order."""
-    specs: list[FieldSpec] = Field(default_factory=list)
+    specs: list[FieldSpec] = []
     for name, info in model.model_fields.items():
         options, multiple = _literal_options(info.annotation)
         if info.annotation in (bool, bool | None):
             options = ("true", "false")
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
         kind: FieldKind = "select" if options and not multiple else "text"
-        if extra.get("kind") in ("text", "select", "multiline"):
-            kind = extra["kind"]  # type: ignore[assignment]
+        if extra.get("kind") == "multiline":
+            kind = "multiline"
         hint = info.description or ""
         if multiple and options:
             hint = (hint + " " if hint else "") + "Comma-separated, any of: " + ", ".join(options)
