@@ -1,0 +1,254 @@
+"""The append-only, hash-chained audit log.
+
+Each event's hash is ``sha256(prev_hash + canonical_json(content))`` where ``content``
+holds the event's ``seq``, ``at``, ``kind``, ``request_id``, ``actor`` and ``data`` and
+``prev_hash`` is the previous event's hash (``GENESIS_HASH`` for the first). Because the
+seq is hashed and must count up by one, verification detects a row that was edited,
+deleted, inserted or reordered, and names the first event where the chain breaks.
+
+A chain rewritten from the tampered row to the end with freshly computed hashes is only
+detectable against a copy of the head hash kept elsewhere: ``verify`` returns the head
+so operators can record it (``offboard-bot audit verify`` prints it).
+
+Appends are serialised so concurrent writers can never fork the chain: on SQLite every
+write transaction already holds the database write lock (``BEGIN IMMEDIATE``); on
+PostgreSQL ``append_event`` takes a transaction-scoped advisory lock. Callers append
+as the *last* locking step of a transaction, so the lock is held only until commit and
+never waited on while holding it (no lock cycles).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import IO, Any
+
+from sqlalchemy import Engine, select, text
+from sqlalchemy.orm import Session
+
+from storage.db import READ_ONLY
+from storage.models import AuditEventRow
+from storage.records import AuditDraft, AuditEventRecord
+
+GENESIS_HASH = "0" * 64
+REDACTED = "[redacted]"
+# Any PostgreSQL advisory lock key of ours is a constant; this one guards the chain head.
+AUDIT_CHAIN_LOCK_KEY = 0x0FFB0A4D17
+
+_SECRET_KEY_PARTS = (
+    "secret",
+    "token",
+    "signature",
+    "authorization",
+    "password",
+    "passwd",
+    "credential",
+    "cookie",
+    "private_key",
+)
+# Values that are secrets whatever key they sit under: Slack tokens, signed
+# Authorization headers, bearer tokens.
+_SECRET_VALUE = re.compile(r"^(xox[abposr]-|xapp-|ACS3-HMAC-SHA256 |Bearer )", re.IGNORECASE)
+_EXPORT_BATCH = 500
+
+
+def is_secret_key(key: str) -> bool:
+    """True when a mapping key names something that must never be logged."""
+    lowered = key.lower().replace("-", "_")
+    return any(part in lowered for part in _SECRET_KEY_PARTS)
+
+
+def scrub(value: Any) -> Any:
+    """Return ``value`` with secret-looking keys' values replaced by ``"[redacted]"``."""
+    if isinstance(value, dict):
+        return {str(k): REDACTED if is_secret_key(str(k)) else scrub(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub(v) for v in value]
+    if isinstance(value, str) and _SECRET_VALUE.match(value):
+        return REDACTED
+    return value
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return format_time(value)
+    raise TypeError(f"audit data must be JSON values, not {type(value).__name__}")
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, compact separators, no NaN; the bytes are its UTF-8 encoding."""
+    return json.dumps(
+        value,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+        default=_json_default,
+    )
+
+
+def format_time(at: datetime) -> str:
+    """The one textual form of an instant in hashed content (UTC, microseconds)."""
+    if at.tzinfo is None:
+        raise ValueError("audit times must be timezone-aware")
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def event_content(
+    seq: int, at: datetime, kind: str, request_id: str | None, actor: str | None, data: Any
+) -> dict[str, Any]:
+    """The hashed fields of an event."""
+    return {
+        "seq": seq,
+        "at": format_time(at),
+        "kind": kind,
+        "request_id": request_id,
+        "actor": actor,
+        "data": data,
+    }
+
+
+def compute_hash(prev_hash: str, content: dict[str, Any]) -> str:
+    """``sha256(prev_hash + canonical_json(content))`` as hex."""
+    return hashlib.sha256((prev_hash + canonical_json(content)).encode("utf-8")).hexdigest()
+
+
+def append_event(session: Session, draft: AuditDraft, now: datetime) -> AuditEventRecord:
+    """Append one event in ``session``'s transaction, serialised against other appenders."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_CHAIN_LOCK_KEY})
+    head = session.execute(
+        select(AuditEventRow.seq, AuditEventRow.hash).order_by(AuditEventRow.seq.desc()).limit(1)
+    ).first()
+    seq, prev_hash = (head.seq + 1, head.hash) if head else (1, GENESIS_HASH)
+    # Round-trip through JSON so what is stored is exactly what was hashed.
+    data = json.loads(canonical_json(scrub(draft.data)))
+    at = now.astimezone(UTC)
+    digest = compute_hash(
+        prev_hash, event_content(seq, at, draft.kind, draft.request_id, draft.actor, data)
+    )
+    row = AuditEventRow(
+        seq=seq,
+        at=at,
+        kind=draft.kind,
+        request_id=draft.request_id,
+        actor=draft.actor,
+        data=data,
+        prev_hash=prev_hash,
+        hash=digest,
+    )
+    session.add(row)
+    session.flush()
+    return to_record(row)
+
+
+def to_record(row: AuditEventRow) -> AuditEventRecord:
+    return AuditEventRecord(
+        seq=row.seq,
+        at=row.at,
+        kind=row.kind,
+        request_id=row.request_id,
+        actor=row.actor,
+        data=row.data,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """The verdict on a chain: ``ok``, or the first bad event's seq and why."""
+
+    ok: bool
+    checked: int
+    head_hash: str
+    bad_seq: int | None = None
+    reason: str | None = None
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"audit chain OK: {self.checked} events, head {self.head_hash}"
+        return f"audit chain BROKEN at event {self.bad_seq}: {self.reason}"
+
+
+def verify_chain(events: Iterable[AuditEventRecord]) -> VerifyResult:
+    """Check events given in seq order; stop at the first bad one."""
+    expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
+    for event in events:
+        if event.seq != expected_seq:
+            what = "missing" if event.seq > expected_seq else "out of order"
+            return _broken(
+                checked, prev_hash, event.seq, f"expected seq {expected_seq} here: events {what}"
+            )
+        if event.prev_hash != prev_hash:
+            return _broken(
+                checked,
+                prev_hash,
+                event.seq,
+                "prev_hash does not match the previous event's hash "
+                "(an event before it was removed, inserted or rewritten)",
+            )
+        content = event_content(
+            event.seq, event.at, event.kind, event.request_id, event.actor, event.data
+        )
+        if compute_hash(prev_hash, content) != event.hash:
+            return _broken(
+                checked,
+                prev_hash,
+                event.seq,
+                "hash does not match the event's content (the row was edited)",
+            )
+        expected_seq, prev_hash, checked = event.seq + 1, event.hash, checked + 1
+    return VerifyResult(ok=True, checked=checked, head_hash=prev_hash)
+
+
+def _broken(checked: int, head: str, seq: int, reason: str) -> VerifyResult:
+    return VerifyResult(ok=False, checked=checked, head_hash=head, bad_seq=seq, reason=reason)
+
+
+def iter_events(engine: Engine) -> Iterator[AuditEventRecord]:
+    """Every event in seq order, read in batches (keyset pagination)."""
+    after = 0
+    while True:
+        with Session(engine) as session:
+            session.connection(execution_options=READ_ONLY)
+            rows = session.scalars(
+                select(AuditEventRow)
+                .where(AuditEventRow.seq > after)
+                .order_by(AuditEventRow.seq)
+                .limit(_EXPORT_BATCH)
+            ).all()
+            batch = [to_record(row) for row in rows]
+        yield from batch
+        if len(batch) < _EXPORT_BATCH:
+            return
+        after = batch[-1].seq
+
+
+def verify(engine: Engine) -> VerifyResult:
+    """Verify the whole stored chain (``offboard-bot audit verify``)."""
+    return verify_chain(iter_events(engine))
+
+
+def export_jsonl(events: Iterable[AuditEventRecord], out: IO[str]) -> int:
+    """Write one JSON object per event and line; return how many were written."""
+    count = 0
+    for event in events:
+        line = dict(
+            event_content(
+                event.seq, event.at, event.kind, event.request_id, event.actor, event.data
+            )
+        )
+        line.update(prev_hash=event.prev_hash, hash=event.hash)
+        out.write(canonical_json(line) + "\n")
+        count += 1
+    return count
+
+
+def export(engine: Engine, stream: IO[str]) -> int:
+    """Write the whole stored chain as JSON lines (``offboard-bot audit export``)."""
+    return export_jsonl(iter_events(engine), stream)

@@ -1,0 +1,27 @@
+"""The errors ``storage`` raises on purpose.
+
+    StorageError
+     ├── RequestNotFound      no request has this id
+     └── ConcurrentChange     the row changed under us more often than we retry
+
+SQLAlchemy's own exceptions (a database that is down, say) are not translated: they
+mean "infrastructure", and the caller's error handler reports them as such.
+"""
+
+from __future__ import annotations
+
+
+class StorageError(Exception):
+    """Base of every error ``storage`` raises on purpose."""
+
+
+class RequestNotFound(StorageError, LookupError):
+    """No request with this id exists."""
+
+    def __init__(self, request_id: str) -> None:
+        self.request_id = request_id
+        super().__init__(f"no request {request_id!r}")
+
+
+class ConcurrentChange(StorageError):
+    """A conditional write kept losing to other writers; nothing was written."""

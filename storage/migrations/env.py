@@ -1,0 +1,61 @@
+"""Alembic environment: runs against the engine or URL the caller passed in.
+
+``storage.migrate`` puts an engine in ``config.attributes["engine"]`` (or a URL in the
+``sqlalchemy.url`` option); nothing is read from the process environment here, so
+importing this module never needs configuration.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from alembic import context
+from alembic.autogenerate.api import AutogenContext
+from sqlalchemy import Engine
+
+from storage.db import UTCDateTime, make_engine
+from storage.models import Base
+
+config = context.config
+
+
+def _engine() -> tuple[Engine, bool]:
+    engine = config.attributes.get("engine")
+    if isinstance(engine, Engine):
+        return engine, False
+    url = config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("no database: use storage.migrate.upgrade(url)")
+    return make_engine(url), True
+
+
+def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
+    # Migrations are frozen history: spell our TypeDecorator as the plain column type it
+    # stores, so a migration never imports application code that may change later.
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+def run_migrations_online() -> None:
+    engine, owned = _engine()
+    try:
+        with engine.connect() as connection:
+            context.configure(
+                connection=connection,
+                target_metadata=Base.metadata,
+                # SQLite cannot ALTER most things; batch mode rebuilds tables instead.
+                render_as_batch=connection.dialect.name == "sqlite",
+                compare_type=True,
+                render_item=_render_item,
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        if owned:
+            engine.dispose()
+
+
+if context.is_offline_mode():
+    raise RuntimeError("offline (--sql) migrations are not supported")
+run_migrations_online()

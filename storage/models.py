@@ -1,0 +1,167 @@
+"""The tables. Rows never leave ``storage``: the repository turns them into records.
+
+requests       one row per request for an operation, with its status
+decisions      one vote per request and person (the UNIQUE makes a repeat harmless)
+executions     one row per attempt to run an approved request, with its lease and result
+audit_events   the append-only, hash-chained log (see ``storage.audit``)
+outbox         what to announce in Slack, written in the same transaction as the change
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.db import Base, bigint, json_doc, str16, str64, str255, text, utc
+
+STATUSES = (
+    "PENDING",
+    "APPROVED",
+    "EXECUTING",
+    "SUCCEEDED",
+    "FAILED",
+    "UNKNOWN",
+    "REJECTED",
+    "EXPIRED",
+    "CANCELLED",
+)
+#: Statuses an execution may finish with.
+OUTCOMES = ("SUCCEEDED", "FAILED", "UNKNOWN")
+VOTES = ("approve", "reject")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class RequestRow(Base):
+    __tablename__ = "requests"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", STATUSES), name="status"),
+        CheckConstraint("required_approvals >= 0", name="required_approvals"),
+        Index(None, "status", "expires_at"),
+        Index(None, "requester", "created_at"),
+    )
+
+    id: Mapped[str64] = mapped_column(primary_key=True)
+    operation: Mapped[str64]
+    # The validated parameters exactly as they will be signed.
+    params: Mapped[dict[str, Any]] = mapped_column(JSON())
+    requester: Mapped[str64]
+    requester_team: Mapped[str64 | None]
+    reason: Mapped[text]
+    destructive: Mapped[bool] = mapped_column(Boolean())
+    required_approvals: Mapped[int] = mapped_column(Integer())
+    status: Mapped[str16]
+    channel: Mapped[str64 | None]
+    card_ts: Mapped[str64 | None]
+    prechecks: Mapped[json_doc | None]
+    created_at: Mapped[utc]
+    expires_at: Mapped[utc]
+    approved_at: Mapped[utc | None]
+    execute_by: Mapped[utc | None]
+    finished_at: Mapped[utc | None]
+    # Bumped by every change to the row; lets a caller detect that it acted on old data.
+    version: Mapped[int] = mapped_column(Integer())
+
+
+class DecisionRow(Base):
+    __tablename__ = "decisions"
+    __table_args__ = (
+        UniqueConstraint("request_id", "user_id"),
+        CheckConstraint(_one_of("vote", VOTES), name="vote"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer(), primary_key=True, autoincrement=True)
+    request_id: Mapped[str64] = mapped_column(ForeignKey("requests.id"))
+    user_id: Mapped[str64]
+    vote: Mapped[str16]
+    created_at: Mapped[utc]
+
+
+class ExecutionRow(Base):
+    __tablename__ = "executions"
+    __table_args__ = (
+        UniqueConstraint("request_id", "attempt"),
+        CheckConstraint(
+            f"outcome IS NULL OR {_one_of('outcome', OUTCOMES)}",
+            name="outcome",
+        ),
+        Index(None, "finished_at", "lease_expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer(), primary_key=True, autoincrement=True)
+    request_id: Mapped[str64] = mapped_column(ForeignKey("requests.id"))
+    attempt: Mapped[int] = mapped_column(Integer())
+    lease_owner: Mapped[str255]
+    lease_expires_at: Mapped[utc]
+    started_at: Mapped[utc]
+    # Set durably *before* the destructive call goes out: after a crash, a row with
+    # sent_at must be reconciled, never re-sent.
+    sent_at: Mapped[utc | None]
+    finished_at: Mapped[utc | None]
+    outcome: Mapped[str16 | None]
+    http_status: Mapped[int | None] = mapped_column(Integer())
+    code: Mapped[str255 | None]
+    message: Mapped[text | None]
+    cloud_request_id: Mapped[str255 | None]
+    recommend: Mapped[text | None]
+    body: Mapped[json_doc | None]
+    phase: Mapped[str64 | None]
+    progress: Mapped[json_doc | None]
+
+
+class AuditEventRow(Base):
+    __tablename__ = "audit_events"
+    __table_args__ = (Index(None, "request_id"),)
+
+    # Assigned by the appender (previous seq + 1) under the chain lock, never by a
+    # sequence: a rolled-back sequence value would leave a gap that looks like a deletion.
+    seq: Mapped[bigint] = mapped_column(primary_key=True, autoincrement=False)
+    at: Mapped[utc]
+    kind: Mapped[str64]
+    request_id: Mapped[str64 | None]
+    actor: Mapped[str255 | None]
+    data: Mapped[dict[str, Any]] = mapped_column(JSON())
+    prev_hash: Mapped[str64]
+    hash: Mapped[str64] = mapped_column(unique=True)
+
+
+class OutboxRow(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (Index(None, "delivered_at", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer(), primary_key=True, autoincrement=True)
+    request_id: Mapped[str64 | None] = mapped_column(ForeignKey("requests.id"))
+    kind: Mapped[str64]
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON())
+    created_at: Mapped[utc]
+    available_at: Mapped[utc]
+    attempts: Mapped[int] = mapped_column(Integer())
+    claimed_by: Mapped[str255 | None]
+    claimed_until: Mapped[utc | None]
+    delivered_at: Mapped[utc | None]
+    last_error: Mapped[text | None]
+
+
+__all__ = [
+    "OUTCOMES",
+    "STATUSES",
+    "VOTES",
+    "AuditEventRow",
+    "Base",
+    "DecisionRow",
+    "ExecutionRow",
+    "OutboxRow",
+    "RequestRow",
+]

@@ -1,0 +1,188 @@
+"""Plain values that cross the repository boundary, in and out.
+
+Records are frozen dataclasses built from rows inside the session that loaded them, so
+nothing lazy ever escapes a session. Inputs (``New*``, ``*Draft``, ``Change``,
+``ExecutionResult``) are what callers hand the repository.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+# Crockford's base32 without I, L, O, U: unambiguous when read aloud or retyped.
+_ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_request_id() -> str:
+    """A short human id such as ``OB-7K3Q2X9M`` (40 random bits)."""
+    return "OB-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(8))
+
+
+# --- inputs -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditDraft:
+    """An audit event to append. ``data`` is scrubbed of secret-looking keys on append."""
+
+    kind: str
+    actor: str | None
+    data: dict[str, Any] = field(default_factory=dict)
+    request_id: str | None = None
+
+
+@dataclass(frozen=True)
+class AnnouncementDraft:
+    """Something to tell Slack, delivered later by the announcer from the outbox."""
+
+    kind: str
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    """A request as submitted. ``id`` may be chosen up front (to derive idempotency keys)."""
+
+    operation: str
+    params: dict[str, Any]
+    requester: str
+    reason: str
+    destructive: bool
+    required_approvals: int
+    expires_at: datetime
+    requester_team: str | None = None
+    channel: str | None = None
+    prechecks: Any = None
+    status: str = "PENDING"
+    id: str = field(default_factory=new_request_id)
+
+
+@dataclass(frozen=True)
+class NewDecision:
+    """One person's vote: ``"approve"`` or ``"reject"``."""
+
+    user_id: str
+    vote: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a pure ``decide`` function wants persisted, all in one transaction.
+
+    ``status`` None leaves the status alone. The timestamp fields are written only when
+    given. ``outcome`` is free for the caller: the repository hands the Change back, so
+    the workflow can carry its own Transition or Refusal through ``apply``.
+    """
+
+    decision: NewDecision | None = None
+    status: str | None = None
+    approved_at: datetime | None = None
+    execute_by: datetime | None = None
+    finished_at: datetime | None = None
+    audit: tuple[AuditDraft, ...] = ()
+    announcements: tuple[AnnouncementDraft, ...] = ()
+    outcome: Any = None
+
+    @property
+    def is_empty(self) -> bool:
+        """True when there is nothing to write (a refusal with no audit, say)."""
+        return (
+            self.decision is None
+            and self.status is None
+            and self.approved_at is None
+            and self.execute_by is None
+            and self.finished_at is None
+            and not self.audit
+            and not self.announcements
+        )
+
+
+@dataclass(frozen=True)
+class ExecutionResult:
+    """What the cloud answered (or what reconciliation concluded) for one execution."""
+
+    http_status: int | None = None
+    code: str | None = None
+    message: str | None = None
+    cloud_request_id: str | None = None
+    recommend: str | None = None
+    body: dict[str, Any] | None = None
+
+
+# --- records ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    id: str
+    operation: str
+    params: dict[str, Any]
+    requester: str
+    requester_team: str | None
+    reason: str
+    destructive: bool
+    required_approvals: int
+    status: str
+    channel: str | None
+    card_ts: str | None
+    prechecks: Any
+    created_at: datetime
+    expires_at: datetime
+    approved_at: datetime | None
+    execute_by: datetime | None
+    finished_at: datetime | None
+    version: int
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    request_id: str
+    user_id: str
+    vote: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ExecutionRecord:
+    request_id: str
+    attempt: int
+    lease_owner: str
+    lease_expires_at: datetime
+    started_at: datetime
+    sent_at: datetime | None
+    finished_at: datetime | None
+    outcome: str | None
+    http_status: int | None
+    code: str | None
+    message: str | None
+    cloud_request_id: str | None
+    recommend: str | None
+    body: dict[str, Any] | None
+    phase: str | None
+    progress: Any
+
+
+@dataclass(frozen=True)
+class AuditEventRecord:
+    seq: int
+    at: datetime
+    kind: str
+    request_id: str | None
+    actor: str | None
+    data: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class AnnouncementRecord:
+    id: int
+    request_id: str | None
+    kind: str
+    payload: dict[str, Any]
+    created_at: datetime
+    attempts: int
+    last_error: str | None

@@ -1,0 +1,142 @@
+"""What every part of the repository shares: one transaction per call, rows to records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from storage.audit import append_event
+from storage.db import READ_ONLY
+from storage.models import DecisionRow, ExecutionRow, OutboxRow, RequestRow
+from storage.records import (
+    AnnouncementDraft,
+    AnnouncementRecord,
+    AuditDraft,
+    DecisionRecord,
+    ExecutionRecord,
+    RequestRecord,
+)
+
+
+def require_aware(now: datetime) -> datetime:
+    """Refuse naive datetimes early, with a message that says what to pass."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("pass an aware UTC datetime (from the injected clock)")
+    return now
+
+
+class Transactions:
+    """Holds the engine; ``write()`` and ``read()`` are the only ways to a Session."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One read-write transaction (SQLite: ``BEGIN IMMEDIATE``), committed on exit."""
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """One read-only transaction that never queues behind writers on SQLite."""
+        with Session(self.engine) as session:
+            session.connection(execution_options=READ_ONLY)
+            yield session
+
+    @staticmethod
+    def record_effects(
+        session: Session,
+        request_id: str | None,
+        audit: Sequence[AuditDraft],
+        announcements: Sequence[AnnouncementDraft],
+        now: datetime,
+    ) -> None:
+        """Queue announcements and append audit events for ``request_id``.
+
+        Call this last in a transaction: appending takes the audit chain lock, which must
+        be the last lock a transaction waits for.
+        """
+        for draft in announcements:
+            session.add(
+                OutboxRow(
+                    request_id=request_id,
+                    kind=draft.kind,
+                    payload=dict(draft.payload),
+                    created_at=now,
+                    available_at=now,
+                    attempts=0,
+                )
+            )
+        session.flush()
+        for event in audit:
+            if event.request_id is None and request_id is not None:
+                event = replace(event, request_id=request_id)
+            append_event(session, event, now)
+
+
+def request_record(row: RequestRow) -> RequestRecord:
+    return RequestRecord(
+        id=row.id,
+        operation=row.operation,
+        params=dict(row.params),
+        requester=row.requester,
+        requester_team=row.requester_team,
+        reason=row.reason,
+        destructive=row.destructive,
+        required_approvals=row.required_approvals,
+        status=row.status,
+        channel=row.channel,
+        card_ts=row.card_ts,
+        prechecks=row.prechecks,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        approved_at=row.approved_at,
+        execute_by=row.execute_by,
+        finished_at=row.finished_at,
+        version=row.version,
+    )
+
+
+def decision_record(row: DecisionRow) -> DecisionRecord:
+    return DecisionRecord(
+        request_id=row.request_id, user_id=row.user_id, vote=row.vote, created_at=row.created_at
+    )
+
+
+def execution_record(row: ExecutionRow) -> ExecutionRecord:
+    return ExecutionRecord(
+        request_id=row.request_id,
+        attempt=row.attempt,
+        lease_owner=row.lease_owner,
+        lease_expires_at=row.lease_expires_at,
+        started_at=row.started_at,
+        sent_at=row.sent_at,
+        finished_at=row.finished_at,
+        outcome=row.outcome,
+        http_status=row.http_status,
+        code=row.code,
+        message=row.message,
+        cloud_request_id=row.cloud_request_id,
+        recommend=row.recommend,
+        body=row.body,
+        phase=row.phase,
+        progress=row.progress,
+    )
+
+
+def announcement_record(row: OutboxRow) -> AnnouncementRecord:
+    return AnnouncementRecord(
+        id=row.id,
+        request_id=row.request_id,
+        kind=row.kind,
+        payload=dict(row.payload),
+        created_at=row.created_at,
+        attempts=row.attempts,
+        last_error=row.last_error,
+    )
