@@ -204,15 +204,17 @@ def _view(blocks: list[dict[str, Any]], private_metadata: str, *, submit: str) -
     if len(private_metadata) > MAX_PRIVATE_METADATA:
         # Slack refuses views.open with more; silently cutting would corrupt it.
         raise ValueError("private_metadata is longer than Slack's 3000 characters")
-    return {
+    view: dict[str, Any] = {
         "type": "modal",
         "callback_id": CALLBACK_ID,
         "title": plain_text(TITLE, MAX_MODAL_TITLE),
         "submit": plain_text(submit, MAX_MODAL_TITLE),
         "close": plain_text(CLOSE, MAX_MODAL_TITLE),
-        "private_metadata": private_metadata,
         "blocks": blocks,
     }
+    if private_metadata:
+        view["private_metadata"] = private_metadata
+    return view
 
 
 def _picker_block(actions: Sequence[str], chosen: str | None) -> dict[str, Any]:
