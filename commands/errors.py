@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from commands.client import CallResult
+    from commands.responses import CallResult
 
 
 class OffboardError(Exception):

@@ -1,0 +1,234 @@
+"""CloudClient: build, sign and send one API call; the answer comes back as a value.
+
+The spec (``commands.catalog``) says what to call: ``action``, ``product``, ``version``,
+``serialize(params)`` (flat parameters exactly as the official SDK sends them),
+``regional`` and ``is_destructive(params)``. Like the official SDKs for these RPC
+products (``style='RPC'``, ``method='POST'``, every parameter in ``query``), we POST to
+``/`` with the parameters in the query string and an empty body.
+
+httpx exceptions are translated here and nowhere else (see ``commands.errors``).
+Retries are bounded, with exponential backoff and jitter:
+
+- read-only calls retry throttling, 5xx and NetworkError;
+- destructive calls retry only NetworkError (the request provably never left);
+- OutcomeUnknownError is never retried: the caller must reconcile.
+
+Each attempt is signed afresh (new ``x-acs-date`` and nonce): the cloud refuses a
+nonce it has seen, and an attempt that never reached it leaves nothing to conflict with.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Literal, Protocol
+
+import httpx
+from pydantic import BaseModel
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+
+from commands.credentials import CredentialsProvider
+from commands.endpoints import Product, resolve_endpoint
+from commands.errors import (
+    CloudError,
+    NetworkError,
+    OutcomeUnknownError,
+    ServerError,
+    ThrottledError,
+)
+from commands.responses import CallResult, error_for, parse_body, result_from
+from commands.signing import AcsV3Auth, canonical_query, new_nonce, parse_authorization
+
+__all__ = ["CallResult", "CloudClient", "SpecLike", "utcnow"]
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "offboard/0.1 (+signature v3)"
+
+
+def utcnow() -> datetime:
+    """The real clock (aware UTC)."""
+    return datetime.now(UTC)
+
+
+class SpecLike(Protocol):
+    """What the client needs of an ``OperationSpec`` (see docs/ARCHITECTURE.md)."""
+
+    @property
+    def action(self) -> str: ...
+    @property
+    def product(self) -> Product: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def regional(self) -> bool: ...
+    def serialize(self, params: Any, /) -> dict[str, str]: ...
+    def is_destructive(self, params: BaseModel, /) -> bool: ...
+
+
+# Connection-phase failures: no byte of the request reached the server.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
+class CloudClient:
+    """Signed calls to Alibaba Cloud (or to ``endpoint_override``, e.g. the sandbox).
+
+    ``clock`` and ``nonce`` feed the signature; ``max_attempts``, ``backoff`` (seconds,
+    the exponential base of the jittered wait) and ``sleep`` bound the retries.
+    """
+
+    def __init__(
+        self,
+        credentials: CredentialsProvider,
+        *,
+        endpoint_override: str | None = None,
+        bss_site: Literal["china", "international"] = "china",
+        timeout: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        nonce: Callable[[], str] = new_nonce,
+        max_attempts: int = 4,
+        backoff: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self._credentials = credentials
+        self._override = endpoint_override
+        self._bss_site: Literal["china", "international"] = bss_site
+        self._clock = clock
+        self._nonce = nonce
+        self._max_attempts = max_attempts
+        self._backoff = backoff
+        self._sleep = sleep
+        # Connecting is quick or hopeless; reading may wait on a slow API.
+        self._http = httpx.Client(
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            transport=transport,
+            follow_redirects=False,
+            trust_env=False,
+        )
+
+    def endpoint_for(self, spec: SpecLike, params: BaseModel) -> str:
+        """The base URL this call goes to (``RegionId`` picks Bastionhost's)."""
+        region = getattr(params, "RegionId", None) if spec.regional else None
+        return resolve_endpoint(spec.product, region, site=self._bss_site, override=self._override)
+
+    def build_request(self, spec: SpecLike, params: BaseModel) -> httpx.Request:
+        """The signed request for one call (fresh date and nonce)."""
+        query = canonical_query(spec.serialize(params))
+        url = f"{self.endpoint_for(spec, params)}/" + (f"?{query}" if query else "")
+        request = httpx.Request(
+            "POST", url, headers={"accept": "application/json", "user-agent": USER_AGENT}
+        )
+        auth = AcsV3Auth(
+            self._credentials.get(),
+            action=spec.action,
+            version=spec.version,
+            clock=self._clock,
+            nonce=self._nonce,
+        )
+        auth.sign(request)
+        return request
+
+    def call(self, spec: SpecLike, params: BaseModel) -> CallResult:
+        """Make the call; the successful ``CallResult`` or a ``CloudError`` subclass."""
+        destructive = spec.is_destructive(params)
+        retry_on: tuple[type[CloudError], ...] = (
+            (NetworkError,) if destructive else (ThrottledError, ServerError, NetworkError)
+        )
+        retrying = Retrying(
+            stop=stop_after_attempt(self._max_attempts),
+            wait=wait_random_exponential(multiplier=self._backoff, max=20 * self._backoff),
+            retry=retry_if_exception_type(retry_on),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        for attempt in retrying:
+            with attempt:
+                number = attempt.retry_state.attempt_number
+                return self._call_once(spec, params, number)
+        raise AssertionError("unreachable: tenacity reraises the last error")  # pragma: no cover
+
+    def _call_once(self, spec: SpecLike, params: BaseModel, attempt: int) -> CallResult:
+        request = self.build_request(spec, params)
+        response = self._send(request)
+        body = parse_body(response.content)
+        if body is None:
+            if response.is_success:
+                # It answered 2xx but not with JSON: whatever it did is unknown to us.
+                raise OutcomeUnknownError(
+                    f"{spec.action}: HTTP {response.status_code} without a JSON body"
+                )
+            body = {}
+        result = result_from(response.status_code, body)
+        log.info(
+            "cloud call %s attempt %d: HTTP %d code=%s request_id=%s",
+            spec.action,
+            attempt,
+            result.http_status,
+            result.code,
+            result.request_id,
+        )
+        if not result.ok:
+            raise error_for(result)
+        return result
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        """Send one request; the one place httpx exceptions become ours."""
+        host = request.url.host
+        try:
+            response = self._http.send(request)
+            response.read()
+        except _NOT_SENT as exc:
+            raise NetworkError(f"could not reach {host}: {type(exc).__name__}") from None
+        except httpx.TransportError as exc:
+            raise OutcomeUnknownError(
+                f"{host} did not answer after the request was sent: {type(exc).__name__}"
+            ) from None
+        return response
+
+    def describe(self, request: httpx.Request) -> str:
+        """The signed request for people; the Signature and any STS token are masked."""
+        lines = [f"{request.method} {request.url.scheme}://{request.url.netloc.decode()}/"]
+        params = request.url.params.multi_items()
+        if params:
+            lines.append("Parameters (as signed):")
+            lines.extend(f"  {name} = {value}" for name, value in params)
+        lines.append("Headers:")
+        for name, value in sorted(request.headers.items()):
+            if name == "authorization":
+                value = _mask_authorization(value)
+            elif name == "x-acs-security-token":
+                value = "***"
+            lines.append(f"  {name}: {value}")
+        if request.content:
+            lines.append("Body:")
+            lines.append("  " + request.content.decode("utf-8", "replace"))
+        return "\n".join(lines)
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> CloudClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"CloudClient(endpoint_override={self._override!r}, bss_site={self._bss_site!r})"
+
+
+def _mask_authorization(value: str) -> str:
+    try:
+        parsed = parse_authorization(value)
+    except ValueError:
+        return "***"
+    return (
+        f"ACS3-HMAC-SHA256 Credential={parsed.key_id},"
+        f"SignedHeaders={';'.join(parsed.signed_headers)},Signature=***"
+    )

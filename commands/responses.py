@@ -1,0 +1,109 @@
+"""What the cloud answered, as a value: ``CallResult`` and its error class.
+
+Every product answers JSON with ``RequestId`` and, on errors, ``Code``/``Message`` (and
+usually ``Recommend``, a diagnosis link). BssOpenApi also answers ``Success``: "Success
+false" is an error even at HTTP 200. ``error_for`` maps a failed result onto the tree of
+``commands.errors``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from commands.errors import (
+    ApiError,
+    AuthError,
+    ConflictError,
+    NotFoundError,
+    ServerError,
+    ThrottledError,
+)
+
+__all__ = ["CallResult", "error_for", "parse_body", "result_from"]
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """One answer of the cloud, normalised across products.
+
+    ``code`` is the product's Code (``"200"`` for BssOpenApi successes, ``None`` for most
+    ResourceManager successes), ``request_id`` the cloud's RequestId, ``recommend`` the
+    error's Recommend link, ``body`` the whole JSON object.
+    """
+
+    http_status: int
+    code: str | None
+    message: str | None
+    request_id: str | None
+    recommend: str | None
+    body: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """HTTP 2xx and not ``"Success": false`` (BssOpenApi's way of failing at 200)."""
+        return 200 <= self.http_status < 300 and self.body.get("Success") is not False
+
+
+def parse_body(content: bytes) -> dict[str, Any] | None:
+    """The JSON object of a response body, or ``None`` when it is not one."""
+    try:
+        value = json.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _text(body: dict[str, Any], *names: str) -> str | None:
+    for name in names:
+        value = body.get(name)
+        if value is not None and value != "":
+            return str(value)
+    return None
+
+
+def result_from(http_status: int, body: dict[str, Any]) -> CallResult:
+    """Normalise a JSON answer (either spelling: ``Code`` or ``code``, ...)."""
+    return CallResult(
+        http_status=http_status,
+        code=_text(body, "Code", "code"),
+        message=_text(body, "Message", "message"),
+        request_id=_text(body, "RequestId", "requestId"),
+        recommend=_text(body, "Recommend", "recommend"),
+        body=body,
+    )
+
+
+_AUTH_CODE_PREFIXES = (
+    "Signature",
+    "IncompleteSignature",
+    "InvalidAccessKeyId",
+    "InvalidSecurityToken",
+    "Forbidden",
+    "NoPermission",
+    "NotAuthorized",
+)
+
+
+def error_for(result: CallResult) -> ApiError:
+    """The ``ApiError`` subclass for a failed result (``result.ok`` is false).
+
+    Codes are checked before statuses: a ``Throttling.User`` at HTTP 400 is throttling,
+    a ``SignatureDoesNotMatch`` is an auth error whatever the status.
+    """
+    code = result.code or ""
+    status = result.http_status
+    if code.startswith("Throttling") or status == 429:
+        return ThrottledError(result)
+    if code.startswith(_AUTH_CODE_PREFIXES) or status in (401, 403):
+        return AuthError(result)
+    if status == 404 or code.startswith("EntityNotExists") or "NotExist" in code:
+        return NotFoundError(result)
+    if code.endswith(".NotFound"):
+        return NotFoundError(result)
+    if status == 409:
+        return ConflictError(result)
+    if status >= 500:
+        return ServerError(result)
+    return ApiError(result)
