@@ -1,0 +1,411 @@
+"""The durable worker: executes APPROVED requests exactly once, follows, reconciles.
+
+One round (:meth:`Worker.run_once`):
+
+1. expire what is past its clock (a stale approval never runs);
+2. take over executions whose lease ran out (their worker died) and reconcile them:
+   never sent -> send now if still inside the execution window; sent -> ask the cloud
+   (DeleteAccount) or end UNKNOWN with what a person should check; never re-send;
+3. claim APPROVED requests one by one (one conditional UPDATE; on PostgreSQL ``FOR
+   UPDATE SKIP LOCKED``) and execute each: mark "sent" durably, *then* send through the
+   CloudClient, then store the result together with its announcements (the outbox), so
+   nothing is announced that is not stored.
+
+DeleteAccount is long-running: once accepted, GetAccountDeletionStatus is followed with
+bounded backoff, recording progress, until Success or a failure; a restart resumes
+following and never re-sends. The lease must outlast the client's timeout (a slow
+answer to the destructive call is not renewed), so ``lease_seconds`` defaults to 60.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import structlog
+from pydantic import BaseModel
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.reconcile import (
+    DELETE_ACCOUNT,
+    Finding,
+    ask_deletion_status,
+    reconcile_deletion,
+    unknown_outcome,
+)
+from bot.workflow import sweep_expired
+from commands.catalog import OperationSpec, get_spec, prepare_params, validate_params
+from commands.client import CallResult, CloudClient
+from commands.errors import (
+    ApiError,
+    CredentialsError,
+    NetworkError,
+    NotFoundError,
+    OffboardError,
+    OutcomeUnknownError,
+    ServerError,
+    ThrottledError,
+)
+from storage.records import (
+    AnnouncementDraft,
+    AuditDraft,
+    ExecutionRecord,
+    ExecutionResult,
+    RequestRecord,
+)
+from storage.repository import Repository
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class FollowPolicy:
+    """How a long-running DeleteAccount is followed: doubling delays, a bounded count."""
+
+    first_delay: float = 1.0
+    max_delay: float = 15.0
+    max_polls: int = 240
+
+
+class Worker:
+    """Executes approved requests; several may run against one database."""
+
+    def __init__(
+        self,
+        repo: Repository,
+        client: CloudClient,
+        *,
+        owner: str,
+        clock: Callable[[], datetime],
+        lease_seconds: float = 60.0,
+        poll_seconds: float = 1.0,
+        wakeup: threading.Event | None = None,
+        follow: FollowPolicy | None = None,
+    ) -> None:
+        self.repo = repo
+        self.client = client
+        self.owner = owner
+        self.clock = clock
+        self.lease_seconds = lease_seconds
+        self.poll_seconds = poll_seconds
+        self.wakeup = wakeup or threading.Event()
+        self.follow = follow or FollowPolicy()
+        self._stop = threading.Event()
+
+    def wake(self) -> None:
+        """Start the next round now (the workflow calls this after an approval)."""
+        self.wakeup.set()
+
+    def run_forever(self, stop: threading.Event) -> None:
+        """Run rounds until ``stop`` is set: at once when woken, else every poll interval
+        (requests approved by other replicas are only seen by polling)."""
+        self._stop = stop
+        while not stop.is_set():
+            try:
+                self.run_once()
+            except SQLAlchemyError as error:
+                # The database is away. Every step is its own conditional transaction, so
+                # the next round starts from what is stored: retrying is safe.
+                log.warning("worker_round_failed", error=type(error).__name__)
+            if self.wakeup.wait(self.poll_seconds):
+                self.wakeup.clear()
+
+    def run_once(self) -> int:
+        """One round (see the module docstring); returns how many requests it handled."""
+        sweep_expired(self.repo, self.clock())
+        handled = self._take_over_expired()
+        while not self._stop.is_set():
+            execution = self.repo.claim_next_approved(
+                owner=self.owner,
+                lease_seconds=self.lease_seconds,
+                now=self.clock(),
+                audit=(AuditDraft("execution.claimed", self.owner, {"owner": self.owner}),),
+            )
+            if execution is None:
+                break
+            self._execute(self._request(execution), execution)
+            handled += 1
+        return handled
+
+    # --- executing -------------------------------------------------------------------------
+
+    def _execute(self, record: RequestRecord, execution: ExecutionRecord) -> None:
+        try:
+            spec = get_spec(record.operation)
+            params = prepare_params(
+                spec, validate_params(spec, record.params), offboard_request_id=record.id
+            )
+        except OffboardError as error:
+            self._finish(record, execution, "FAILED", ExecutionResult(message=f"Not sent: {error}"))
+            return
+        signed = spec.serialize(params)
+        if not self._progress(
+            record,
+            execution,
+            "sending",
+            None,
+            event="executing",
+            kinds=("card", "thread"),
+            audit={"operation": record.operation, "params": signed},
+        ):
+            return
+        # Durable before the call goes out: after a crash this row says "reconcile".
+        if not self.repo.record_sent(
+            record.id, execution.attempt, owner=self.owner, now=self.clock()
+        ):
+            log.warning("lease_lost_before_send", request_id=record.id)
+            return
+        self._send(record, execution, spec, params)
+
+    def _send(
+        self,
+        record: RequestRecord,
+        execution: ExecutionRecord,
+        spec: OperationSpec,
+        params: BaseModel,
+    ) -> None:
+        try:
+            result = self.client.call(spec, params)
+        except ApiError as error:
+            self._finish(record, execution, "FAILED", _result(error.result))
+        except (NetworkError, CredentialsError) as error:
+            # Both are raised before any byte reached the cloud: nothing happened.
+            self._finish(record, execution, "FAILED", ExecutionResult(message=f"Not sent: {error}"))
+        except OutcomeUnknownError as error:
+            why = f"The call was sent but no answer came back ({error})."
+            if record.operation == DELETE_ACCOUNT:
+                self._settle_deletion(record, execution, event="result")
+            else:
+                finding = unknown_outcome(record.operation, record.params, why)
+                self._conclude(record, execution, finding, event="result")
+        else:
+            if record.operation == DELETE_ACCOUNT:
+                self._follow_deletion(record, execution, accepted=result)
+            else:
+                self._finish(record, execution, "SUCCEEDED", _result(result))
+
+    def _settle_deletion(
+        self, record: RequestRecord, execution: ExecutionRecord, event: str
+    ) -> None:
+        """A DeleteAccount without an answer: ask what happened, follow it if still running."""
+        finding = reconcile_deletion(self.client, record.params)
+        if finding.verdict == "RUNNING":
+            self._follow_deletion(record, execution, accepted=None, event=event)
+        else:
+            self._conclude(record, execution, finding, event=event)
+
+    def _follow_deletion(
+        self,
+        record: RequestRecord,
+        execution: ExecutionRecord,
+        accepted: CallResult | None,
+        event: str = "result",
+    ) -> None:
+        """Ask GetAccountDeletionStatus until the deletion ends (bounded)."""
+        if accepted is not None:
+            self._progress(
+                record,
+                execution,
+                "following",
+                {"status": "accepted", "cloud_request_id": accepted.request_id},
+                event="progress",
+                kinds=("thread",),
+            )
+        account_id = str(record.params.get("AccountId"))
+        delay, last = self.follow.first_delay, ""
+        for _ in range(self.follow.max_polls):
+            if self._stop.wait(delay):
+                return  # shutting down: the lease lapses and the next worker resumes
+            delay = min(delay * 2, self.follow.max_delay)
+            now = self.clock()
+            if not self.repo.renew_lease(
+                record.id,
+                execution.attempt,
+                owner=self.owner,
+                lease_seconds=self.lease_seconds,
+                now=now,
+            ):
+                return  # someone else owns it now
+            try:
+                finding = ask_deletion_status(self.client, account_id)
+            except (ThrottledError, ServerError, NetworkError, OutcomeUnknownError, NotFoundError):
+                # A read-only question: asking again is harmless, and the loop is bounded.
+                # (NotFound: the deletion may not be visible yet right after it was accepted.)
+                continue
+            except ApiError as error:
+                finding = unknown_outcome(
+                    DELETE_ACCOUNT, record.params, f"Asking failed ({error})."
+                )
+            if finding.verdict != "RUNNING":
+                self._conclude(record, execution, finding, accepted, event=event)
+                return
+            if finding.message != last:
+                last = finding.message
+                self._progress(
+                    record,
+                    execution,
+                    "following",
+                    {"status": finding.message},
+                    event="progress",
+                    kinds=("thread",),
+                )
+        self._conclude(
+            record,
+            execution,
+            unknown_outcome(DELETE_ACCOUNT, record.params, "The deletion was still running."),
+            accepted,
+            event=event,
+        )
+
+    # --- reconciling -----------------------------------------------------------------------
+
+    def _take_over_expired(self) -> int:
+        handled = 0
+        for stale in self.repo.expired_leases(self.clock()):
+            if not self.repo.take_over(
+                stale.request_id,
+                stale.attempt,
+                new_owner=self.owner,
+                lease_seconds=self.lease_seconds,
+                now=self.clock(),
+                audit=(
+                    AuditDraft("execution.taken_over", self.owner, {"from": stale.lease_owner}),
+                ),
+            ):
+                continue  # another worker took it
+            handled += 1
+            self._reconcile(self._request(stale), stale)
+        return handled
+
+    def _reconcile(self, record: RequestRecord, execution: ExecutionRecord) -> None:
+        now = self.clock()
+        if execution.sent_at is None:
+            # Provably never sent (sent_at is written before sending): the first send is
+            # still ours to make, if the approval is still fresh.
+            if record.execute_by is not None and now < record.execute_by:
+                self._execute(record, execution)
+            else:
+                message = "Not sent: the worker stopped before sending and the approval went stale."
+                self._finish(
+                    record,
+                    execution,
+                    "FAILED",
+                    ExecutionResult(message=message),
+                    event="reconciled",
+                )
+            return
+        if record.operation != DELETE_ACCOUNT:
+            why = "The worker stopped after sending, before the answer was stored."
+            finding = unknown_outcome(record.operation, record.params, why)
+            self._conclude(record, execution, finding, event="reconciled")
+        elif execution.phase == "following":
+            # Accepted before the crash: resume following, never send again.
+            self._follow_deletion(record, execution, accepted=None, event="reconciled")
+        else:
+            self._settle_deletion(record, execution, event="reconciled")
+
+    # --- storing and announcing ------------------------------------------------------------
+
+    def _conclude(
+        self,
+        record: RequestRecord,
+        execution: ExecutionRecord,
+        finding: Finding,
+        accepted: CallResult | None = None,
+        *,
+        event: str,
+    ) -> None:
+        base = _result(accepted) if accepted is not None else ExecutionResult()
+        body: dict[str, Any] = {"status": finding.body}
+        if accepted is not None:
+            body["accepted"] = accepted.body
+        result = ExecutionResult(
+            http_status=base.http_status,
+            code=base.code,
+            message=finding.message,
+            cloud_request_id=base.cloud_request_id or finding.cloud_request_id,
+            body=body,
+        )
+        assert finding.verdict != "RUNNING"
+        self._finish(record, execution, finding.verdict, result, event=event)
+
+    def _finish(
+        self,
+        record: RequestRecord,
+        execution: ExecutionRecord,
+        status: str,
+        result: ExecutionResult,
+        *,
+        event: str = "result",
+    ) -> None:
+        facts = {
+            "status": status,
+            "operation": record.operation,
+            "http_status": result.http_status,
+            "code": result.code,
+            "message": result.message,
+            "cloud_request_id": result.cloud_request_id,
+            "recommend": result.recommend,
+        }
+        payload = {"request_id": record.id, "event": event, "actor": None, **facts}
+        done = self.repo.finish_execution(
+            record.id,
+            execution.attempt,
+            owner=self.owner,
+            status=status,
+            result=result,
+            now=self.clock(),
+            audit=(AuditDraft(f"execution.{event}", self.owner, facts, record.id),),
+            announcements=tuple(
+                AnnouncementDraft(kind, dict(payload)) for kind in ("card", "thread", "dm")
+            ),
+        )
+        if done is None:
+            log.warning("lease_lost_before_result", request_id=record.id, status=status)
+        else:
+            log.info("execution_finished", request_id=record.id, status=status, code=result.code)
+
+    def _progress(
+        self,
+        record: RequestRecord,
+        execution: ExecutionRecord,
+        phase: str,
+        progress: Any,
+        *,
+        event: str,
+        kinds: tuple[str, ...],
+        audit: dict[str, Any] | None = None,
+    ) -> bool:
+        payload = {"request_id": record.id, "event": event, "actor": None, "phase": phase}
+        if isinstance(progress, dict):
+            payload.update(progress)
+        return self.repo.update_progress(
+            record.id,
+            execution.attempt,
+            owner=self.owner,
+            phase=phase,
+            progress=progress,
+            now=self.clock(),
+            audit=(AuditDraft(f"execution.{phase}", self.owner, audit or payload, record.id),),
+            announcements=tuple(AnnouncementDraft(kind, dict(payload)) for kind in kinds),
+        )
+
+    def _request(self, execution: ExecutionRecord) -> RequestRecord:
+        record = self.repo.get_request(execution.request_id)
+        if record is None:  # the foreign key makes this impossible; say so if it happens
+            raise LookupError(f"execution for missing request {execution.request_id}")
+        return record
+
+
+def _result(result: CallResult) -> ExecutionResult:
+    return ExecutionResult(
+        http_status=result.http_status,
+        code=result.code,
+        message=result.message,
+        cloud_request_id=result.request_id,
+        recommend=result.recommend,
+        body=result.body,
+    )
