@@ -1,1 +1,118 @@
-"""Fixtures for this boundary (filled in by its owner)."""
+"""Database fixtures: the same tests run on a SQLite file and on the real PostgreSQL.
+
+``db_url`` is parametrized over ``sqlite`` and ``postgres``; ``repo`` is a Repository on
+it. PostgreSQL runs at 127.0.0.1:5432 (``OFFBOARD_TEST_POSTGRES`` overrides the server
+URL). When it is unreachable the postgres half is skipped on a developer machine and
+*fails* in CI (``CI=true``): a silently skipped engine is an untested engine.
+
+Isolation: SQLite gets a fresh copy of a migrated template file per test. PostgreSQL
+gets one migrated database per session (``offboard_test_<random>``, dropped at the end)
+and every table is TRUNCATEd before each test. Not the savepoint pattern: the tests that
+matter here race many connections, and those need real commits to see each other.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
+
+from storage.db import make_engine
+from storage.migrate import upgrade
+from storage.models import Base
+from storage.repository import Repository
+
+POSTGRES_SERVER_URL = os.environ.get(
+    "OFFBOARD_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+TABLES = ", ".join(table.name for table in Base.metadata.sorted_tables)
+
+
+def _admin_engine() -> Engine:
+    # AUTOCOMMIT: CREATE/DROP DATABASE cannot run inside a transaction.
+    return make_engine(
+        POSTGRES_SERVER_URL,
+        isolation_level="AUTOCOMMIT",
+        poolclass=NullPool,
+        connect_args={"connect_timeout": 3},
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A freshly created and migrated PostgreSQL database for this test session."""
+    admin = _admin_engine()
+    try:
+        with admin.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except OperationalError as error:
+        admin.dispose()
+        message = f"PostgreSQL at {POSTGRES_SERVER_URL} is unreachable: {error}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    name = f"offboard_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_SERVER_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file per session; tests get copies (migrating is the slow part)."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "offboard.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def sqlite_url(_sqlite_template: Path, tmp_path: Path) -> str:
+    """A migrated SQLite database file of this test's own."""
+    path = tmp_path / "offboard.db"
+    shutil.copyfile(_sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """A migrated, empty database: a SQLite file, then the test PostgreSQL database."""
+    if request.param == "sqlite":
+        url: str = request.getfixturevalue("sqlite_url")
+        return url
+    url = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture
+def db_engine(db_url: str) -> Iterator[Engine]:
+    """An engine on ``db_url``, disposed after the test (no connection leaks as warnings)."""
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def repo(db_engine: Engine) -> Repository:
+    """A Repository on the test database (parametrized: SQLite and PostgreSQL)."""
+    return Repository(db_engine)
