@@ -142,6 +142,9 @@ def result(action: str, outcome: ResultLike) -> SlackMessage:
     per-host and per-account Codes from ``Results``.
     """
     head = ":white_check_mark: Succeeded" if outcome.ok else ":x: Failed"
+    if outcome.ok and action == "DetachHostAccountsFromUser" and _item_failures(outcome.body):
+        # HTTP 200 with a per-host or per-account Code other than OK is a partial failure.
+        head = ":warning: Partly failed"
     lines = [
         f"{head}: `{code(action)}`",
         f"*Code* `{_value(outcome.code)}` · *HTTP status* {outcome.http_status}",
@@ -277,6 +280,18 @@ def _host_lines(body: Mapping[str, Any]) -> list[str]:
             line += " — accounts " + ", ".join(parts)
         lines.append(line)
     return lines
+
+
+def _item_failures(body: Mapping[str, Any]) -> int:
+    """How many hosts and host accounts in ``Results`` have a Code other than OK."""
+    failures = 0
+    for host in body.get("Results") or []:
+        if not isinstance(host, Mapping):
+            continue
+        failures += host.get("Code") != "OK"
+        accounts = host.get("HostAccounts") or []
+        failures += sum(1 for a in accounts if isinstance(a, Mapping) and a.get("Code") != "OK")
+    return failures
 
 
 def _str(value: Any) -> str | None:
