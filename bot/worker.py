@@ -23,7 +23,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import structlog
 from pydantic import BaseModel
@@ -31,11 +30,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.reconcile import (
     DELETE_ACCOUNT,
-    Finding,
     ask_deletion_status,
     reconcile_deletion,
     unknown_outcome,
 )
+from bot.results import ResultWriter, from_call
 from bot.workflow import sweep_expired
 from commands.catalog import OperationSpec, get_spec, prepare_params, validate_params
 from commands.client import CallResult, CloudClient
@@ -50,7 +49,6 @@ from commands.errors import (
     ThrottledError,
 )
 from storage.records import (
-    AnnouncementDraft,
     AuditDraft,
     ExecutionRecord,
     ExecutionResult,
@@ -84,6 +82,7 @@ class Worker:
         poll_seconds: float = 1.0,
         wakeup: threading.Event | None = None,
         follow: FollowPolicy | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         self.repo = repo
         self.client = client
@@ -93,7 +92,8 @@ class Worker:
         self.poll_seconds = poll_seconds
         self.wakeup = wakeup or threading.Event()
         self.follow = follow or FollowPolicy()
-        self._stop = threading.Event()
+        self._stop = stop or threading.Event()
+        self._out = ResultWriter(repo, owner=owner, clock=clock)
 
     def wake(self) -> None:
         """Start the next round now (the workflow calls this after an approval)."""
@@ -139,10 +139,12 @@ class Worker:
                 spec, validate_params(spec, record.params), offboard_request_id=record.id
             )
         except OffboardError as error:
-            self._finish(record, execution, "FAILED", ExecutionResult(message=f"Not sent: {error}"))
+            self._out.finish(
+                record, execution, "FAILED", ExecutionResult(message=f"Not sent: {error}")
+            )
             return
         signed = spec.serialize(params)
-        if not self._progress(
+        if not self._out.progress(
             record,
             execution,
             "sending",
@@ -170,22 +172,24 @@ class Worker:
         try:
             result = self.client.call(spec, params)
         except ApiError as error:
-            self._finish(record, execution, "FAILED", _result(error.result))
+            self._out.finish(record, execution, "FAILED", from_call(error.result))
         except (NetworkError, CredentialsError) as error:
             # Both are raised before any byte reached the cloud: nothing happened.
-            self._finish(record, execution, "FAILED", ExecutionResult(message=f"Not sent: {error}"))
+            self._out.finish(
+                record, execution, "FAILED", ExecutionResult(message=f"Not sent: {error}")
+            )
         except OutcomeUnknownError as error:
             why = f"The call was sent but no answer came back ({error})."
             if record.operation == DELETE_ACCOUNT:
                 self._settle_deletion(record, execution, event="result")
             else:
                 finding = unknown_outcome(record.operation, record.params, why)
-                self._conclude(record, execution, finding, event="result")
+                self._out.conclude(record, execution, finding, event="result")
         else:
             if record.operation == DELETE_ACCOUNT:
                 self._follow_deletion(record, execution, accepted=result)
             else:
-                self._finish(record, execution, "SUCCEEDED", _result(result))
+                self._out.finish(record, execution, "SUCCEEDED", from_call(result))
 
     def _settle_deletion(
         self, record: RequestRecord, execution: ExecutionRecord, event: str
@@ -195,7 +199,7 @@ class Worker:
         if finding.verdict == "RUNNING":
             self._follow_deletion(record, execution, accepted=None, event=event)
         else:
-            self._conclude(record, execution, finding, event=event)
+            self._out.conclude(record, execution, finding, event=event)
 
     def _follow_deletion(
         self,
@@ -206,7 +210,7 @@ class Worker:
     ) -> None:
         """Ask GetAccountDeletionStatus until the deletion ends (bounded)."""
         if accepted is not None:
-            self._progress(
+            self._out.progress(
                 record,
                 execution,
                 "following",
@@ -240,11 +244,11 @@ class Worker:
                     DELETE_ACCOUNT, record.params, f"Asking failed ({error})."
                 )
             if finding.verdict != "RUNNING":
-                self._conclude(record, execution, finding, accepted, event=event)
+                self._out.conclude(record, execution, finding, accepted, event=event)
                 return
             if finding.message != last:
                 last = finding.message
-                self._progress(
+                self._out.progress(
                     record,
                     execution,
                     "following",
@@ -252,7 +256,7 @@ class Worker:
                     event="progress",
                     kinds=("thread",),
                 )
-        self._conclude(
+        self._out.conclude(
             record,
             execution,
             unknown_outcome(DELETE_ACCOUNT, record.params, "The deletion was still running."),
@@ -289,7 +293,7 @@ class Worker:
                 self._execute(record, execution)
             else:
                 message = "Not sent: the worker stopped before sending and the approval went stale."
-                self._finish(
+                self._out.finish(
                     record,
                     execution,
                     "FAILED",
@@ -300,98 +304,12 @@ class Worker:
         if record.operation != DELETE_ACCOUNT:
             why = "The worker stopped after sending, before the answer was stored."
             finding = unknown_outcome(record.operation, record.params, why)
-            self._conclude(record, execution, finding, event="reconciled")
+            self._out.conclude(record, execution, finding, event="reconciled")
         elif execution.phase == "following":
             # Accepted before the crash: resume following, never send again.
             self._follow_deletion(record, execution, accepted=None, event="reconciled")
         else:
             self._settle_deletion(record, execution, event="reconciled")
-
-    # --- storing and announcing ------------------------------------------------------------
-
-    def _conclude(
-        self,
-        record: RequestRecord,
-        execution: ExecutionRecord,
-        finding: Finding,
-        accepted: CallResult | None = None,
-        *,
-        event: str,
-    ) -> None:
-        base = _result(accepted) if accepted is not None else ExecutionResult()
-        body: dict[str, Any] = {"status": finding.body}
-        if accepted is not None:
-            body["accepted"] = accepted.body
-        result = ExecutionResult(
-            http_status=base.http_status,
-            code=base.code,
-            message=finding.message,
-            cloud_request_id=base.cloud_request_id or finding.cloud_request_id,
-            body=body,
-        )
-        assert finding.verdict != "RUNNING"
-        self._finish(record, execution, finding.verdict, result, event=event)
-
-    def _finish(
-        self,
-        record: RequestRecord,
-        execution: ExecutionRecord,
-        status: str,
-        result: ExecutionResult,
-        *,
-        event: str = "result",
-    ) -> None:
-        facts = {
-            "status": status,
-            "operation": record.operation,
-            "http_status": result.http_status,
-            "code": result.code,
-            "message": result.message,
-            "cloud_request_id": result.cloud_request_id,
-            "recommend": result.recommend,
-        }
-        payload = {"request_id": record.id, "event": event, "actor": None, **facts}
-        done = self.repo.finish_execution(
-            record.id,
-            execution.attempt,
-            owner=self.owner,
-            status=status,
-            result=result,
-            now=self.clock(),
-            audit=(AuditDraft(f"execution.{event}", self.owner, facts, record.id),),
-            announcements=tuple(
-                AnnouncementDraft(kind, dict(payload)) for kind in ("card", "thread", "dm")
-            ),
-        )
-        if done is None:
-            log.warning("lease_lost_before_result", request_id=record.id, status=status)
-        else:
-            log.info("execution_finished", request_id=record.id, status=status, code=result.code)
-
-    def _progress(
-        self,
-        record: RequestRecord,
-        execution: ExecutionRecord,
-        phase: str,
-        progress: Any,
-        *,
-        event: str,
-        kinds: tuple[str, ...],
-        audit: dict[str, Any] | None = None,
-    ) -> bool:
-        payload = {"request_id": record.id, "event": event, "actor": None, "phase": phase}
-        if isinstance(progress, dict):
-            payload.update(progress)
-        return self.repo.update_progress(
-            record.id,
-            execution.attempt,
-            owner=self.owner,
-            phase=phase,
-            progress=progress,
-            now=self.clock(),
-            audit=(AuditDraft(f"execution.{phase}", self.owner, audit or payload, record.id),),
-            announcements=tuple(AnnouncementDraft(kind, dict(payload)) for kind in kinds),
-        )
 
     def _request(self, execution: ExecutionRecord) -> RequestRecord:
         record = self.repo.get_request(execution.request_id)
@@ -400,12 +318,5 @@ class Worker:
         return record
 
 
-def _result(result: CallResult) -> ExecutionResult:
-    return ExecutionResult(
-        http_status=result.http_status,
-        code=result.code,
-        message=result.message,
-        cloud_request_id=result.request_id,
-        recommend=result.recommend,
-        body=result.body,
-    )
+def _not_sent(error: Exception) -> ExecutionResult:
+    return ExecutionResult(message=f"Not sent: {error}")
