@@ -1,0 +1,160 @@
+"""The sandbox cloud's state: a resource directory, finance relations, bastion hosts.
+
+Plain mutable dataclasses guarded by the ``Sandbox``'s lock; the request handlers in
+``commands.sandbox.resourcemanager`` / ``bss`` / ``bastionhost`` read and change them.
+Time only enters through the ``now`` the handlers are given (the injected clock).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+
+@dataclass
+class CheckItem:
+    """One item of a member deletion check (``NotAllowReason`` / ``AbandonableChecks``)."""
+
+    check_id: str
+    check_name: str
+    description: str
+
+
+@dataclass
+class Deletion:
+    """A member deletion under way or finished."""
+
+    started: datetime
+    completes: datetime
+    abandoned: tuple[str, ...] = ()
+
+
+@dataclass
+class DeletionCheck:
+    """A deletion check started by CheckAccountDelete."""
+
+    started: datetime
+    completes: datetime
+
+
+@dataclass
+class MemberAccount:
+    account_id: str
+    display_name: str
+    account_name: str
+    folder_id: str = "fd-offboard01"
+    join_method: str = "created"
+    type: str = "ResourceAccount"
+    join_time: str = "2024-03-01T08:00:00Z"
+    # Check items that fail but may be abandoned (AbandonableCheckId).
+    abandonable_checks: list[CheckItem] = field(default_factory=list)
+    deletion: Deletion | None = None
+    check: DeletionCheck | None = None
+
+    def deleted(self, now: datetime) -> bool:
+        return self.deletion is not None and now >= self.deletion.completes
+
+    def deleting(self, now: datetime) -> bool:
+        return self.deletion is not None and now < self.deletion.completes
+
+
+@dataclass
+class Delegation:
+    account_id: str
+    service_principal: str
+    enabled: str = "2024-05-10T09:30:00Z"
+
+
+@dataclass
+class FinanceRelation:
+    relation_id: int
+    parent_user_id: int
+    child_user_id: int
+    relation_type: str = "enterprise_group"
+    # QueryRelationList's RelationType: FinancialManagement or FinancialTrusteeship.
+    kind: str = "FinancialTrusteeship"
+    state: str = "RELATED"
+    setup_time: str = "2024-04-02T10:00:00Z"
+    permissions: set[str] = field(default_factory=set)
+
+
+@dataclass
+class HostAccount:
+    host_account_id: str
+    name: str
+    protocol: str = "SSH"
+    type: str = "common"
+
+
+@dataclass
+class Host:
+    host_id: str
+    name: str
+    accounts: dict[str, HostAccount] = field(default_factory=dict)
+
+
+@dataclass
+class BastionInstance:
+    instance_id: str
+    region_id: str
+    users: dict[str, str] = field(default_factory=dict)  # user id -> user name
+    hosts: dict[str, Host] = field(default_factory=dict)
+    # user id -> host id -> the host account ids the user may use
+    grants: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+
+
+@dataclass
+class World:
+    """Everything the sandbox remembers. ``deletion_seconds``: how long a DeleteAccount
+    stays ``Deleting``; ``check_seconds``: how long a deletion check stays ``PreChecking``."""
+
+    management_account_id: int
+    accounts: dict[str, MemberAccount] = field(default_factory=dict)
+    delegations: list[Delegation] = field(default_factory=list)
+    relations: dict[int, FinanceRelation] = field(default_factory=dict)
+    instances: dict[str, BastionInstance] = field(default_factory=dict)
+    deletion_seconds: float = 1.0
+    check_seconds: float = 0.0
+    # BssOpenApi RequestId -> the answer given, so a retried request is not applied twice.
+    bss_answers: dict[tuple[str, str], dict[str, object]] = field(default_factory=dict)
+
+    def delegations_of(self, account_id: str) -> list[Delegation]:
+        return [d for d in self.delegations if d.account_id == account_id]
+
+    def relations_of(self, uid: int) -> list[FinanceRelation]:
+        return [
+            r
+            for r in self.relations.values()
+            if uid in (r.parent_user_id, r.child_user_id) and r.state == "RELATED"
+        ]
+
+    def blockers(self, account_id: str) -> list[CheckItem]:
+        """The reasons a member cannot be deleted right now (``NotAllowReason``)."""
+        items = [
+            CheckItem(
+                "DELEGATED_ADMINISTRATOR",
+                "ResourceManager",
+                f"The member is a delegated administrator of {d.service_principal}.",
+            )
+            for d in self.delegations_of(account_id)
+        ]
+        if account_id.isdigit() and any(
+            r.child_user_id == int(account_id) for r in self.relations_of(int(account_id))
+        ):
+            items.append(
+                CheckItem(
+                    "FINANCE_RELATION",
+                    "BssOpenApi",
+                    "The member has a payer account: release the finance relation first.",
+                )
+            )
+        return items
+
+    def start_deletion(
+        self, account: MemberAccount, now: datetime, abandoned: tuple[str, ...]
+    ) -> None:
+        account.deletion = Deletion(
+            started=now,
+            completes=now + timedelta(seconds=self.deletion_seconds),
+            abandoned=abandoned,
+        )
