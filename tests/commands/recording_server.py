@@ -14,7 +14,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote_plus
 
 
 @dataclass(frozen=True)
@@ -41,11 +41,14 @@ class Recorded:
 
 
 def split_query(raw: str) -> list[tuple[str, str]]:
-    """Decode ``a=b&c=d`` without treating ``+`` as a space (RFC 3986, as signed)."""
+    """Decode a query as servers do: ``+`` is a space (the official SDK sends ``+``).
+
+    We send spaces as ``%20`` and ``+`` as ``%2B``, so both decode the same way.
+    """
     pairs = []
     for item in filter(None, raw.split("&")):
         name, _, value = item.partition("=")
-        pairs.append((unquote(name), unquote(value)))
+        pairs.append((unquote_plus(name), unquote_plus(value)))
     return pairs
 
 
