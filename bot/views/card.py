@@ -163,9 +163,10 @@ def _title(model: CardModel) -> str:
 
 
 def _call_block(model: CardModel) -> dict[str, Any]:
+    endpoint = f"`{code(model.endpoint)}`" if model.endpoint else "_not known yet_"
     return section(
         f"*Operation* `{code(model.action)}` · *API* {mrkdwn_safe(model.product, 100)} "
-        f"`{code(model.version)}`\n*Endpoint* `{code(model.endpoint)}`"
+        f"`{code(model.version)}`\n*Endpoint* {endpoint}"
     )
 
 

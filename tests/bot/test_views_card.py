@@ -172,7 +172,8 @@ def test_no_findings_says_so() -> None:
 
 
 def test_card_without_parameters_or_danger_still_renders() -> None:
-    blocks, _ = card(params={}, danger="", reason="")
+    blocks, _ = card(params={}, danger="", reason="", endpoint="")
     body = rendered(blocks)
     assert "_none_" in body and "_no reason given_" in body
+    assert "*Endpoint* _not known yet_" in body
     assert "Why this is dangerous" not in body
