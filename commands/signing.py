@@ -24,7 +24,7 @@ import secrets
 from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import quote
+from urllib.parse import quote_from_bytes
 
 import httpx
 
@@ -72,7 +72,12 @@ def percent_encode(value: str) -> str:
     need to be encoded. Other characters must be percent-encoded": a space is ``%20``,
     ``*`` is ``%2A`` and ``~`` stays ``~``. UTF-8 is used for non-ASCII text.
     """
-    return quote(value, safe="~", encoding="utf-8")
+    if _UNRESERVED(value):
+        return value  # the common case (ids, names): nothing to encode, skip quote()
+    return quote_from_bytes(value.encode("utf-8"), "~")
+
+
+_UNRESERVED = re.compile(r"[A-Za-z0-9\-_.~]*").fullmatch
 
 
 def canonical_query(pairs: Iterable[tuple[str, str]] | Mapping[str, str]) -> str:
@@ -82,15 +87,15 @@ def canonical_query(pairs: Iterable[tuple[str, str]] | Mapping[str, str]) -> str
     and values, and "for a parameter without a value, use an empty string". Sorting is by
     encoded name (then value, so repeated names stay deterministic). Empty query -> "".
     """
-    items = pairs.items() if isinstance(pairs, Mapping) else pairs
-    encoded = sorted((percent_encode(name), percent_encode(value)) for name, value in items)
-    return "&".join(f"{name}={value}" for name, value in encoded)
+    items = pairs.items() if isinstance(pairs, dict | Mapping) else pairs
+    encoded = sorted([(percent_encode(name), percent_encode(value)) for name, value in items])
+    return "&".join([f"{name}={value}" for name, value in encoded])
 
 
 def _is_signed_header(name: str) -> bool:
     # The document: sign the headers "that start with x-acs-, the Host header, and the
     # Content-Type header"; Authorization itself is never part of the signature.
-    return name in ("host", "content-type") or name.startswith("x-acs-")
+    return name.startswith("x-acs-") or name == "host" or name == "content-type"
 
 
 def canonical_headers(headers: Mapping[str, str]) -> tuple[str, str]:
@@ -100,13 +105,14 @@ def canonical_headers(headers: Mapping[str, str]) -> tuple[str, str]:
     lower-cased and sorted, values trimmed; ``signed_headers`` is the names joined by ``;``.
     Other headers (user-agent, accept, ...) are left out.
     """
-    chosen = sorted(
-        (name.strip().lower(), value.strip())
-        for name, value in headers.items()
-        if _is_signed_header(name.strip().lower())
-    )
-    block = "".join(f"{name}:{value}\n" for name, value in chosen)
-    return block, ";".join(name for name, _ in chosen)
+    chosen = []
+    for name, value in headers.items():
+        lowered = name.lower()
+        if _is_signed_header(lowered):
+            chosen.append((lowered, value.strip()))
+    chosen.sort()
+    block = "".join([f"{name}:{value}\n" for name, value in chosen])
+    return block, ";".join([name for name, _ in chosen])
 
 
 def hashed_payload(body: bytes) -> str:
@@ -142,9 +148,7 @@ def string_to_sign(canonical_request: str) -> str:
 
 def signature(secret: str, string_to_sign: str) -> str:
     """Signature = HexEncode(HMAC-SHA256(AccessKey secret, StringToSign))."""
-    return hmac.new(
-        secret.encode("utf-8"), string_to_sign.encode("utf-8"), hashlib.sha256
-    ).hexdigest()
+    return hmac.digest(secret.encode("utf-8"), string_to_sign.encode("utf-8"), "sha256").hex()
 
 
 def authorization(key_id: str, signed_headers: str, signature: str) -> str:
