@@ -101,8 +101,8 @@ class HttpServer:
         # waitress has no public stop(); closing every dispatcher in its socket map ends
         # its loop (the pattern of webtest's StopableWSGIServer).
         while server._map:
-            for channel in list(server._map.values()):
-                channel.handle_close()
+            for dispatcher in list(server._map.values()):
+                dispatcher.close()
         server.task_dispatcher.shutdown(timeout=timeout)
         if self._thread is not None:
             self._thread.join(timeout)

@@ -1,0 +1,49 @@
+"""The Bolt application, built from :class:`~bot.deps.Deps` (no globals).
+
+Bolt's default mode (``process_before_response=False``) is what "ack first, work after"
+needs: each listener runs in an executor thread and the HTTP (or Socket Mode) reply goes
+out as soon as it calls ``ack()``; the code after ``ack()`` keeps running
+(slack_bolt/listener/thread_runner.py). Listeners therefore ack before any cloud call,
+database write or Slack post.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_bolt import App
+
+from bot.deps import Deps
+from bot.listeners import actions, commands, errors
+from bot.listeners import views as view_submissions
+
+# Enough threads that slow work after one ack (pre-checks, chat.postEphemeral with a
+# Retry-After wait) never holds up the next request's ack.
+LISTENER_THREADS = 16
+
+
+def create_app(deps: Deps, *, logger: logging.Logger | None = None) -> App:
+    """A Bolt ``App`` with every Offboard listener registered against ``deps``.
+
+    The signing secret is required: Bolt verifies ``X-Slack-Signature`` over the raw
+    body and refuses stale timestamps (5 minutes) before any listener sees a request.
+    """
+    secret = deps.settings.slack_signing_secret
+    if secret is None:
+        raise ValueError("SLACK_SIGNING_SECRET is not set")
+    app = App(
+        client=deps.slack,
+        signing_secret=secret.get_secret_value(),
+        logger=logger or logging.getLogger("bot.app"),
+        listener_executor=ThreadPoolExecutor(
+            max_workers=LISTENER_THREADS, thread_name_prefix="listener"
+        ),
+        # Unknown requests are answered 404 instead of raising.
+        raise_error_for_unhandled_request=False,
+    )
+    errors.register(app, deps)
+    commands.register(app, deps)
+    actions.register(app, deps)
+    view_submissions.register(app, deps)
+    return app

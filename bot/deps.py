@@ -1,0 +1,128 @@
+"""Everything the Slack app needs, built once and passed in: no module-level clients.
+
+:class:`Deps` is the one object listeners, the announcer and the runtime receive.
+:func:`build_deps` makes it from :class:`~bot.settings.Settings`; tests and the demo build
+the same thing pointed at the sandbox cloud and the Slack stand-in, with their own clock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.policy import ApprovalRules
+from bot.settings import Settings
+from commands.client import CloudClient
+from commands.credentials import EnvironmentCredentialsProvider
+from storage.db import make_engine
+from storage.repository import Repository
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Doorbell:
+    """Wakes a background loop at once instead of at its next poll.
+
+    ``ring()`` from any thread (a listener after an approval); the loop calls
+    ``wait(timeout)``, which returns early when rung and clears the bell.
+    """
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+
+    def ring(self) -> None:
+        self.event.set()
+
+    def wait(self, timeout: float) -> bool:
+        rung = self.event.wait(timeout)
+        self.event.clear()
+        return rung
+
+
+@dataclass(frozen=True)
+class Deps:
+    """The app's collaborators. ``policy`` resolves approvers at decision time."""
+
+    settings: Settings
+    repo: Repository
+    cloud: CloudClient
+    slack: WebClient
+    policy: ApprovalRules
+    clock: Callable[[], datetime] = utcnow
+    worker_bell: Doorbell = field(default_factory=Doorbell)
+    announcer_bell: Doorbell = field(default_factory=Doorbell)
+
+    @property
+    def approval_channel(self) -> str:
+        channel = self.settings.approval_channel
+        if not channel:
+            raise ValueError("OFFBOARD_APPROVAL_CHANNEL is not set")
+        return channel
+
+
+def make_slack_client(settings: Settings) -> WebClient:
+    """The Web API client: ``SLACK_API_URL`` and retries for 429s and 5xx.
+
+    slack_sdk retries only connection errors by default; "429s are not retried unless
+    you opt in" (slack_sdk/http_retry). RateLimitErrorRetryHandler waits ``Retry-After``
+    as Slack asks. Every caller runs after the ack, so a wait never delays Slack's 3 s.
+    """
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return WebClient(
+        token=token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=1),
+            RateLimitErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def usergroup_resolver(slack: WebClient) -> Callable[[str], Iterable[str]]:
+    """``usergroups.users.list`` as the policy's group look-up (IDs only, per Slack)."""
+
+    def members(usergroup: str) -> list[str]:
+        response = slack.usergroups_users_list(usergroup=usergroup)
+        return [str(user) for user in response.get("users") or []]
+
+    return members
+
+
+def build_deps(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    cloud: CloudClient | None = None,
+    slack: WebClient | None = None,
+    repo: Repository | None = None,
+) -> Deps:
+    """Deps from settings; pass any collaborator to replace the default one."""
+    slack = slack or make_slack_client(settings)
+    if cloud is None:
+        cloud = CloudClient(
+            EnvironmentCredentialsProvider(),
+            endpoint_override=settings.alibaba_endpoint,
+            bss_site=settings.bss_site,
+        )
+    policy = ApprovalRules.from_settings(settings, clock=clock, resolver=usergroup_resolver(slack))
+    return Deps(
+        settings=settings,
+        repo=repo or Repository(make_engine(settings.database_url)),
+        cloud=cloud,
+        slack=slack,
+        policy=policy,
+        clock=clock,
+    )

@@ -1,0 +1,95 @@
+"""Clicks: Approve / Reject on the card, and the operation picker in the modal.
+
+A button carries only the request id (its ``value``); who may decide and what state the
+request is in come from the database and the policy, never from the message. Every
+click is acked at once; the decision is taken after. A refused click (the requester,
+a non-approver, someone of another team, a request already decided or expired) gets an
+ephemeral explanation and changes nothing; an accepted one is announced through the
+outbox (card update and thread reply) and, when it approves, wakes the worker.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot.approval import Vote
+from bot.deps import Deps
+from bot.listeners import identity
+from bot.views import replies
+from bot.views.card import APPROVE, REJECT
+from bot.views.modal import (
+    OPERATION,
+    REASON,
+    build_operation_modal,
+    parse_submission,
+    selected_operation,
+)
+from bot.workflow import Done, Workflow
+from commands.catalog import get_spec
+from commands.errors import ParameterError
+
+
+def register(app: App, deps: Deps) -> None:
+    workflow = Workflow(deps.repo, deps.policy, on_approved=deps.worker_bell.ring)
+
+    def decide(vote: Vote, ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        ack()
+        who = identity.actor(body)
+        action = (body.get("actions") or [{}])[0]
+        refused = identity.foreign(who, context)
+        if refused is None:
+            outcome = workflow.decide(
+                str(action.get("value") or ""), who.user_id, vote, deps.clock()
+            )
+            if isinstance(outcome, Done):
+                deps.announcer_bell.ring()
+                return
+            refused = outcome.message
+        channel = (body.get("container") or {}).get("channel_id") or body["channel"]["id"]
+        deps.slack.chat_postEphemeral(
+            channel=channel, user=who.user_id, text=replies.refusal(refused)
+        )
+
+    @app.action(APPROVE)
+    def approve(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        decide(Vote.APPROVE, ack, body, context)
+
+    @app.action(REJECT)
+    def reject(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        decide(Vote.REJECT, ack, body, context)
+
+    @app.action(OPERATION)
+    def pick(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """Picking an operation swaps in its fields, keeping what was typed.
+
+        Same block and action ids across ``views.update`` keep the inputs (Slack,
+        "Preserving input entry"); the view's ``hash`` guards against a stale update.
+        """
+        ack()
+        view = body["view"]
+        chosen = selected_operation(body)
+        if chosen is None:
+            return
+        typed = _typed(view)
+        client.views_update(
+            view_id=view["id"],
+            hash=view.get("hash"),
+            view=build_operation_modal(
+                get_spec(chosen),
+                values=typed,
+                private_metadata=str(view.get("private_metadata") or ""),
+            ),
+        )
+
+
+def _typed(view: dict[str, Any]) -> dict[str, str]:
+    """What the person typed so far (parameters and reason), to carry into the new view."""
+    try:
+        submission = parse_submission(view)
+    except ParameterError:  # nothing readable yet: start empty
+        return {}
+    reason = {REASON: submission.reason} if submission.reason else {}
+    return {**submission.raw_params, **reason}

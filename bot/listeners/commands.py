@@ -1,0 +1,90 @@
+"""``/offboard``: open the request modal, or answer help/status/list/cancel.
+
+Slack wants the 200 within 3000 ms and a ``trigger_id`` is good for 3 s and one use, so
+the listener acks first (with the whole answer when it is pure text, like help), then
+opens the modal or does the database work and answers through ``response_url``
+(ephemeral by default: "Posts to response_url are ephemeral by default").
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot import rendering
+from bot.command_text import Cancel, Help, List, Open, Status, Usage, parse_command
+from bot.deps import Deps
+from bot.listeners import identity
+from bot.views import replies
+from bot.views.modal import build_operation_modal, build_picker
+from bot.workflow import Done, Workflow
+from commands.catalog import get_spec
+
+COMMAND = "/offboard"
+_LIST_LIMIT = 20
+
+
+def register(app: App, deps: Deps) -> None:
+    workflow = Workflow(deps.repo, deps.policy, on_approved=deps.worker_bell.ring)
+
+    @app.command(COMMAND)
+    def offboard(
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    ) -> None:
+        command = parse_command(str(body.get("text") or ""))
+        refused = identity.foreign(identity.actor(body), context)
+        if refused is not None:
+            ack(response_type="ephemeral", text=replies.refusal(refused))
+        elif isinstance(command, Help):
+            ack(response_type="ephemeral", **replies.help_text())
+        elif isinstance(command, Usage):
+            ack(response_type="ephemeral", **replies.usage(command.message))
+        elif isinstance(command, Open):
+            ack()
+            client.views_open(trigger_id=body["trigger_id"], view=open_view(command, body))
+        elif isinstance(command, Status):
+            ack()
+            respond(response_type="ephemeral", **status(deps, command.request_id))
+        elif isinstance(command, List):
+            ack()
+            respond(response_type="ephemeral", **pending(deps))
+        elif isinstance(command, Cancel):
+            ack()
+            outcome = workflow.cancel(command.request_id, str(body["user_id"]), deps.clock())
+            if isinstance(outcome, Done):
+                deps.announcer_bell.ring()
+                respond(response_type="ephemeral", text=outcome.message)
+            else:
+                respond(response_type="ephemeral", text=replies.refusal(outcome.message))
+
+
+def open_view(command: Open, body: dict[str, Any]) -> dict[str, Any]:
+    """The picker, or one operation's modal filled from ``/offboard Action Name=Value``."""
+    # Where the command was typed, for errors after the modal closes; not authority.
+    metadata = json.dumps({"channel": body.get("channel_id")})
+    if command.action is None:
+        return build_picker(private_metadata=metadata)
+    spec = get_spec(command.action)
+    return build_operation_modal(spec, values=command.values, private_metadata=metadata)
+
+
+def status(deps: Deps, request_id: str) -> replies.SlackMessage:
+    record = deps.repo.get_request(request_id)
+    if record is None:
+        return {"text": replies.refusal(f"There is no request {request_id}."), "blocks": []}
+    model = rendering.card_model(
+        record,
+        deps.repo.decisions_for(record.id),
+        deps.cloud,
+        deps.repo.get_execution(record.id),
+    )
+    return replies.status_text(model)
+
+
+def pending(deps: Deps) -> replies.SlackMessage:
+    records = deps.repo.list_requests(statuses=["PENDING"], limit=_LIST_LIMIT)
+    models = [rendering.card_model(r, deps.repo.decisions_for(r.id), deps.cloud) for r in records]
+    return replies.pending_list(models)

@@ -1,0 +1,111 @@
+"""The modal's submission: validate now, answer field errors, else close and submit.
+
+Validation is the catalog's (pure and fast) and runs before the ack, because field
+errors can only be shown in the reply: ``response_action: errors`` keyed by the
+``block_id`` of input blocks, which here are the API parameter names. Everything slow
+(pre-checks against the cloud, storing the request, posting the card) happens after the
+ack has closed the modal.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel
+from slack_bolt import Ack, App, BoltContext
+
+from bot.approval import reason_problem
+from bot.deps import Deps
+from bot.listeners import identity
+from bot.listeners.errors import tell
+from bot.prechecks import findings_for
+from bot.views.modal import (
+    CALLBACK_ID,
+    OPERATION,
+    REASON,
+    Submission,
+    build_operation_modal,
+    field_errors_for_slack,
+    parse_submission,
+)
+from bot.workflow import Refused, Workflow
+from commands.catalog import OperationSpec, get_spec, validate_params
+from commands.errors import ParameterError
+
+
+def register(app: App, deps: Deps) -> None:
+    workflow = Workflow(deps.repo, deps.policy, on_approved=deps.worker_bell.ring)
+
+    @app.view(CALLBACK_ID)
+    def submit(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        view = body.get("view") or {}
+        who = identity.actor(body)
+        try:
+            submission = parse_submission(view)
+            spec = get_spec(submission.action)
+            if not _has_fields(view):
+                # Submitted the picker itself ("Next"): show that operation's fields.
+                modal = build_operation_modal(
+                    spec, values={}, private_metadata=submission.private_metadata
+                )
+                ack(response_action="update", view=modal)
+                return
+            params = check(spec, submission, refusal=identity.foreign(who, context))
+        except ParameterError as error:
+            ack(response_action="errors", errors=field_errors_for_slack(error, view))
+            return
+        ack()
+        findings = findings_for(deps.cloud, spec, params)
+        outcome = workflow.submit(
+            spec=spec,
+            params=params,
+            requester=who.user_id,
+            reason=submission.reason or "",
+            now=deps.clock(),
+            requester_team=who.team_id,
+            channel=deps.approval_channel,
+            prechecks=findings,
+        )
+        if isinstance(outcome, Refused):  # the same rules as check(): only if they changed
+            tell(deps.slack, _with_channel(body, submission), outcome.message)
+            return
+        deps.announcer_bell.ring()
+
+
+def check(spec: OperationSpec, submission: Submission, *, refusal: str | None) -> BaseModel:
+    """The validated parameters, or one ParameterError with every problem by block_id."""
+    problems: dict[str, str] = {}
+    if refusal is not None:
+        problems[OPERATION] = refusal
+    params: BaseModel | None = None
+    try:
+        params = validate_params(spec, submission.raw_params)
+    except ParameterError as error:
+        problems.update(error.field_errors)
+    destructive = params is None or spec.is_destructive(params)
+    if destructive and spec.maybe_destructive:
+        why = reason_problem(submission.reason or "")
+        if why is not None:
+            problems[REASON] = why
+    if problems or params is None:
+        raise ParameterError(problems)
+    return params
+
+
+def _has_fields(view: Mapping[str, Any]) -> bool:
+    return any(
+        block.get("type") == "input" and block.get("block_id") not in (OPERATION, None)
+        for block in view.get("blocks") or []
+        if isinstance(block, Mapping)
+    )
+
+
+def _with_channel(body: dict[str, Any], submission: Submission) -> dict[str, Any]:
+    # private_metadata holds where /offboard was typed; it only chooses where to reply.
+    try:
+        channel = json.loads(submission.private_metadata or "{}").get("channel")
+    except (ValueError, AttributeError):
+        channel = None
+    return {**body, "channel_id": channel} if channel else body
