@@ -39,7 +39,9 @@ MAX_CONTEXT_ELEMENTS = 10
 # "IDs may start with W" (https://api.slack.com/changelog/2016-08-11-user-id-format-changes).
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _ENTITY_TAIL = re.compile(r"&[a-z]{0,3}$")
-_BACKTICKS = re.compile(r"`(?=`)")
+# A backtick next to another one, or at either end (where our own fence or span mark
+# will be put right beside it).
+_BACKTICKS = re.compile(r"(?<=`)(?=`)|^(?=`)|(?<=`)$")
 
 
 def escape(text: str) -> str:
@@ -70,11 +72,11 @@ def mrkdwn_safe(text: str, limit: int = MAX_SECTION_TEXT) -> str:
 def code(text: str) -> str:
     """Escaped text for inside a ``` or ` span.
 
-    A run of backticks in the value would close the span and let the rest be parsed as
-    formatting, so a zero-width space is put between consecutive backticks. Nothing the
-    catalog accepts contains backticks; this only defends the display.
+    A run of backticks in the value (or one at its edge, beside our own fence) would close
+    the span and let the rest be parsed as formatting, so a zero-width space separates
+    them. Nothing the catalog accepts contains backticks; this only defends the display.
     """
-    return _BACKTICKS.sub("`\u200b", escape(text))
+    return _BACKTICKS.sub("\u200b", escape(text))
 
 
 def is_user_id(value: str) -> bool:

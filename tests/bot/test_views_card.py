@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.views.card import STATUS_LINES, CardModel, Finding, build_card
 from tests.bot.blockkit_checks import assert_cannot_ping, check_message_blocks, texts
@@ -177,3 +179,40 @@ def test_card_without_parameters_or_danger_still_renders() -> None:
     assert "_none_" in body and "_no reason given_" in body
     assert "*Endpoint* _not known yet_" in body
     assert "Why this is dangerous" not in body
+
+
+_ATOMS = st.sampled_from(
+    ["<!channel>", "<!here>", "<@U0EVIL01>", "<#C0123>", "<https://e.x|y>", "&", "`", "*", "\n"]
+)
+_TEXT = st.lists(st.one_of(_ATOMS, st.text(max_size=30)), max_size=8).map("".join)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    summary=_TEXT,
+    reason=_TEXT,
+    params=st.dictionaries(_TEXT, _TEXT, max_size=6),
+    details=st.lists(_TEXT, max_size=12),
+    status=st.sampled_from([*STATUS_LINES, "WEIRD<!here>"]),
+    approvals=st.lists(st.one_of(st.just(ALICE), _TEXT), max_size=3),
+)
+def test_any_text_gives_a_valid_card_that_cannot_ping(
+    summary: str,
+    reason: str,
+    params: dict[str, str],
+    details: list[str],
+    status: str,
+    approvals: list[str],
+) -> None:
+    blocks, fallback = card(
+        summary=summary,
+        reason=reason,
+        params=params,
+        danger=summary,
+        status=status,
+        approvals=tuple(approvals),
+        findings=(Finding(summary, "error", tuple(details)),),
+    )
+    assert_cannot_ping(blocks, allowed_mentions={REQUESTER, ALICE})
+    assert_cannot_ping(fallback, allowed_mentions={REQUESTER, ALICE})
+    assert bool(actions(blocks)) is (status == "PENDING")

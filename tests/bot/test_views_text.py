@@ -87,9 +87,16 @@ def test_mentions_joins_and_says_nobody() -> None:
     assert text.mentions([]) == "nobody"
 
 
-def test_code_breaks_backtick_runs_so_a_span_cannot_be_closed() -> None:
-    assert "``" not in text.code("a```b")
+@pytest.mark.parametrize("raw", ["a```b", "`a", "a`", "``", "```"])
+def test_code_keeps_backticks_apart_and_off_the_edges(raw: str) -> None:
+    out = text.code(raw)
+    assert "``" not in f"`{out}`"  # inside our own span or fence marks
+    assert out.replace("\u200b", "") == raw
+
+
+def test_code_escapes_and_leaves_plain_values_alone() -> None:
     assert text.code("x<y") == "x&lt;y"
+    assert text.code("1699461245510000") == "1699461245510000"
 
 
 def test_slack_date_is_a_date_token_with_utc_fallback() -> None:
