@@ -35,6 +35,7 @@ from commands.errors import (
     CloudError,
     NetworkError,
     OutcomeUnknownError,
+    ParameterError,
     ServerError,
     ThrottledError,
 )
@@ -95,6 +96,8 @@ class CloudClient:
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
+        # Fail at start-up, not on the first approved call: a bad override or site.
+        resolve_endpoint(Product.BSS, None, site=bss_site, override=endpoint_override)
         self._credentials = credentials
         self._override = endpoint_override
         self._bss_site: Literal["china", "international"] = bss_site
@@ -112,9 +115,21 @@ class CloudClient:
         )
 
     def endpoint_for(self, spec: SpecLike, params: BaseModel) -> str:
-        """The base URL this call goes to (``RegionId`` picks Bastionhost's)."""
+        """The base URL this call goes to (``RegionId`` picks Bastionhost's).
+
+        A regional operation without a usable ``RegionId`` (and no override) is a
+        ``ParameterError`` keyed ``RegionId``: the endpoint cannot be known without it.
+        """
         region = getattr(params, "RegionId", None) if spec.regional else None
-        return resolve_endpoint(spec.product, region, site=self._bss_site, override=self._override)
+        try:
+            return resolve_endpoint(
+                spec.product, region, site=self._bss_site, override=self._override
+            )
+        except ValueError:
+            # The override and the site were checked in __init__: only RegionId is left.
+            raise ParameterError(
+                {"RegionId": f"Required: {spec.product} endpoints are regional."}
+            ) from None
 
     def build_request(self, spec: SpecLike, params: BaseModel) -> httpx.Request:
         """The signed request for one call (fresh date and nonce)."""
@@ -184,7 +199,9 @@ class CloudClient:
             response.read()
         except _NOT_SENT as exc:
             raise NetworkError(f"could not reach {host}: {type(exc).__name__}") from None
-        except httpx.TransportError as exc:
+        except httpx.HTTPError as exc:
+            # Read/write timeouts, resets, protocol and decoding errors: bytes may have
+            # reached the server, so what it did is unknown.
             raise OutcomeUnknownError(
                 f"{host} did not answer after the request was sent: {type(exc).__name__}"
             ) from None

@@ -30,6 +30,7 @@ from commands.errors import (
     NetworkError,
     NotFoundError,
     OutcomeUnknownError,
+    ParameterError,
     ServerError,
     ThrottledError,
 )
@@ -184,8 +185,18 @@ def test_build_request_uses_the_real_endpoints_without_an_override() -> None:
     assert intl.build_request(RELIEVE, PARAMS).url.host == "business.ap-southeast-1.aliyuncs.com"
     bastion = client.build_request(DETACH, BastionParams(InstanceId="b-1", RegionId="eu-west-1"))
     assert bastion.url.host == "bastionhost.eu-west-1.aliyuncs.com"
-    with pytest.raises(ValueError):
+    with pytest.raises(ParameterError) as info:
         client.build_request(DETACH, BastionParams(InstanceId="b-1"))
+    assert list(info.value.field_errors) == ["RegionId"]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"endpoint_override": "127.0.0.1:9000"}, {"bss_site": "mars"}, {"max_attempts": 0}],
+)
+def test_bad_configuration_fails_at_construction(kwargs: dict[str, Any]) -> None:
+    with pytest.raises(ValueError):
+        CloudClient(StaticCredentialsProvider.of(KEY_ID, SECRET), **kwargs)
 
 
 def test_describe_masks_the_signature_and_token_but_shows_what_is_signed() -> None:
@@ -386,3 +397,11 @@ def test_no_secret_in_logs_or_errors(
         assert secret not in caplog.text
         assert secret not in str(info.value)
         assert secret not in repr(client)
+
+
+def test_an_undecodable_answer_is_an_unknown_outcome(server: RecordingServer) -> None:
+    server.default = Reply(200, b"not gzip at all", headers=(("content-encoding", "gzip"),))
+    client, sleeps = make_client(server.url)
+    with pytest.raises(OutcomeUnknownError):
+        client.call(GET_ACCOUNT, PARAMS)
+    assert len(server.requests) == 1 and sleeps == []
