@@ -52,8 +52,6 @@ MAX_LABEL = 2000
 MAX_REASON = 1000
 MAX_ERROR = 500
 
-assert len(TITLE) <= MAX_MODAL_TITLE and len(SUBMIT) <= MAX_MODAL_TITLE
-
 
 @dataclass(frozen=True)
 class Submission:
@@ -110,8 +108,9 @@ def build_operation_modal(
                 "hint": plain_text(
                     "Shown to approvers and kept in the audit log. A few real words.", MAX_LABEL
                 ),
-                "element": _text_input(REASON, values.get(REASON), multiline=True)
-                | {"max_length": MAX_REASON},
+                "element": _text_input(
+                    REASON, values.get(REASON), multiline=True, max_length=MAX_REASON
+                ),
             }
         )
     return _view(blocks, private_metadata, submit=SUBMIT)
@@ -263,15 +262,20 @@ def _input_block(f: FieldSpec, value: str | None) -> dict[str, Any]:
     return block
 
 
-def _text_input(action_id: str, value: str | None, *, multiline: bool) -> dict[str, Any]:
+def _text_input(
+    action_id: str, value: str | None, *, multiline: bool, max_length: int | None = None
+) -> dict[str, Any]:
     element: dict[str, Any] = {
         "type": "plain_text_input",
         "action_id": action_id,
         "multiline": multiline,
     }
+    if max_length is not None:
+        element["max_length"] = max_length
     # A form value is sent back as typed, never rendered: it is not escaped. One longer
-    # than Slack's 3000 is dropped rather than cut, so nothing is submitted altered.
-    if value and len(value) <= MAX_INPUT:
+    # than the input allows (Slack: at most 3000) is dropped rather than cut, so nothing
+    # is ever submitted silently altered.
+    if value and len(value) <= (max_length or MAX_INPUT):
         element["initial_value"] = value
     return element
 

@@ -147,9 +147,13 @@ def test_private_metadata_over_slacks_limit_is_refused() -> None:
 
 def test_overlong_prefill_is_dropped_not_cut() -> None:
     view = modal.build_operation_modal(
-        get_spec("DetachHostAccountsFromUser"), values={"Hosts": "x" * 3001}, private_metadata=""
+        get_spec("DetachHostAccountsFromUser"),
+        values={"Hosts": "x" * 3001, "reason": "y" * 1001},
+        private_metadata="",
     )
     assert "initial_value" not in inputs(view)["Hosts"]["element"]
+    assert "initial_value" not in inputs(view)["reason"]["element"]
+    assert inputs(view)["reason"]["element"]["max_length"] == modal.MAX_REASON
 
 
 @pytest.mark.parametrize("action", DESTRUCTIVE_ACTIONS)
