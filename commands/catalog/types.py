@@ -33,14 +33,14 @@ def _strip(value: Any) -> Any:
 def _sixteen_digit_int(value: Any) -> Any:
     """Accept ``1738376485192612`` as int or digit string; refuse anything else."""
     text = str(value).strip() if isinstance(value, int | str) else ""
-    if isinstance(value, bool) or not re.fullmatch(r"[1-9]\d{15}", text):
+    if isinstance(value, bool) or not re.fullmatch(r"[1-9][0-9]{15}", text):
         raise ValueError("Must be a 16-digit Alibaba Cloud account ID (UID).")
     return int(text)
 
 
 def _positive_int(value: Any) -> Any:
     text = str(value).strip() if isinstance(value, int | str) else ""
-    if isinstance(value, bool) or not re.fullmatch(r"[1-9]\d{0,18}", text):
+    if isinstance(value, bool) or not re.fullmatch(r"[1-9][0-9]{0,18}", text):
         raise ValueError("Must be a positive whole number.")
     return int(text)
 
@@ -67,7 +67,9 @@ def split_list(value: Any) -> Any:
 AccountId = Annotated[
     str,
     BeforeValidator(_strip),
-    AfterValidator(_matching(r"\d{16}", "Must be a 16-digit account ID, like 1699461245510000.")),
+    AfterValidator(
+        _matching(r"[0-9]{16}", "Must be a 16-digit account ID, like 1699461245510000.")
+    ),
 ]
 
 # BssOpenApi UIDs are integers on the wire (ParentUserId, ChildUserId, UserId).
@@ -164,7 +166,7 @@ RegionId = Annotated[
 NumericId = Annotated[
     str,
     BeforeValidator(lambda v: str(v).strip() if isinstance(v, int | str) else v),
-    AfterValidator(_matching(r"[1-9]\d{0,18}", "Must be a numeric ID like 1.")),
+    AfterValidator(_matching(r"[1-9][0-9]{0,18}", "Must be a numeric ID like 1.")),
 ]
 
 HostAccountName = Annotated[

@@ -137,7 +137,7 @@ def list_host_accounts_for_user(
     ]
     page = params.get("PageNumber") or "1"
     size = params.get("PageSize") or "20"
-    if not (re.fullmatch(r"\d{1,4}", page) and re.fullmatch(r"\d{1,3}", size)):
+    if not (re.fullmatch(r"[0-9]{1,4}", page) and re.fullmatch(r"[0-9]{1,3}", size)):
         raise SandboxError.of(INVALID)
     number, per = max(int(page), 1), min(max(int(size), 1), 100)
     return {"TotalCount": len(rows), "HostAccounts": rows[(number - 1) * per : number * per]}

@@ -48,7 +48,7 @@ def _int(params: Mapping[str, str], name: str) -> int | None:
     value = params.get(name)
     if value in (None, ""):
         return None
-    if not re.fullmatch(r"\d{1,19}", str(value)):
+    if not re.fullmatch(r"[0-9]{1,19}", str(value)):
         raise _invalid(name)
     return int(str(value))
 
@@ -117,7 +117,7 @@ def modify_account_relation(
     if operation not in ("ADD", "DELETE"):
         raise _invalid("RelationOperation")
     # The SDK flattens the array: PermissionCodes.1, PermissionCodes.2, ...
-    codes = [v for k, v in sorted(params.items()) if re.fullmatch(r"PermissionCodes\.\d+", k)]
+    codes = [v for k, v in sorted(params.items()) if re.fullmatch(r"PermissionCodes\.[0-9]+", k)]
     if any(code not in PERMISSIONS for code in codes):
         raise _invalid("PermissionCodes")
 
@@ -138,7 +138,7 @@ def query_relation_list(world: World, params: Mapping[str, str], now: datetime) 
         raise _missing("UserId")
     number = _int(params, "PageNum") or 1
     size = _int(params, "PageSize") or 20
-    statuses = {v for k, v in params.items() if re.fullmatch(r"StatusList\.\d+", k)}
+    statuses = {v for k, v in params.items() if re.fullmatch(r"StatusList\.[0-9]+", k)}
     # "If you do not specify this parameter, only relationships that are in effect".
     wanted = statuses or {"RELATED"}
     rows = [

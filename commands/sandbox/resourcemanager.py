@@ -80,7 +80,7 @@ def _account_id(params: Mapping[str, str]) -> str:
     value = params.get("AccountId", "")
     if not value:
         raise missing("AccountId")
-    if not re.fullmatch(r"\d{16}", value):
+    if not re.fullmatch(r"[0-9]{16}", value):
         # "InvalidParameter.AccountId ... Specify a 16-digit ID."
         raise invalid("AccountId")
     return value
