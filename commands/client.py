@@ -7,7 +7,7 @@ products (``style='RPC'``, ``method='POST'``, every parameter in ``query``), we 
 ``/`` with the parameters in the query string and an empty body.
 
 httpx exceptions are translated here and nowhere else (see ``commands.errors``).
-Retries are bounded, with exponential backoff and jitter:
+Retries are bounded, with exponential backoff and jitter (``commands.retrying``):
 
 - read-only calls retry throttling, 5xx and NetworkError;
 - destructive calls retry only NetworkError (the request provably never left);
@@ -27,19 +27,12 @@ from typing import Any, Literal, Protocol
 
 import httpx
 from pydantic import BaseModel
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from commands.credentials import CredentialsProvider
 from commands.endpoints import Product, resolve_endpoint
-from commands.errors import (
-    CloudError,
-    NetworkError,
-    OutcomeUnknownError,
-    ParameterError,
-    ServerError,
-    ThrottledError,
-)
+from commands.errors import NetworkError, OutcomeUnknownError, ParameterError
 from commands.responses import CallResult, error_for, parse_body, result_from
+from commands.retrying import retrying
 from commands.signing import AcsV3Auth, canonical_query, new_nonce, parse_authorization
 
 __all__ = ["CallResult", "CloudClient", "SpecLike", "utcnow"]
@@ -150,18 +143,13 @@ class CloudClient:
 
     def call(self, spec: SpecLike, params: BaseModel) -> CallResult:
         """Make the call; the successful ``CallResult`` or a ``CloudError`` subclass."""
-        destructive = spec.is_destructive(params)
-        retry_on: tuple[type[CloudError], ...] = (
-            (NetworkError,) if destructive else (ThrottledError, ServerError, NetworkError)
-        )
-        retrying = Retrying(
-            stop=stop_after_attempt(self._max_attempts),
-            wait=wait_random_exponential(multiplier=self._backoff, max=20 * self._backoff),
-            retry=retry_if_exception_type(retry_on),
+        policy = retrying(
+            destructive=spec.is_destructive(params),
+            max_attempts=self._max_attempts,
+            backoff=self._backoff,
             sleep=self._sleep,
-            reraise=True,
         )
-        for attempt in retrying:
+        for attempt in policy:
             with attempt:
                 number = attempt.retry_state.attempt_number
                 return self._call_once(spec, params, number)
@@ -178,7 +166,9 @@ class CloudClient:
                     f"{spec.action}: HTTP {response.status_code} without a JSON body"
                 )
             body = {}
-        result = result_from(response.status_code, body)
+        result = result_from(
+            response.status_code, body, retry_after=response.headers.get("x-acs-retry-after")
+        )
         log.info(
             "cloud call %s attempt %d: HTTP %d code=%s request_id=%s",
             spec.action,

@@ -39,6 +39,7 @@ class CallResult:
     request_id: str | None
     recommend: str | None
     body: dict[str, Any] = field(default_factory=dict)
+    retry_after: float | None = None  # seconds a throttled answer asked us to wait
 
     @property
     def ok(self) -> bool:
@@ -63,7 +64,19 @@ def _text(body: dict[str, Any], *names: str) -> str | None:
     return None
 
 
-def result_from(http_status: int, body: dict[str, Any]) -> CallResult:
+def _retry_after(header: str | None) -> float | None:
+    # ``x-acs-retry-after`` is a positive whole number of milliseconds; anything else
+    # is ignored, as the official SDKs ignore it.
+    try:
+        millis = int(header) if header else 0
+    except ValueError:
+        return None
+    return millis / 1000 if millis > 0 else None
+
+
+def result_from(
+    http_status: int, body: dict[str, Any], *, retry_after: str | None = None
+) -> CallResult:
     """Normalise a JSON answer (either spelling: ``Code`` or ``code``, ...)."""
     return CallResult(
         http_status=http_status,
@@ -72,6 +85,7 @@ def result_from(http_status: int, body: dict[str, Any]) -> CallResult:
         request_id=_text(body, "RequestId", "requestId"),
         recommend=_text(body, "Recommend", "recommend"),
         body=body,
+        retry_after=_retry_after(retry_after),
     )
 
 

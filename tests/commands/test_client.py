@@ -405,3 +405,15 @@ def test_an_undecodable_answer_is_an_unknown_outcome(server: RecordingServer) ->
     with pytest.raises(OutcomeUnknownError):
         client.call(GET_ACCOUNT, PARAMS)
     assert len(server.requests) == 1 and sleeps == []
+
+
+@pytest.mark.parametrize(("header", "at_least"), [("3000", 3.0), ("600000", 30.0), ("soon", 0.0)])
+def test_throttled_reads_wait_at_least_what_the_cloud_asks(
+    server: RecordingServer, header: str, at_least: float
+) -> None:
+    throttled = Reply(400, {"Code": "Throttling.User"}, headers=(("x-acs-retry-after", header),))
+    server.script.append(throttled)
+    client, sleeps = make_client(server.url, backoff=0.01)
+    assert client.call(GET_ACCOUNT, PARAMS).ok
+    [waited] = sleeps
+    assert at_least <= waited <= max(at_least, 0.2)
