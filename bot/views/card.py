@@ -205,7 +205,7 @@ def _findings_blocks(findings: Sequence[Finding], room: int) -> list[dict[str, A
     shown = findings if len(findings) <= room - 1 else findings[: max(room - 2, 0)]
     for finding in shown:
         icon = FINDING_ICONS.get(finding.status, ":grey_question:")
-        lines = [f"{icon} *{mrkdwn_safe(finding.title, 200)}* ({finding.status})"]
+        lines = [f"{icon} *{mrkdwn_safe(finding.title, 200)}* ({mrkdwn_safe(finding.status, 20)})"]
         details = finding.details[:_MAX_DETAIL_LINES]
         lines.extend(f"• {mrkdwn_safe(detail, 400)}" for detail in details)
         if len(finding.details) > len(details):
@@ -283,6 +283,7 @@ def _quote(text: str) -> str:
 
 def _fallback(model: CardModel) -> str:
     head = "Approval needed" if model.status == PENDING else model.status.capitalize()
+    head = mrkdwn_safe(head, 100)  # a status is ours, but never trust it to be
     return truncate(
         f"{head}: {mrkdwn_safe(model.action, 100)} requested by {mention(model.requester)}: "
         f"{mrkdwn_safe(model.summary, 1000)}",

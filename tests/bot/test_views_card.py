@@ -146,6 +146,13 @@ def test_hostile_text_everywhere_cannot_ping_or_forge() -> None:
     assert "link_names" not in json.dumps(blocks)
 
 
+def test_an_unknown_status_is_shown_escaped_without_buttons() -> None:
+    blocks, fallback = card(status="WEIRD<!here>")
+    assert not actions(blocks)
+    assert fallback.startswith("Weird&lt;!here&gt;: ")
+    assert "Status: WEIRD&lt;!here&gt;" in blocks[-1]["text"]["text"]
+
+
 def test_backticks_in_a_parameter_cannot_close_the_preformatted_block() -> None:
     body = rendered(card(params={"ChildNick": "a```*bold*```b"})[0])
     assert "a```" not in body
