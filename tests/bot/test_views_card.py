@@ -153,6 +153,14 @@ def test_an_unknown_status_is_shown_escaped_without_buttons() -> None:
     assert "Status: WEIRD&lt;!here&gt;" in blocks[-1]["text"]["text"]
 
 
+def test_an_unexpected_finding_status_is_escaped() -> None:
+    odd = Finding("check", "ok", ())
+    object.__setattr__(odd, "status", "<!channel>")  # what a bad stored value could hold
+    blocks, _ = card(findings=(odd,))
+    assert_cannot_ping(blocks, allowed_mentions={REQUESTER})
+    assert ":grey_question: *check* (&lt;!channel&gt;)" in rendered(blocks)
+
+
 def test_backticks_in_a_parameter_cannot_close_the_preformatted_block() -> None:
     body = rendered(card(params={"ChildNick": "a```*bold*```b"})[0])
     assert "a```" not in body
