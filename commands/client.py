@@ -185,8 +185,7 @@ class CloudClient:
         """Send one request; the one place httpx exceptions become ours."""
         host = request.url.host
         try:
-            response = self._http.send(request)
-            response.read()
+            response = self._http.send(request)  # not streamed: the body is read here
         except _NOT_SENT as exc:
             raise NetworkError(f"could not reach {host}: {type(exc).__name__}") from None
         except httpx.HTTPError as exc:
