@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import httpx
 import pytest
@@ -272,3 +272,15 @@ def test_client_and_server_agree_for_any_parameters(params: dict[str, str], body
         )
         != parsed.signature
     )
+
+
+@given(st.text(max_size=40))
+def test_percent_encode_is_rfc3986_with_tilde_kept(value: str) -> None:
+    # The fast path for unreserved text must agree with the general encoder.
+    expected = quote(value.encode("utf-8", "surrogatepass"), safe="~")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return  # lone surrogates cannot be sent at all
+    assert signing.percent_encode(value) == expected
+    assert unquote(signing.percent_encode(value)) == value
