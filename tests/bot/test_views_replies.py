@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.views import replies
 from bot.views.card import CardModel
@@ -213,7 +215,39 @@ def test_hostile_values_in_every_model_reply_cannot_ping() -> None:
         replies.decided("<!channel>", "approve", approvals=["<!here>"], rejections=[], required=2),
         replies.progress(HOSTILE, HOSTILE, [HOSTILE]),
         replies.unknown(HOSTILE, HOSTILE),
+        replies.executing(HOSTILE, HOSTILE),
+        replies.reconciled(HOSTILE, HOSTILE, HOSTILE),
+        replies.usage(HOSTILE),
     ):
         check_message_blocks(message["blocks"])
         assert_cannot_ping(message["blocks"], allowed_mentions={ALICE})
         assert_cannot_ping(message["text"], allowed_mentions={ALICE})
+
+
+_ATOMS = st.sampled_from(["<!channel>", "<@U0EVIL01>", "<https://e.x|y>", "&", "`", "|", ">"])
+_TEXT = st.lists(st.one_of(_ATOMS, st.text(max_size=20)), max_size=6).map("".join)
+_MAYBE = st.one_of(st.none(), _TEXT)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    status=st.integers(min_value=100, max_value=599),
+    fields=st.tuples(_MAYBE, _MAYBE, _MAYBE, _MAYBE),
+    hosts=st.lists(
+        st.fixed_dictionaries(
+            {"Code": _MAYBE, "HostId": _MAYBE},
+            optional={"HostAccounts": st.lists(st.fixed_dictionaries({"Code": _MAYBE}))},
+        ),
+        max_size=5,
+    ),
+)
+def test_any_cloud_answer_gives_a_valid_reply_that_cannot_ping(
+    status: int, fields: tuple[str | None, ...], hosts: list[dict[str, Any]]
+) -> None:
+    code, message, request_id, recommend = fields
+    outcome = CallResult(status, code, message, request_id, recommend, {"Results": hosts})
+    reply = replies.result("DetachHostAccountsFromUser", outcome)
+    text = body(reply)
+    assert f"*HTTP status* {status}" in text
+    assert_cannot_ping(reply["blocks"])
+    assert_cannot_ping(reply["text"])
