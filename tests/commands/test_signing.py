@@ -274,13 +274,8 @@ def test_client_and_server_agree_for_any_parameters(params: dict[str, str], body
     )
 
 
-@given(st.text(max_size=40))
+@given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=40))
 def test_percent_encode_is_rfc3986_with_tilde_kept(value: str) -> None:
     # The fast path for unreserved text must agree with the general encoder.
-    expected = quote(value.encode("utf-8", "surrogatepass"), safe="~")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return  # lone surrogates cannot be sent at all
-    assert signing.percent_encode(value) == expected
+    assert signing.percent_encode(value) == quote(value, safe="~", encoding="utf-8")
     assert unquote(signing.percent_encode(value)) == value
