@@ -10,7 +10,7 @@ from urllib.parse import quote, unquote
 
 import httpx
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from commands import signing
@@ -236,6 +236,7 @@ _text = st.text(
 )
 
 
+@settings(deadline=None, max_examples=60)
 @given(
     params=st.dictionaries(st.from_regex(r"[A-Za-z][A-Za-z0-9.]{0,8}", fullmatch=True), _text),
     body=st.binary(max_size=64),
@@ -274,6 +275,7 @@ def test_client_and_server_agree_for_any_parameters(params: dict[str, str], body
     )
 
 
+@settings(deadline=None)
 @given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=40))
 def test_percent_encode_is_rfc3986_with_tilde_kept(value: str) -> None:
     # The fast path for unreserved text must agree with the general encoder.
