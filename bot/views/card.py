@@ -129,7 +129,7 @@ def build_card(model: CardModel) -> tuple[list[dict[str, Any]], str]:
             f"Requested by {mention(model.requester)} · request `{code(model.request_id)}`"
         ),
         _call_block(model),
-        *_params_blocks(model.params),
+        *_params_blocks(model.params, will_run=model.status in {PENDING, "APPROVED"}),
     ]
     if model.danger:
         head.append(section(f"*Why this is dangerous*\n{mrkdwn_safe(model.danger, 2800)}"))
@@ -170,13 +170,14 @@ def _call_block(model: CardModel) -> dict[str, Any]:
     )
 
 
-def _params_blocks(params: Mapping[str, str]) -> list[dict[str, Any]]:
+def _params_blocks(params: Mapping[str, str], *, will_run: bool) -> list[dict[str, Any]]:
     """Every parameter as ``Name=value`` in preformatted text, split across sections.
 
     Each section holds at most 3000 characters; a parameter is never split between
     two sections, and only a single value longer than a whole section is cut.
     """
-    heading = "*Parameters, exactly as they will be signed*\n"
+    when = "they will be signed" if will_run else "signed"
+    heading = f"*Parameters, exactly as {when}*\n"
     if not params:
         return [section(heading + "_none_")]
     fence = "```"

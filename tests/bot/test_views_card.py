@@ -65,6 +65,7 @@ def test_pending_card_shows_everything_an_approver_needs() -> None:
         f"<@{REQUESTER}>",
         "Leaver, ticket OPS-42",
         "it cannot be recovered",
+        "*Parameters, exactly as they will be signed*",
         "AccountId=1699461245510000",
         'AbandonableCheckId=["NON_SP_cs"]',
         ":no_entry: *Deletion check (CheckAccountDelete)* (blocked)",
@@ -117,6 +118,8 @@ def test_final_and_later_states_have_no_buttons_and_a_status_line(status: str) -
     assert STATUS_LINES[status] in last and "Code OK, RequestId ABC" in last
     assert fallback.startswith(status.capitalize())
     assert "expires" not in rendered(blocks)
+    if status != "APPROVED":
+        assert "*Parameters, exactly as signed*" in rendered(blocks)
 
 
 def test_rejected_card_names_who_decided() -> None:
