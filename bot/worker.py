@@ -110,6 +110,10 @@ class Worker:
                 # The database is away. Every step is its own conditional transaction, so
                 # the next round starts from what is stored: retrying is safe.
                 log.warning("worker_round_failed", error=type(error).__name__)
+            except Exception:
+                # A bug must not stop every later execution. Whatever was under way keeps
+                # its "sent" mark, so after its lease lapses it is reconciled, not re-sent.
+                log.exception("worker_round_crashed")
             if self.wakeup.wait(self.poll_seconds):
                 self.wakeup.clear()
 
@@ -186,7 +190,9 @@ class Worker:
                 finding = unknown_outcome(record.operation, record.params, why)
                 self._out.conclude(record, execution, finding, event="result")
         else:
-            if record.operation == DELETE_ACCOUNT:
+            if not result.ok:  # an error answered with HTTP 200 (BssOpenApi "Success": false)
+                self._out.finish(record, execution, "FAILED", from_call(result))
+            elif record.operation == DELETE_ACCOUNT:
                 self._follow_deletion(record, execution, accepted=result)
             else:
                 self._out.finish(record, execution, "SUCCEEDED", from_call(result))

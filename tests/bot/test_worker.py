@@ -11,10 +11,11 @@ import pytest
 
 from bot.approval import Vote
 from bot.policy import ApprovalRules, ApproverDirectory
+from bot.reconcile import deletion_finding, unknown_outcome
 from bot.worker import FollowPolicy, Worker
 from bot.workflow import Submitted, Workflow
 from commands.catalog import get_spec, prepare_params, validate_params
-from commands.client import CloudClient
+from commands.client import CallResult, CloudClient
 from commands.credentials import Credentials, StaticCredentialsProvider
 from commands.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Sandbox
 from storage.records import RequestRecord
@@ -233,3 +234,42 @@ def test_the_worker_wakes_at_once_when_the_workflow_approves(
         worker.wake()
         thread.join(timeout=10)
     assert sandbox.count("DetachHostAccountsFromUser") == 1
+
+
+def deletion_answer(status: str, reasons: list[dict[str, str]] | None = None) -> CallResult:
+    info = {"AccountId": CLEAN_MEMBER, "Status": status, "FailReasonList": reasons or []}
+    body = {"RequestId": "R-1", "RdAccountDeletionStatus": info}
+    return CallResult(200, None, None, "R-1", None, body)
+
+
+def test_deletion_status_answers_are_read_as_the_api_page_says() -> None:
+    assert deletion_finding(deletion_answer("Success")).verdict == "SUCCEEDED"
+    assert deletion_finding(deletion_answer("Deleting")).verdict == "RUNNING"
+    assert deletion_finding(deletion_answer("Checking")).verdict == "RUNNING"
+    failed = deletion_finding(
+        deletion_answer("DeleteFailed", [{"Name": "FINANCE", "Description": "payer account"}])
+    )
+    assert failed.verdict == "FAILED" and "FINANCE: payer account" in failed.message
+    assert deletion_finding(deletion_answer("Weird")).verdict == "UNKNOWN"
+
+
+@pytest.mark.parametrize(
+    ("operation", "params", "check"),
+    [
+        ("DeleteAccount", {"AccountId": CLEAN_MEMBER}, "GetAccountDeletionStatus"),
+        (
+            "DeregisterDelegatedAdministrator",
+            {"AccountId": CLEAN_MEMBER, "ServicePrincipal": "cloudfw.aliyuncs.com"},
+            "ListDelegatedAdministrators for cloudfw.aliyuncs.com",
+        ),
+        ("RelieveAccountRelation", {"RelationId": "51463"}, "QueryRelationList"),
+        ("ModifyAccountRelation", {"RelationId": "51463"}, "relation 51463"),
+        ("DetachHostAccountsFromUser", DETACH, "ListHostAccountsForUser for user 1"),
+    ],
+)
+def test_unknown_outcomes_say_what_to_check(
+    operation: str, params: dict[str, str], check: str
+) -> None:
+    finding = unknown_outcome(operation, params, "No answer came back.")
+    assert finding.verdict == "UNKNOWN"
+    assert check in finding.message and "not sent again" in finding.message
