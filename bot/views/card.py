@@ -62,6 +62,16 @@ STATUS_LINES: dict[str, str] = {
     "CANCELLED": ":heavy_multiplication_x: Cancelled by the requester: nothing was called",
 }
 
+# What the parameter list is, per status: approvers must see exactly what will be sent.
+_PARAMS_HEADINGS: dict[str, str] = {
+    "PENDING": "exactly as they will be signed",
+    "APPROVED": "exactly as they will be signed",
+    "EXECUTING": "exactly as signed",
+    "SUCCEEDED": "exactly as signed",
+    "FAILED": "exactly as signed",
+    "UNKNOWN": "exactly as signed",
+}
+
 # The card header's words per status (plain_text, so no emoji codes).
 TITLES: dict[str, str] = {
     "PENDING": "approval needed",
@@ -129,7 +139,7 @@ def build_card(model: CardModel) -> tuple[list[dict[str, Any]], str]:
             f"Requested by {mention(model.requester)} · request `{code(model.request_id)}`"
         ),
         _call_block(model),
-        *_params_blocks(model.params, will_run=model.status in {PENDING, "APPROVED"}),
+        *_params_blocks(model.params, _PARAMS_HEADINGS.get(model.status, "as requested")),
     ]
     if model.danger:
         head.append(section(f"*Why this is dangerous*\n{mrkdwn_safe(model.danger, 2800)}"))
@@ -170,14 +180,13 @@ def _call_block(model: CardModel) -> dict[str, Any]:
     )
 
 
-def _params_blocks(params: Mapping[str, str], *, will_run: bool) -> list[dict[str, Any]]:
+def _params_blocks(params: Mapping[str, str], when: str) -> list[dict[str, Any]]:
     """Every parameter as ``Name=value`` in preformatted text, split across sections.
 
     Each section holds at most 3000 characters; a parameter is never split between
     two sections, and only a single value longer than a whole section is cut.
     """
-    when = "they will be signed" if will_run else "signed"
-    heading = f"*Parameters, exactly as {when}*\n"
+    heading = f"*Parameters, {when}*\n"
     if not params:
         return [section(heading + "_none_")]
     fence = "```"

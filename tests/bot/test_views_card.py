@@ -118,8 +118,14 @@ def test_final_and_later_states_have_no_buttons_and_a_status_line(status: str) -
     assert STATUS_LINES[status] in last and "Code OK, RequestId ABC" in last
     assert fallback.startswith(status.capitalize())
     assert "expires" not in rendered(blocks)
-    if status != "APPROVED":
-        assert "*Parameters, exactly as signed*" in rendered(blocks)
+    heading = {
+        "APPROVED": "exactly as they will be signed",
+        "EXECUTING": "exactly as signed",
+        "SUCCEEDED": "exactly as signed",
+        "FAILED": "exactly as signed",
+        "UNKNOWN": "exactly as signed",
+    }.get(status, "as requested")  # rejected, expired, cancelled: never sent
+    assert f"*Parameters, {heading}*" in rendered(blocks)
 
 
 def test_rejected_card_names_who_decided() -> None:
