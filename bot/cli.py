@@ -7,7 +7,7 @@ environment and starts fast.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
@@ -104,7 +104,7 @@ def audit_verify() -> None:
 
 @audit.command("export")
 @click.option("--output", "-o", type=click.File("w"), default="-", help="File (default stdout).")
-def audit_export(output: click.utils.LazyFile) -> None:
+def audit_export(output: TextIO) -> None:
     """Write the audit chain as JSON lines."""
     from storage import audit as audit_log
     from storage.db import make_engine
