@@ -7,6 +7,7 @@ verifies Slack's signature on the raw body and answers 401 when it is forged or 
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import threading
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
 from waitress.server import create_server
 
 if TYPE_CHECKING:
@@ -26,23 +28,59 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 
 
-def make_wsgi_app(app: App, healthy: Callable[[], bool]) -> WSGIApplication:
-    """The WSGI callable: Slack's path goes to Bolt, ``/healthz`` asks ``healthy()``."""
+def make_wsgi_app(app: App, healthy: Callable[[], bool], signing_secret: str) -> WSGIApplication:
+    """The WSGI callable: Slack's path goes to Bolt, ``/healthz`` asks ``healthy()``.
+
+    The signature is checked here, on the raw bytes, *before* anything parses them
+    (Slack: "use the raw body before any JSON or form parsing"), so a forged or stale
+    request is answered 401 whatever it contains; Bolt checks it again. A signed body
+    that still cannot be read as a Slack payload is answered 400 and changes nothing.
+    """
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    verifier = SignatureVerifier(signing_secret)
 
     def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
+        method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
+        if path == HEALTH_PATH and method == "GET":
             ok = _probe(healthy)
-            body = json.dumps({"status": "ok" if ok else "unavailable", "database": ok}).encode()
-            status = "200 OK" if ok else "503 Service Unavailable"
-            start_response(
-                status,
-                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
-            )
-            return [body]
+            body = {"status": "ok" if ok else "unavailable", "database": ok}
+            return _json(start_response, 200 if ok else 503, body)
+        if path == EVENTS_PATH and method == "POST":
+            raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            if not _signed(verifier, raw, environ):
+                return _json(start_response, 401, {"error": "invalid request"})
+            environ["wsgi.input"] = io.BytesIO(raw)
+            try:
+                return slack(environ, start_response)
+            except (ValueError, TypeError, KeyError, AttributeError) as error:
+                # Bolt's parser and matchers assume Slack's payload shapes; a signed body
+                # of another shape is a client error, not ours.
+                log.warning("malformed slack request: %s", type(error).__name__)
+                return _json(start_response, 400, {"error": "malformed request"})
         return slack(environ, start_response)
 
     return wsgi
+
+
+def _signed(verifier: SignatureVerifier, raw: bytes, environ: WSGIEnvironment) -> bool:
+    timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
+    signature = environ.get("HTTP_X_SLACK_SIGNATURE")
+    try:
+        return verifier.is_valid(raw.decode("utf-8"), timestamp, signature)
+    except (ValueError, UnicodeDecodeError):  # a timestamp that is not a number, say
+        return False
+
+
+_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 503: "Service Unavailable"}
+
+
+def _json(start_response: StartResponse, status: int, body: dict[str, Any]) -> list[bytes]:
+    data = json.dumps(body).encode()
+    start_response(
+        f"{status} {_REASONS[status]}",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+    )
+    return [data]
 
 
 def _probe(healthy: Callable[[], bool]) -> bool:

@@ -72,7 +72,9 @@ class Runtime:
 
     def start_http(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Serve ``POST /slack/events`` and ``GET /healthz`` in a thread; returns the URL."""
-        wsgi = make_wsgi_app(self.app, self.deps.repo.ping)
+        secret = self.deps.settings.slack_signing_secret
+        assert secret is not None  # create_app refused to build without it
+        wsgi = make_wsgi_app(self.app, self.deps.repo.ping, secret.get_secret_value())
         self.http = HttpServer(wsgi, host=host, port=port, threads=self._http_threads)
         return self.http.start()
 
