@@ -86,6 +86,7 @@ TITLES: dict[str, str] = {
 }
 
 _MAX_DETAIL_LINES = 8
+_MAX_PARAM_SECTIONS = 20
 
 
 @dataclass(frozen=True)
@@ -201,9 +202,12 @@ def _params_blocks(params: Mapping[str, str], when: str) -> list[dict[str, Any]]
         chunks[-1].append(line)
         size += len(line) + 1
     blocks = []
-    for index, chunk in enumerate(chunks):
+    for index, chunk in enumerate(chunks[:_MAX_PARAM_SECTIONS]):
         head = heading if index == 0 else ""
         blocks.append(section(head + fence + "\n".join(chunk) + fence))
+    if len(chunks) > _MAX_PARAM_SECTIONS:
+        # Far beyond anything the catalog accepts; keep room for pre-checks and buttons.
+        blocks.append(section(f"_…and {len(chunks) - _MAX_PARAM_SECTIONS} more sections_"))
     return blocks
 
 

@@ -183,6 +183,15 @@ def test_long_parameters_are_split_across_sections_not_dropped() -> None:
         assert f"{name}={value}" in body
 
 
+def test_absurdly_long_parameters_and_findings_still_fit_with_buttons() -> None:
+    params = {f"P{i:03}": "9" * 2900 for i in range(60)}
+    findings = tuple(Finding(f"check {i}", "ok") for i in range(60))
+    blocks, _ = card(params=params, findings=findings)
+    assert len(blocks) == 50 and actions(blocks)
+    body = rendered(blocks)
+    assert "_…and 40 more sections_" in body and "*Pre-checks*" in body
+
+
 def test_many_findings_are_capped_so_the_buttons_survive() -> None:
     findings = tuple(Finding(f"check {i}", "ok", ("fine",) * 20) for i in range(80))
     blocks, _ = card(findings=findings)
