@@ -110,7 +110,11 @@ class Sandbox:
         bound_host, bound_port = server.server_address[:2]
         self.base_url = f"http://{bound_host!s}:{bound_port}"
         self._thread = threading.Thread(
-            target=server.serve_forever, name="offboard-sandbox", daemon=True
+            # A short poll interval so stop() returns quickly (tests start many sandboxes).
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="offboard-sandbox",
+            daemon=True,
         )
         self._thread.start()
         return self.base_url
