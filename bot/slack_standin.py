@@ -138,6 +138,11 @@ class SlackStandIn:
         with self._cond:
             self._state.failures[method] = _Failure(status, error, retry_after, times)
 
+    def reset_failures(self) -> None:
+        """Slack is healthy again: forget every failure still to be served."""
+        with self._cond:
+            self._state.failures.clear()
+
     def set_usergroup(self, usergroup: str, users: list[str]) -> None:
         with self._cond:
             self._state.usergroups[usergroup] = list(users)
