@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from storage.audit import append_event
 from storage.audit import to_record as audit_record
+from storage.db import READ_ONLY
 from storage.errors import ConcurrentChange, RequestNotFound
 from storage.executions import ExecutionStore
 from storage.models import STATUSES, VOTES, AuditEventRow, DecisionRow, RequestRow
@@ -240,7 +241,8 @@ class Repository(ExecutionStore, OutboxStore):
     def ping(self) -> bool:
         """True when the database answers (for ``GET /healthz``)."""
         try:
-            with self.engine.connect() as connection:
+            # Read-only, so a health check never queues for SQLite's write lock.
+            with self.engine.connect().execution_options(**READ_ONLY) as connection:
                 connection.execute(text("SELECT 1"))
         except SQLAlchemyError:
             return False

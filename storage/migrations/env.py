@@ -47,6 +47,9 @@ def run_migrations_online() -> None:
                 # SQLite cannot ALTER most things; batch mode rebuilds tables instead.
                 render_as_batch=connection.dialect.name == "sqlite",
                 compare_type=True,
+                # True on SQLite too: make_engine's BEGIN recipe makes its DDL transactional,
+                # so a failed migration rolls back whole instead of leaving half a schema.
+                transactional_ddl=True,
                 render_item=_render_item,
             )
             with context.begin_transaction():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -15,6 +17,7 @@ from storage.migrate import alembic_config, check, main, upgrade
 from storage.models import Base
 from storage.repository import Repository
 from tests.storage.builders import submit
+from tests.support.clock import FakeClock
 
 
 def test_plain_postgresql_urls_use_psycopg_3() -> None:
@@ -99,3 +102,46 @@ def test_ping(repo: Repository) -> None:
     dead = Repository(make_engine("postgresql://nobody@127.0.0.1:1/none"))
     assert not dead.ping()
     dead.engine.dispose()
+
+
+def test_sqlite_readers_do_not_queue_behind_a_writer(sqlite_url: str, clock: FakeClock) -> None:
+    """Reads use a deferred transaction; only writers take the write lock at BEGIN."""
+    engine = make_engine(sqlite_url)
+    repo = Repository(engine)
+    try:
+        request = submit(repo, clock())
+        with engine.connect() as writer:
+            writer.execute(
+                text("UPDATE requests SET reason = 'held' WHERE id = :id"), {"id": request.id}
+            )  # holds the write lock until rollback
+            started = time.monotonic()
+            assert repo.get_request(request.id) == request  # sees the last commit
+            assert repo.ping()
+            assert time.monotonic() - started < 1  # the busy timeout is 10 s
+            writer.rollback()
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_writers_wait_for_the_write_lock(sqlite_url: str, clock: FakeClock) -> None:
+    """A second writer queues in the busy handler, then writes on top of the first."""
+    engine = make_engine(sqlite_url)
+    repo = Repository(engine)
+    try:
+        request = submit(repo, clock())
+        with engine.connect() as writer:
+            writer.execute(
+                text("UPDATE requests SET reason = 'held' WHERE id = :id"), {"id": request.id}
+            )
+            second = threading.Thread(target=repo.set_card, args=(request.id, "C1", "1.0"))
+            second.start()
+            second.join(timeout=0.5)
+            assert second.is_alive()  # waiting for the lock, not failing
+            writer.commit()
+        second.join(timeout=5)
+        assert not second.is_alive()
+        stored = repo.get_request(request.id)
+        assert stored is not None
+        assert (stored.reason, stored.channel) == ("held", "C1")  # nothing lost
+    finally:
+        engine.dispose()
