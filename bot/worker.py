@@ -11,15 +11,17 @@ One round (:meth:`Worker.run_once`):
    CloudClient, then store the result together with its announcements (the outbox), so
    nothing is announced that is not stored.
 
-DeleteAccount is long-running: once accepted, GetAccountDeletionStatus is followed with
-bounded backoff, recording progress, until Success or a failure; a restart resumes
-following and never re-sends. The lease must outlast the client's timeout (a slow
+DeleteAccount is long-running: once accepted, GetAccountDeletionStatus is followed (in a
+thread of its own, so other approved requests do not wait behind it) with bounded
+backoff, recording progress, until Success or a failure; a restart resumes following
+and never re-sends. The lease must outlast the client's timeout (a slow
 answer to the destructive call is not renewed), so ``lease_seconds`` defaults to 60.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -93,6 +95,8 @@ class Worker:
         self.wakeup = wakeup or threading.Event()
         self.follow = follow or FollowPolicy()
         self._stop = stop or threading.Event()
+        self._followers: list[threading.Thread] = []
+        self._followers_lock = threading.Lock()
         self._out = ResultWriter(repo, owner=owner, clock=clock)
 
     def wake(self) -> None:
@@ -193,7 +197,7 @@ class Worker:
             if not result.ok:  # an error answered with HTTP 200 (BssOpenApi "Success": false)
                 self._out.finish(record, execution, "FAILED", from_call(result))
             elif record.operation == DELETE_ACCOUNT:
-                self._follow_deletion(record, execution, accepted=result)
+                self._follow(record, execution, accepted=result)
             else:
                 self._out.finish(record, execution, "SUCCEEDED", from_call(result))
 
@@ -203,9 +207,50 @@ class Worker:
         """A DeleteAccount without an answer: ask what happened, follow it if still running."""
         finding = reconcile_deletion(self.client, record.params)
         if finding.verdict == "RUNNING":
-            self._follow_deletion(record, execution, accepted=None, event=event)
+            self._follow(record, execution, accepted=None, event=event)
         else:
             self._out.conclude(record, execution, finding, event=event)
+
+    def _follow(
+        self,
+        record: RequestRecord,
+        execution: ExecutionRecord,
+        accepted: CallResult | None,
+        event: str = "result",
+    ) -> None:
+        """Follow a deletion in its own thread, so this worker keeps executing other
+        approved requests (which would otherwise wait, and expire, behind it)."""
+        thread = threading.Thread(
+            target=self._follow_guarded,
+            args=(record, execution, accepted, event),
+            name=f"follow-{record.id}",
+            daemon=True,
+        )
+        with self._followers_lock:
+            self._followers = [t for t in self._followers if t.is_alive()] + [thread]
+        thread.start()
+
+    def wait_for_followers(self, timeout: float) -> bool:
+        """Wait for the deletions this worker follows; True when none is left."""
+        deadline = time.monotonic() + timeout
+        with self._followers_lock:
+            followers = list(self._followers)
+        for thread in followers:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return not any(t.is_alive() for t in followers)
+
+    def _follow_guarded(
+        self,
+        record: RequestRecord,
+        execution: ExecutionRecord,
+        accepted: CallResult | None,
+        event: str,
+    ) -> None:
+        try:
+            self._follow_deletion(record, execution, accepted, event)
+        except Exception:
+            # The execution keeps its lease until it lapses; then it is reconciled.
+            log.exception("follow_crashed", request_id=record.id)
 
     def _follow_deletion(
         self,
@@ -313,7 +358,7 @@ class Worker:
             self._out.conclude(record, execution, finding, event="reconciled")
         elif execution.phase == "following":
             # Accepted before the crash: resume following, never send again.
-            self._follow_deletion(record, execution, accepted=None, event="reconciled")
+            self._follow(record, execution, accepted=None, event="reconciled")
         else:
             self._settle_deletion(record, execution, event="reconciled")
 

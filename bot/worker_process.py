@@ -66,6 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.until_idle:
             while not stop.is_set() and worker.run_once():
                 pass
+            worker.wait_for_followers(timeout=3600)
         else:
             worker.run_forever(stop)
     finally:

@@ -87,7 +87,9 @@ def test_delete_account_runs_once_and_is_followed_to_success(
     repo: Repository, clock: FakeClock, sandbox: Sandbox, cloud_client: CloudClient
 ) -> None:
     request_id = approved(repo, clock, "DeleteAccount", {"AccountId": CLEAN_MEMBER})
-    assert make_worker(repo, cloud_client, clock).run_once() == 1
+    worker = make_worker(repo, cloud_client, clock)
+    assert worker.run_once() == 1
+    assert worker.wait_for_followers(timeout=20)
     record = status(repo, request_id)
     assert record.status == "SUCCEEDED"
     assert sandbox.count("DeleteAccount") == 1
@@ -195,7 +197,9 @@ def test_an_accepted_deletion_is_followed_after_a_restart(
     assert repo.update_progress(
         request_id, attempt, owner="dead", phase="following", progress={}, now=clock()
     )
-    make_worker(repo, cloud_client, clock).run_once()
+    worker = make_worker(repo, cloud_client, clock)
+    worker.run_once()
+    assert worker.wait_for_followers(timeout=20)
     assert status(repo, request_id).status == "SUCCEEDED"
     assert sandbox.count("DeleteAccount") == 1
 
@@ -273,3 +277,19 @@ def test_unknown_outcomes_say_what_to_check(
     finding = unknown_outcome(operation, params, "No answer came back.")
     assert finding.verdict == "UNKNOWN"
     assert check in finding.message and "not sent again" in finding.message
+
+
+def test_a_long_deletion_does_not_hold_up_other_requests(
+    repo: Repository, clock: FakeClock, sandbox: Sandbox, cloud_client: CloudClient
+) -> None:
+    sandbox.world.deletion_seconds = 3.0
+    delete = approved(repo, clock, "DeleteAccount", {"AccountId": CLEAN_MEMBER})
+    detach = approved(repo, clock, "DetachHostAccountsFromUser", DETACH)
+    worker = make_worker(repo, cloud_client, clock)
+    assert worker.run_once() == 2
+    assert status(repo, detach).status == "SUCCEEDED"
+    assert status(repo, delete).status == "EXECUTING"  # still being followed
+    assert worker.wait_for_followers(timeout=20)
+    assert status(repo, delete).status == "SUCCEEDED"
+    progress = [e for e in repo.audit_trail(delete) if e.kind == "execution.following"]
+    assert progress  # the thread heard about the deletion while it ran
