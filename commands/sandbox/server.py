@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from commands.sandbox import bastionhost, bss, errors, resourcemanager
 from commands.sandbox.auth import SignatureVerifier
+from commands.sandbox.control import handle_control
 from commands.sandbox.errors import SandboxError, error_body, new_request_id
 from commands.sandbox.faults import Faults
 from commands.sandbox.seed import demo_world
@@ -266,7 +267,7 @@ def _handler_class(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
             parts = urlsplit(self.path)
             body = self._body()
             if parts.path.startswith("/_sandbox/"):
-                self._send(*_control(sandbox, self.command, parts.path, body))
+                self._send(*handle_control(sandbox, self.command, parts.path, body))
                 return
             if parts.path != "/":
                 self._send(404, {"Code": "NotFound", "Message": "Only / is served."})
@@ -279,31 +280,6 @@ def _handler_class(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
         do_POST = _serve
 
     return _Handler
-
-
-def _control(sandbox: Sandbox, method: str, path: str, body: bytes) -> tuple[int, Any]:
-    try:
-        data = json.loads(body) if body else {}
-        if method == "GET" and path == "/_sandbox/calls":
-            return 200, [call.to_json() for call in sandbox.calls]
-        if method == "POST" and path == "/_sandbox/delay":
-            sandbox.delay(str(data["action"]), float(data["seconds"]))
-            return 200, {"ok": True}
-        if method == "POST" and path == "/_sandbox/fail":
-            sandbox.fail(
-                str(data["action"]),
-                status=int(data["status"]),
-                code=str(data["code"]),
-                message=str(data.get("message", "")),
-                times=int(data.get("times", 1)),
-            )
-            return 200, {"ok": True}
-        if method == "POST" and path == "/_sandbox/reset":
-            sandbox.reset()
-            return 200, {"ok": True}
-    except (ValueError, KeyError, TypeError) as exc:
-        return 400, {"ok": False, "error": f"bad control request: {type(exc).__name__}"}
-    return 404, {"ok": False, "error": "unknown control endpoint"}
 
 
 def serve(host: str = "127.0.0.1", port: int = 9000) -> None:
