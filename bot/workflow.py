@@ -12,8 +12,19 @@ Announcement payloads (rendered by the Slack layer; keep them exactly)::
                       payload={"request_id": ..., "event": ..., "actor": <user id or None>,
                                ...event data})
 
-``event`` is one of submitted, decided, approved, rejected, cancelled, expired (here) and
-executing, progress, result, reconciled (from the worker).
+Events and their extra data (kinds in brackets; the card is always re-rendered from the
+database, so its payload is only a hint):
+
+- ``submitted`` [card]: actor = requester.
+- ``decided`` [card, thread]: actor, ``vote``, ``approvals``, ``rejections``, ``required``.
+- ``approved`` [card, thread]: the same plus ``execute_by`` (ISO 8601).
+- ``rejected`` [card, thread, dm]: the same as decided.
+- ``cancelled`` [card, thread]: actor = requester.
+- ``expired`` [card, thread, dm]: actor None, ``why``, ``was`` (PENDING or APPROVED).
+- ``executing`` [card, thread], ``progress`` [thread]: ``phase``, ``status`` (worker).
+- ``result`` / ``reconciled`` [card, thread, dm]: ``status`` (SUCCEEDED/FAILED/UNKNOWN),
+  ``operation``, ``http_status``, ``code``, ``message``, ``cloud_request_id`` (the cloud's
+  RequestId), ``recommend`` (see :mod:`bot.results`).
 
 Second factor: :meth:`Workflow.decide` takes the ``assurance`` with which the Slack layer
 identified the clicking user; a verifier step can raise it once the policy requires more.
@@ -21,7 +32,7 @@ identified the clicking user; a verifier step can raise it once the policy requi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,7 +42,6 @@ from pydantic import BaseModel
 from bot.approval import (
     Assurance,
     Refusal,
-    Request,
     Review,
     Status,
     Transition,
@@ -41,6 +51,7 @@ from bot.approval import (
     expire,
     reason_problem,
 )
+from bot.changes import refusal_change, to_request, to_reviews, transition_change
 from bot.policy import ApprovalRules
 from commands.catalog import OperationSpec
 from storage.errors import RequestNotFound
@@ -49,7 +60,6 @@ from storage.records import (
     AuditDraft,
     Change,
     DecisionRecord,
-    NewDecision,
     NewRequest,
     RequestRecord,
 )
@@ -85,88 +95,8 @@ class Submitted:
     request: RequestRecord
 
 
-def to_request(record: RequestRecord) -> Request:
-    """The pure rules' view of a stored request."""
-    return Request(
-        id=record.id,
-        operation=record.operation,
-        requester=record.requester,
-        status=Status(record.status),
-        expires_at=record.expires_at,
-        required_approvals=record.required_approvals,
-        execute_by=record.execute_by,
-    )
-
-
-def to_reviews(decisions: Iterable[DecisionRecord]) -> list[Review]:
-    """Stored decisions as reviews.
-
-    Decisions do not store an assurance yet, so each reads back as a Slack-account click;
-    requiring a second factor will add that column.
-    """
-    return [Review(d.user_id, Vote(d.vote), d.created_at) for d in decisions]
-
-
-def announcements(
-    request_id: str, transition: Transition, extra: dict[str, Any] | None = None
-) -> tuple[AnnouncementDraft, ...]:
-    """Outbox drafts for a transition, in the payload shape the Slack layer renders."""
-    drafts = []
-    for item in transition.announcements:
-        payload = {
-            "request_id": request_id,
-            "event": item.event,
-            "actor": transition.actor,
-            **dict(item.data),
-            **(extra or {}),
-        }
-        drafts.append(AnnouncementDraft(kind=item.kind, payload=payload))
-    return tuple(drafts)
-
-
-def transition_change(record: RequestRecord, transition: Transition, now: datetime) -> Change:
-    """Everything to persist for an accepted step, audit included."""
-    audit: list[AuditDraft] = []
-    decision = None
-    if transition.review is not None:
-        decision = NewDecision(user_id=transition.review.user, vote=transition.review.vote.value)
-        data: dict[str, Any] = {"vote": decision.vote}
-        if transition.tally is not None:
-            data.update(transition.tally.as_data())
-        audit.append(AuditDraft("decision.recorded", transition.actor, data, record.id))
-    if transition.changed_status:
-        audit.append(
-            AuditDraft(
-                f"request.{transition.status.value.lower()}",
-                transition.actor,
-                {"from": transition.previous.value, "to": transition.status.value},
-                record.id,
-            )
-        )
-    approved = transition.status is Status.APPROVED and transition.changed_status
-    return Change(
-        decision=decision,
-        status=transition.status.value if transition.changed_status else None,
-        approved_at=now if approved else None,
-        execute_by=transition.execute_by,
-        finished_at=now if transition.changed_status and transition.status.is_final else None,
-        audit=tuple(audit),
-        announcements=announcements(record.id, transition),
-        outcome=transition,
-    )
-
-
-def refusal_change(record: RequestRecord, refusal: Refusal, actor: str, action: str) -> Change:
-    """A refusal changes nothing but is still an audit event (who tried what, and why not)."""
-    data = {"action": action, "reason": refusal.reason.value, "status": refusal.status.value}
-    return Change(
-        audit=(AuditDraft("decision.refused", actor, data, record.id),),
-        outcome=refusal,
-    )
-
-
 _CONFIRM = {
-    "decided": "Your {vote} was recorded.",
+    "decided": "Your {vote} was recorded ({count} of {required} approvals).",
     "approved": "Your approval was recorded; the request is approved and will run now.",
     "rejected": "Your rejection was recorded; the request is rejected.",
     "cancelled": "The request is cancelled.",
@@ -331,7 +261,12 @@ class Workflow:
         assert isinstance(outcome, Transition)
         if outcome.status is Status.APPROVED and outcome.changed_status:
             self._wake()
-        message = _CONFIRM[outcome.event].format(vote=vote or "decision")
+        tally = outcome.tally
+        message = _CONFIRM[outcome.event].format(
+            vote={"approve": "approval", "reject": "rejection"}.get(vote, "decision"),
+            count=len(tally.approvals) if tally else 0,
+            required=tally.required if tally else 0,
+        )
         return Done(request_id, outcome.status, outcome.event, message)
 
     def _wake(self) -> None:

@@ -86,7 +86,7 @@ def test_refusals_change_nothing_but_are_audited(repo: Repository, clock: FakeCl
     stranger = workflow.decide(request_id, "UMALLORY", Vote.REJECT, clock())
     assert isinstance(stranger, Refused) and stranger.reason == "not_approver"
     assert workflow.decide(request_id, "UALICE", Vote.APPROVE, clock()) == Done(
-        request_id, Status.PENDING, "decided", "Your approve was recorded."
+        request_id, Status.PENDING, "decided", "Your approval was recorded (1 of 2 approvals)."
     )
     again = workflow.decide(request_id, "UALICE", Vote.APPROVE, clock())
     assert isinstance(again, Refused) and again.noop  # a double click is harmless
