@@ -126,3 +126,38 @@ def test_a_destructive_call_is_not_retried_on_a_server_error(
     with pytest.raises(ApiError):
         call(cloud_client, "DeleteAccount", {"AccountId": "1512996702208737"})
     assert sandbox.count("DeleteAccount") == 1
+
+
+# Inputs the seeded world answers successfully, one per read-only operation.
+READS: dict[str, dict[str, Any]] = {
+    "GetAccount": {"AccountId": ADMIN},
+    "CheckAccountDelete": {"AccountId": ADMIN},
+    "GetAccountDeletionCheckResult": {"AccountId": ADMIN},
+    "ListDelegatedAdministrators": {"ServicePrincipal": "cloudfw.aliyuncs.com"},
+    "ListDelegatedServicesForAccount": {"AccountId": ADMIN},
+    "QueryRelationList": {"UserId": "1738376485192612"},
+    "ListHostAccountsForUser": {
+        "InstanceId": "bastionhost-cn-st220aw0001",
+        "UserId": "1",
+        "HostId": "1",
+    },
+}
+
+
+def test_response_models_read_the_sandbox_answers(cloud_client: CloudClient) -> None:
+    parsed = {}
+    for action, raw in READS.items():  # in order: the check result needs the check first
+        parsed[action] = get_spec(action).parse_response(call(cloud_client, action, raw).body)
+    assert all(model.RequestId for model in parsed.values())  # type: ignore[attr-defined]
+    account: Any = parsed["GetAccount"]
+    assert account.Account.DisplayName == "security-tools"
+    check: Any = parsed["GetAccountDeletionCheckResult"]
+    assert check.AccountDeletionCheckResultInfo.NotAllowReason[0].CheckId
+    admins: Any = parsed["ListDelegatedAdministrators"]
+    assert admins.Accounts.Account[0].AccountId == ADMIN
+    services: Any = parsed["ListDelegatedServicesForAccount"]
+    assert services.DelegatedServices.DelegatedService[0].ServicePrincipal == "cloudfw.aliyuncs.com"
+    relations: Any = parsed["QueryRelationList"]
+    assert relations.Data.FinancialRelationInfoList[0].RelationId == 51463
+    hosts: Any = parsed["ListHostAccountsForUser"]
+    assert [a.HostAccountName for a in hosts.HostAccounts if a.IsAuthorized] == ["root", "deploy"]
