@@ -56,9 +56,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     from sqlalchemy import create_engine
 
     url = normalize_url(url)
-    if make_url(url).get_backend_name() == "sqlite":
-        kwargs.setdefault("pool_size", 20)
-        kwargs.setdefault("max_overflow", 40)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        in_memory = parsed.database in (None, "", ":memory:") or "memory" in str(
+            parsed.query.get("mode", "")
+        )
+        if not in_memory and "poolclass" not in kwargs:
+            # Room for many threads at once; they queue on SQLite's lock, not the pool.
+            kwargs.setdefault("pool_size", 20)
+            kwargs.setdefault("max_overflow", 40)
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine

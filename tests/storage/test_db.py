@@ -145,3 +145,14 @@ def test_sqlite_writers_wait_for_the_write_lock(sqlite_url: str, clock: FakeCloc
         assert (stored.reason, stored.channel) == ("held", "C1")  # nothing lost
     finally:
         engine.dispose()
+
+
+def test_in_memory_sqlite_works_for_throwaway_use(clock: FakeClock) -> None:
+    engine = make_engine("sqlite://")
+    try:
+        Base.metadata.create_all(engine)
+        repo = Repository(engine)
+        request = submit(repo, clock())
+        assert repo.get_request(request.id) == request
+    finally:
+        engine.dispose()
