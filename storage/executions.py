@@ -14,8 +14,13 @@ The lifecycle of an execution as the worker drives it:
 4. ``finish_execution`` with SUCCEEDED, FAILED or UNKNOWN
 
 A crashed worker's lease expires; ``expired_leases`` finds it and ``take_over`` gives it
-to exactly one reconciler, keeping the attempt: a taken-over execution is reconciled
-(asked about), never re-sent.
+to exactly one reconciler, keeping the attempt. If ``sent_at`` is set, the call may have
+gone out: reconcile (ask the cloud), never re-send. If it is not, the call provably never
+left (``record_sent`` commits before sending), so the new owner may still send it through
+``record_sent`` - which lets only one owner, once, past that point.
+
+An APPROVED request is claimable only while ``now < execute_by``; one without
+``execute_by`` is never claimed.
 """
 
 from __future__ import annotations
