@@ -21,34 +21,29 @@ answer to the destructive call is not renewed), so ``lease_seconds`` defaults to
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
 from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.follow import DeletionFollower, FollowPolicy
 from bot.reconcile import (
     DELETE_ACCOUNT,
-    ask_deletion_status,
     reconcile_deletion,
     unknown_outcome,
 )
 from bot.results import ResultWriter, from_call
 from bot.workflow import sweep_expired
 from commands.catalog import OperationSpec, get_spec, prepare_params, validate_params
-from commands.client import CallResult, CloudClient
+from commands.client import CloudClient
 from commands.errors import (
     ApiError,
     CredentialsError,
     NetworkError,
-    NotFoundError,
     OffboardError,
     OutcomeUnknownError,
-    ServerError,
-    ThrottledError,
 )
 from storage.records import (
     AuditDraft,
@@ -58,16 +53,9 @@ from storage.records import (
 )
 from storage.repository import Repository
 
+__all__ = ["FollowPolicy", "Worker"]
+
 log = structlog.get_logger(__name__)
-
-
-@dataclass(frozen=True)
-class FollowPolicy:
-    """How a long-running DeleteAccount is followed: doubling delays, a bounded count."""
-
-    first_delay: float = 1.0
-    max_delay: float = 15.0
-    max_polls: int = 240
 
 
 class Worker:
@@ -93,11 +81,18 @@ class Worker:
         self.lease_seconds = lease_seconds
         self.poll_seconds = poll_seconds
         self.wakeup = wakeup or threading.Event()
-        self.follow = follow or FollowPolicy()
         self._stop = stop or threading.Event()
-        self._followers: list[threading.Thread] = []
-        self._followers_lock = threading.Lock()
         self._out = ResultWriter(repo, owner=owner, clock=clock)
+        self._follower = DeletionFollower(
+            repo,
+            client,
+            self._out,
+            owner=owner,
+            clock=clock,
+            lease_seconds=lease_seconds,
+            policy=follow or FollowPolicy(),
+            stop=self._stop,
+        )
 
     def wake(self) -> None:
         """Start the next round now (the workflow calls this after an approval)."""
@@ -106,7 +101,7 @@ class Worker:
     def run_forever(self, stop: threading.Event) -> None:
         """Run rounds until ``stop`` is set: at once when woken, else every poll interval
         (requests approved by other replicas are only seen by polling)."""
-        self._stop = stop
+        self._stop = self._follower.stop = stop
         while not stop.is_set():
             try:
                 self.run_once()
@@ -197,9 +192,13 @@ class Worker:
             if not result.ok:  # an error answered with HTTP 200 (BssOpenApi "Success": false)
                 self._out.finish(record, execution, "FAILED", from_call(result))
             elif record.operation == DELETE_ACCOUNT:
-                self._follow(record, execution, accepted=result)
+                self._follower.start(record, execution, accepted=result)
             else:
                 self._out.finish(record, execution, "SUCCEEDED", from_call(result))
+
+    def wait_for_followers(self, timeout: float) -> bool:
+        """Wait for the deletions this worker follows; True when none is left."""
+        return self._follower.wait(timeout)
 
     def _settle_deletion(
         self, record: RequestRecord, execution: ExecutionRecord, event: str
@@ -207,113 +206,9 @@ class Worker:
         """A DeleteAccount without an answer: ask what happened, follow it if still running."""
         finding = reconcile_deletion(self.client, record.params)
         if finding.verdict == "RUNNING":
-            self._follow(record, execution, accepted=None, event=event)
+            self._follower.start(record, execution, accepted=None, event=event)
         else:
             self._out.conclude(record, execution, finding, event=event)
-
-    def _follow(
-        self,
-        record: RequestRecord,
-        execution: ExecutionRecord,
-        accepted: CallResult | None,
-        event: str = "result",
-    ) -> None:
-        """Follow a deletion in its own thread, so this worker keeps executing other
-        approved requests (which would otherwise wait, and expire, behind it)."""
-        thread = threading.Thread(
-            target=self._follow_guarded,
-            args=(record, execution, accepted, event),
-            name=f"follow-{record.id}",
-            daemon=True,
-        )
-        with self._followers_lock:
-            self._followers = [t for t in self._followers if t.is_alive()] + [thread]
-        thread.start()
-
-    def wait_for_followers(self, timeout: float) -> bool:
-        """Wait for the deletions this worker follows; True when none is left."""
-        deadline = time.monotonic() + timeout
-        with self._followers_lock:
-            followers = list(self._followers)
-        for thread in followers:
-            thread.join(max(0.0, deadline - time.monotonic()))
-        return not any(t.is_alive() for t in followers)
-
-    def _follow_guarded(
-        self,
-        record: RequestRecord,
-        execution: ExecutionRecord,
-        accepted: CallResult | None,
-        event: str,
-    ) -> None:
-        try:
-            self._follow_deletion(record, execution, accepted, event)
-        except Exception:
-            # The execution keeps its lease until it lapses; then it is reconciled.
-            log.exception("follow_crashed", request_id=record.id)
-
-    def _follow_deletion(
-        self,
-        record: RequestRecord,
-        execution: ExecutionRecord,
-        accepted: CallResult | None,
-        event: str = "result",
-    ) -> None:
-        """Ask GetAccountDeletionStatus until the deletion ends (bounded)."""
-        if accepted is not None:
-            self._out.progress(
-                record,
-                execution,
-                "following",
-                {"status": "accepted", "cloud_request_id": accepted.request_id},
-                event="progress",
-                kinds=("thread",),
-            )
-        account_id = str(record.params.get("AccountId"))
-        delay, last = self.follow.first_delay, ""
-        for _ in range(self.follow.max_polls):
-            if self._stop.wait(delay):
-                return  # shutting down: the lease lapses and the next worker resumes
-            delay = min(delay * 2, self.follow.max_delay)
-            now = self.clock()
-            if not self.repo.renew_lease(
-                record.id,
-                execution.attempt,
-                owner=self.owner,
-                lease_seconds=self.lease_seconds,
-                now=now,
-            ):
-                return  # someone else owns it now
-            try:
-                finding = ask_deletion_status(self.client, account_id)
-            except (ThrottledError, ServerError, NetworkError, OutcomeUnknownError, NotFoundError):
-                # A read-only question: asking again is harmless, and the loop is bounded.
-                # (NotFound: the deletion may not be visible yet right after it was accepted.)
-                continue
-            except ApiError as error:
-                finding = unknown_outcome(
-                    DELETE_ACCOUNT, record.params, f"Asking failed ({error})."
-                )
-            if finding.verdict != "RUNNING":
-                self._out.conclude(record, execution, finding, accepted, event=event)
-                return
-            if finding.message != last:
-                last = finding.message
-                self._out.progress(
-                    record,
-                    execution,
-                    "following",
-                    {"status": finding.message},
-                    event="progress",
-                    kinds=("thread",),
-                )
-        self._out.conclude(
-            record,
-            execution,
-            unknown_outcome(DELETE_ACCOUNT, record.params, "The deletion was still running."),
-            accepted,
-            event=event,
-        )
 
     # --- reconciling -----------------------------------------------------------------------
 
@@ -358,7 +253,7 @@ class Worker:
             self._out.conclude(record, execution, finding, event="reconciled")
         elif execution.phase == "following":
             # Accepted before the crash: resume following, never send again.
-            self._follow(record, execution, accepted=None, event="reconciled")
+            self._follower.start(record, execution, accepted=None, event="reconciled")
         else:
             self._settle_deletion(record, execution, event="reconciled")
 
