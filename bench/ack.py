@@ -1,0 +1,248 @@
+"""How fast the bot acks Slack, compared with a bare Bolt app, and how fast it executes.
+
+Everything on loopback. In this process: the sandbox cloud and the Slack Web API
+stand-in. In two subprocesses: ``offboard-bot serve --http`` (the real bot on a temporary
+SQLite) and a bare Bolt app that only acks, served the same way (waitress, same thread
+count). 20 concurrent clients send Slack-signed slash commands (``/offboard DeleteAccount
+AccountId=…``, which opens the modal after the ack) and button clicks (approvals of
+pending requests, and refused clicks by a non-approver) to each; then final approvals
+are clicked one at a time and the time until the signed call reaches the sandbox is
+measured.
+
+Goals: p99 <= 50 ms and bot/bare p99 ratio <= 1.2 for acks; p50 <= 150 ms from the final
+approval click to the signed call at the sandbox.
+
+    .venv/bin/python bench/ack.py [--clients 20] [--per-client 25] [--executions 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+from bot.local_stack import APPROVAL_CHANNEL, APPROVERS, OUTSIDER, REQUESTER
+from bot.slack_payloads import Person, SlackSigner
+from bot.slack_standin import SlackStandIn
+from commands.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Sandbox, demo_world
+from storage.migrate import upgrade
+
+SECRET = "bench-signing-secret"
+BARE_APP = """
+import sys
+from slack_bolt import App
+from slack_sdk import WebClient
+from bot.http import HttpServer
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+token, api_url, secret = sys.argv[1:4]
+app = App(client=WebClient(token=token, base_url=api_url), signing_secret=secret)
+app.command("/offboard")(lambda ack: ack())
+for action_id in ("approve", "reject", "operation"):
+    app.action(action_id)(lambda ack: ack())
+server = HttpServer(SlackRequestHandler(app), threads=8)
+print(server.url, flush=True)
+server.serve_forever()
+"""
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def spawn_bot(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "--log-level", "INFO", "serve", "--http", "--port", "0"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if '"serving"' in line:
+            url = json.loads(line)["url"] if line.startswith("{") else line.split("url=")[1]
+            threading.Thread(target=proc.stderr.read, daemon=True).start()  # keep it drained
+            return proc, url.strip()
+    proc.kill()
+    raise RuntimeError("the bot did not start")
+
+
+def spawn_bare(standin: SlackStandIn) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", BARE_APP, standin.token, standin.api_url, SECRET],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    return proc, proc.stdout.readline().strip()
+
+
+def load(
+    clients: int, jobs: list[Callable[[SlackSigner], httpx.Response]], url: str
+) -> list[float]:
+    """Run ``jobs`` over ``clients`` concurrent signed clients; per-request seconds."""
+    signers = [SlackSigner(SECRET, f"{url}/slack/events") for _ in range(clients)]
+    for signer in signers:  # warm each connection (and Bolt's auth.test cache)
+        signer.http.get(f"{url}/healthz")
+    lanes = [jobs[i::clients] for i in range(clients)]
+
+    def run(lane: int) -> list[float]:
+        timings = []
+        for job in lanes[lane]:
+            started = time.perf_counter()
+            response = job(signers[lane])
+            timings.append(time.perf_counter() - started)
+            assert response.status_code == 200, response.text
+        return timings
+
+    with ThreadPoolExecutor(clients) as pool:
+        results = list(pool.map(run, range(clients)))
+    for signer in signers:
+        signer.close()
+    return [t for lane in results for t in lane]
+
+
+def create_requests(url: str, standin: SlackStandIn, count: int, db: str) -> list[str]:
+    """``count`` pending DeleteAccount requests, made through the modal like people do."""
+    from storage.db import make_engine
+    from storage.repository import Repository
+
+    signer = SlackSigner(SECRET, f"{url}/slack/events", response_url=standin.response_url)
+    repo = Repository(make_engine(db))
+    for _ in range(count):
+        before = len(standin.calls("views.open"))
+        signer.slash_command(REQUESTER, "DeleteAccount AccountId=1512996702208737")
+        view = standin.wait_for_calls("views.open", before + 1)[before].params["view"]
+        signer.submit(REQUESTER, {**view, "id": "V0BENCH"}, {"reason": "bench: the team left"})
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready = [r for r in repo.list_requests(statuses=["PENDING"], limit=10_000) if r.card_ts]
+        if len(ready) >= count:
+            break
+        time.sleep(0.05)
+    signer.close()
+    repo.engine.dispose()
+    return [r.id for r in ready]
+
+
+def report(name: str, bot: list[float], bare: list[float]) -> None:
+    b50, b99 = percentile(bot, 0.5) * 1000, percentile(bot, 0.99) * 1000
+    r50, r99 = percentile(bare, 0.5) * 1000, percentile(bare, 0.99) * 1000
+    ratio = b99 / r99 if r99 else float("inf")
+    verdict = "meets" if b99 <= 50 and ratio <= 1.2 else "MISSES"
+    print(
+        f"{name:<16} bot p50 {b50:6.1f} ms p99 {b99:6.1f} ms | bare Bolt p50 {r50:6.1f} ms "
+        f"p99 {r99:6.1f} ms | p99 ratio {ratio:4.2f} ({verdict} p99<=50 ms, ratio<=1.2) "
+        f"n={len(bot)}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--per-client", type=int, default=25)
+    parser.add_argument("--executions", type=int, default=20)
+    args = parser.parse_args()
+    total = args.clients * args.per_client
+
+    sandbox, standin = Sandbox(demo_world(deletion_seconds=0.2)), SlackStandIn()
+    sandbox.start()
+    standin.start()
+    with tempfile.TemporaryDirectory(prefix="offboard-bench-") as workdir:
+        db = f"sqlite:///{Path(workdir) / 'bench.db'}"
+        upgrade(db)
+        env = {
+            **os.environ,
+            "SLACK_BOT_TOKEN": standin.token,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": standin.api_url,
+            "OFFBOARD_ALIBABA_ENDPOINT": sandbox.base_url,
+            "ALIBABA_CLOUD_ACCESS_KEY_ID": DEMO_ACCESS_KEY_ID,
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": DEMO_ACCESS_KEY_SECRET,
+            "OFFBOARD_DATABASE_URL": db,
+            "OFFBOARD_APPROVAL_CHANNEL": APPROVAL_CHANNEL,
+            "OFFBOARD_APPROVERS": ",".join([REQUESTER.user_id, *(p.user_id for p in APPROVERS)]),
+        }
+        env.pop("SLACK_APP_TOKEN", None)
+        bot_proc, bot_url = spawn_bot(env)
+        bare_proc, bare_url = spawn_bare(standin)
+        try:
+            print(
+                f"bot {bot_url} (offboard-bot serve --http) · bare Bolt {bare_url} · "
+                f"{args.clients} clients · {total} requests per kind and app"
+            )
+            pending = create_requests(bot_url, standin, total // 5 + args.executions, db)
+            loaded, final = pending[: total // 5], pending[total // 5 :]
+            slash: list[Callable[[SlackSigner], httpx.Response]] = [
+                lambda s: s.slash_command(REQUESTER, "DeleteAccount AccountId=1512996702208737")
+            ] * total
+            clicks = _clicks(loaded, total)
+            for name, jobs in (("slash command", slash), ("button click", clicks)):
+                bare = load(args.clients, jobs, bare_url)
+                bot = load(args.clients, jobs, bot_url)
+                report(name, bot, bare)
+            _executions(bot_url, final, sandbox)
+        finally:
+            for proc in (bot_proc, bare_proc):
+                proc.terminate()
+                proc.wait(10)
+    standin.stop()
+    sandbox.stop()
+    return 0
+
+
+def _clicks(requests: list[str], total: int) -> list[Callable[[SlackSigner], httpx.Response]]:
+    """A first approval on each request, the rest refused clicks (a non-approver)."""
+
+    def click(person: Person, request_id: str) -> Callable[[SlackSigner], httpx.Response]:
+        return lambda s: s.click(
+            person, "approve", request_id, channel=APPROVAL_CHANNEL, message_ts="1.000001"
+        )
+
+    jobs = [click(APPROVERS[0], r) for r in requests]
+    jobs += [click(OUTSIDER, requests[i % len(requests)]) for i in range(total - len(jobs))]
+    return jobs
+
+
+def _executions(url: str, requests: list[str], sandbox: Sandbox) -> None:
+    """Final approval click -> the signed DeleteAccount at the sandbox, one at a time."""
+    signer = SlackSigner(SECRET, f"{url}/slack/events")
+    bob, carol = APPROVERS
+    samples = []
+    for request_id in requests:
+        signer.click(bob, "approve", request_id, channel=APPROVAL_CHANNEL, message_ts="1.1")
+        before = sandbox.count("DeleteAccount")
+        clicked = time.time()
+        signer.click(carol, "approve", request_id, channel=APPROVAL_CHANNEL, message_ts="1.1")
+        deadline = time.monotonic() + 10
+        while sandbox.count("DeleteAccount") == before and time.monotonic() < deadline:
+            time.sleep(0.001)
+        arrived = [c for c in sandbox.calls if c.action == "DeleteAccount"][before:]
+        if arrived:
+            samples.append(arrived[0].at.timestamp() - clicked)
+    signer.close()
+    if not samples:
+        print("final approval -> signed call: no call arrived")
+        return
+    p50 = percentile(samples, 0.5) * 1000
+    verdict = "meets" if p50 <= 150 else "MISSES"
+    print(
+        f"final approval -> signed call at the sandbox: p50 {p50:6.1f} ms "
+        f"p99 {percentile(samples, 0.99) * 1000:6.1f} ms ({verdict} p50<=150 ms) n={len(samples)}"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
