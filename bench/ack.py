@@ -18,6 +18,7 @@ approval click to the signed call at the sandbox.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import subprocess
@@ -25,19 +26,31 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
 from bot.local_stack import APPROVAL_CHANNEL, APPROVERS, OUTSIDER, REQUESTER
-from bot.slack_payloads import Person, SlackSigner
-from bot.slack_standin import SlackStandIn
+from bot.slack_payloads import FORM, Person, SlackSigner, signature
+from bot.slack_standin import STANDIN_BOT_TOKEN
+from bot.views.modal import build_operation_modal
+from commands.catalog import get_spec
 from commands.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Sandbox, demo_world
+from storage.db import make_engine
 from storage.migrate import upgrade
+from storage.repository import Repository
 
 SECRET = "bench-signing-secret"
+STANDIN_SERVER = """
+import sys
+from bot.slack_standin import SlackStandIn
+standin = SlackStandIn()
+print(standin.start(), flush=True)
+sys.stdin.read()
+"""
 BARE_APP = """
 import sys
 from slack_bolt import App
@@ -79,9 +92,9 @@ def spawn_bot(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
     raise RuntimeError("the bot did not start")
 
 
-def spawn_bare(standin: SlackStandIn) -> tuple[subprocess.Popen[str], str]:
+def spawn_bare(api_url: str, token: str) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
-        [sys.executable, "-c", BARE_APP, standin.token, standin.api_url, SECRET],
+        [sys.executable, "-c", BARE_APP, token, api_url, SECRET],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -89,52 +102,83 @@ def spawn_bare(standin: SlackStandIn) -> tuple[subprocess.Popen[str], str]:
     return proc, proc.stdout.readline().strip()
 
 
-def load(
-    clients: int, jobs: list[Callable[[SlackSigner], httpx.Response]], url: str
-) -> list[float]:
-    """Run ``jobs`` over ``clients`` concurrent signed clients; per-request seconds."""
-    signers = [SlackSigner(SECRET, f"{url}/slack/events") for _ in range(clients)]
-    for signer in signers:  # warm each connection (and Bolt's auth.test cache)
-        signer.http.get(f"{url}/healthz")
-    lanes = [jobs[i::clients] for i in range(clients)]
+def spawn_standin() -> tuple[subprocess.Popen[str], str]:
+    """The Slack stand-in in its own process, so its work never competes with the clients."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", STANDIN_SERVER],
+        stdout=subprocess.PIPE,
+        stdin=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    return proc, proc.stdout.readline().strip()
+
+
+Prepared = tuple[bytes, dict[str, str]]
+
+
+class Preparer(SlackSigner):
+    """Builds and signs requests without sending them, so the timed loop only sends."""
+
+    def __init__(self) -> None:
+        super().__init__(SECRET, "unused")
+        self.prepared: list[Prepared] = []
+
+    def post(self, body: str, **kwargs: Any) -> httpx.Response:
+        ts = str(int(time.time()))
+        headers = {
+            "Content-Type": FORM,
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": signature(SECRET, ts, body),
+        }
+        self.prepared.append((body.encode(), headers))
+        return httpx.Response(200)
+
+
+def load(clients: int, requests: list[Prepared], url: str) -> list[float]:
+    """Send pre-signed ``requests`` over ``clients`` keep-alive connections; seconds each."""
+    where = urlsplit(url)
+    lanes = [requests[i::clients] for i in range(clients)]
 
     def run(lane: int) -> list[float]:
+        connection = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
+        connection.request("GET", "/healthz")  # warm the connection
+        connection.getresponse().read()
         timings = []
-        for job in lanes[lane]:
+        for body, headers in lanes[lane]:
             started = time.perf_counter()
-            response = job(signers[lane])
+            connection.request("POST", "/slack/events", body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
             timings.append(time.perf_counter() - started)
-            assert response.status_code == 200, response.text
+            assert response.status == 200, response.status
+        connection.close()
         return timings
 
     with ThreadPoolExecutor(clients) as pool:
         results = list(pool.map(run, range(clients)))
-    for signer in signers:
-        signer.close()
     return [t for lane in results for t in lane]
 
 
-def create_requests(url: str, standin: SlackStandIn, count: int, db: str) -> list[str]:
-    """``count`` pending DeleteAccount requests, made through the modal like people do."""
-    from storage.db import make_engine
-    from storage.repository import Repository
-
-    signer = SlackSigner(SECRET, f"{url}/slack/events", response_url=standin.response_url)
+def create_requests(url: str, count: int, db: str) -> list[str]:
+    """``count`` pending DeleteAccount requests, submitted through the modal's view."""
+    spec = get_spec("DeleteAccount")
+    view = build_operation_modal(
+        spec, values={"AccountId": "1512996702208737"}, private_metadata=""
+    )
+    signer = SlackSigner(SECRET, f"{url}/slack/events")
     repo = Repository(make_engine(db))
     for _ in range(count):
-        before = len(standin.calls("views.open"))
-        signer.slash_command(REQUESTER, "DeleteAccount AccountId=1512996702208737")
-        view = standin.wait_for_calls("views.open", before + 1)[before].params["view"]
         signer.submit(REQUESTER, {**view, "id": "V0BENCH"}, {"reason": "bench: the team left"})
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        ready = [r for r in repo.list_requests(statuses=["PENDING"], limit=10_000) if r.card_ts]
-        if len(ready) >= count:
-            break
+    ready: list[str] = []
+    while time.monotonic() < deadline and len(ready) < count:
+        pending = repo.list_requests(statuses=["PENDING"], limit=10_000)
+        ready = [r.id for r in pending if r.card_ts]
         time.sleep(0.05)
     signer.close()
     repo.engine.dispose()
-    return [r.id for r in ready]
+    return ready
 
 
 def report(name: str, bot: list[float], bare: list[float]) -> None:
@@ -150,24 +194,26 @@ def report(name: str, bot: list[float], bare: list[float]) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--per-client", type=int, default=25)
     parser.add_argument("--executions", type=int, default=20)
     args = parser.parse_args()
     total = args.clients * args.per_client
 
-    sandbox, standin = Sandbox(demo_world(deletion_seconds=0.2)), SlackStandIn()
+    sandbox = Sandbox(demo_world(deletion_seconds=0.2))
     sandbox.start()
-    standin.start()
+    standin_proc, standin_url = spawn_standin()
+    api_url = f"{standin_url}/api/"
+    procs = [standin_proc]
     with tempfile.TemporaryDirectory(prefix="offboard-bench-") as workdir:
         db = f"sqlite:///{Path(workdir) / 'bench.db'}"
         upgrade(db)
         env = {
             **os.environ,
-            "SLACK_BOT_TOKEN": standin.token,
+            "SLACK_BOT_TOKEN": STANDIN_BOT_TOKEN,
             "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": standin.api_url,
+            "SLACK_API_URL": api_url,
             "OFFBOARD_ALIBABA_ENDPOINT": sandbox.base_url,
             "ALIBABA_CLOUD_ACCESS_KEY_ID": DEMO_ACCESS_KEY_ID,
             "ALIBABA_CLOUD_ACCESS_KEY_SECRET": DEMO_ACCESS_KEY_SECRET,
@@ -176,44 +222,46 @@ def main() -> int:
             "OFFBOARD_APPROVERS": ",".join([REQUESTER.user_id, *(p.user_id for p in APPROVERS)]),
         }
         env.pop("SLACK_APP_TOKEN", None)
-        bot_proc, bot_url = spawn_bot(env)
-        bare_proc, bare_url = spawn_bare(standin)
         try:
+            bot_proc, bot_url = spawn_bot(env)
+            procs.append(bot_proc)
+            bare_proc, bare_url = spawn_bare(api_url, STANDIN_BOT_TOKEN)
+            procs.append(bare_proc)
             print(
                 f"bot {bot_url} (offboard-bot serve --http) · bare Bolt {bare_url} · "
                 f"{args.clients} clients · {total} requests per kind and app"
             )
-            pending = create_requests(bot_url, standin, total // 5 + args.executions, db)
+            pending = create_requests(bot_url, total // 5 + args.executions, db)
             loaded, final = pending[: total // 5], pending[total // 5 :]
-            slash: list[Callable[[SlackSigner], httpx.Response]] = [
-                lambda s: s.slash_command(REQUESTER, "DeleteAccount AccountId=1512996702208737")
-            ] * total
-            clicks = _clicks(loaded, total)
-            for name, jobs in (("slash command", slash), ("button click", clicks)):
-                bare = load(args.clients, jobs, bare_url)
-                bot = load(args.clients, jobs, bot_url)
+            for name, build in (("slash command", _slash), ("button click", _clicks)):
+                bare = load(args.clients, build(loaded, total), bare_url)
+                bot = load(args.clients, build(loaded, total), bot_url)
                 report(name, bot, bare)
             _executions(bot_url, final, sandbox)
         finally:
-            for proc in (bot_proc, bare_proc):
+            for proc in reversed(procs):
                 proc.terminate()
                 proc.wait(10)
-    standin.stop()
     sandbox.stop()
     return 0
 
 
-def _clicks(requests: list[str], total: int) -> list[Callable[[SlackSigner], httpx.Response]]:
+def _slash(_requests: list[str], total: int) -> list[Prepared]:
+    """``/offboard DeleteAccount AccountId=…``: ack, then the filled modal opens."""
+    preparer = Preparer()
+    for _ in range(total):
+        preparer.slash_command(REQUESTER, "DeleteAccount AccountId=1512996702208737")
+    return preparer.prepared
+
+
+def _clicks(requests: list[str], total: int) -> list[Prepared]:
     """A first approval on each request, the rest refused clicks (a non-approver)."""
-
-    def click(person: Person, request_id: str) -> Callable[[SlackSigner], httpx.Response]:
-        return lambda s: s.click(
-            person, "approve", request_id, channel=APPROVAL_CHANNEL, message_ts="1.000001"
-        )
-
-    jobs = [click(APPROVERS[0], r) for r in requests]
-    jobs += [click(OUTSIDER, requests[i % len(requests)]) for i in range(total - len(jobs))]
-    return jobs
+    preparer = Preparer()
+    for i in range(total):
+        person: Person = APPROVERS[0] if i < len(requests) else OUTSIDER
+        request_id = requests[i % len(requests)]
+        preparer.click(person, "approve", request_id, channel=APPROVAL_CHANNEL, message_ts="1.1")
+    return preparer.prepared
 
 
 def _executions(url: str, requests: list[str], sandbox: Sandbox) -> None:
