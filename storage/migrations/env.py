@@ -11,12 +11,13 @@ from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from storage.db import UTCDateTime, make_engine
 from storage.models import Base
 
 config = context.config
+MIGRATION_LOCK_KEY = 0x0FFB0A3167
 
 
 def _engine() -> tuple[Engine, bool]:
@@ -53,6 +54,12 @@ def run_migrations_online() -> None:
                 render_item=_render_item,
             )
             with context.begin_transaction():
+                if connection.dialect.name == "postgresql":
+                    # Replicas may all run `db upgrade` at start: the first migrates, the
+                    # others wait here, then find the database already at head.
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+                    )
                 context.run_migrations()
     finally:
         if owned:
