@@ -44,6 +44,7 @@ from commands.errors import (
     NetworkError,
     OffboardError,
     OutcomeUnknownError,
+    ServerError,
 )
 from storage.records import (
     AuditDraft,
@@ -142,9 +143,7 @@ class Worker:
                 spec, validate_params(spec, record.params), offboard_request_id=record.id
             )
         except OffboardError as error:
-            self._out.finish(
-                record, execution, "FAILED", ExecutionResult(message=f"Not sent: {error}")
-            )
+            self._out.finish(record, execution, "FAILED", _not_sent(error))
             return
         signed = spec.serialize(params)
         if not self._out.progress(
@@ -174,13 +173,19 @@ class Worker:
     ) -> None:
         try:
             result = self.client.call(spec, params)
+        except ServerError as error:
+            # A 5xx to a destructive call does not say whether it took effect before failing.
+            if record.operation == DELETE_ACCOUNT:
+                self._settle_deletion(record, execution, event="result")
+            else:
+                why = f"The cloud failed while handling the call ({error})."
+                finding = unknown_outcome(record.operation, record.params, why)
+                self._out.conclude(record, execution, finding, error.result, event="result")
         except ApiError as error:
             self._out.finish(record, execution, "FAILED", from_call(error.result))
         except (NetworkError, CredentialsError) as error:
             # Both are raised before any byte reached the cloud: nothing happened.
-            self._out.finish(
-                record, execution, "FAILED", ExecutionResult(message=f"Not sent: {error}")
-            )
+            self._out.finish(record, execution, "FAILED", _not_sent(error))
         except OutcomeUnknownError as error:
             why = f"The call was sent but no answer came back ({error})."
             if record.operation == DELETE_ACCOUNT:

@@ -293,3 +293,20 @@ def test_a_long_deletion_does_not_hold_up_other_requests(
     assert status(repo, delete).status == "SUCCEEDED"
     progress = [e for e in repo.audit_trail(delete) if e.kind == "execution.following"]
     assert progress  # the thread heard about the deletion while it ran
+
+
+def test_a_server_error_to_a_destructive_call_is_not_called_a_failure(
+    repo: Repository, clock: FakeClock, sandbox: Sandbox, cloud_client: CloudClient
+) -> None:
+    # HTTP 500 does not say whether the call took effect first: UNKNOWN, never re-sent.
+    request_id = approved(repo, clock, "DetachHostAccountsFromUser", DETACH)
+    sandbox.fail(
+        "DetachHostAccountsFromUser", status=500, code="InternalError", message="boom", times=5
+    )
+    make_worker(repo, cloud_client, clock).run_once()
+    assert status(repo, request_id).status == "UNKNOWN"
+    execution = repo.get_execution(request_id)
+    assert execution is not None and execution.message is not None
+    assert (execution.http_status, execution.code) == (500, "InternalError")
+    assert "InternalError" in execution.message and "ListHostAccountsForUser" in execution.message
+    assert sandbox.count("DetachHostAccountsFromUser") == 1
