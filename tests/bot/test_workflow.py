@@ -7,6 +7,8 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.approval import Status, Vote
 from bot.policy import ApprovalRules, ApproverDirectory
@@ -210,3 +212,33 @@ def test_fifty_threads_repeating_and_mixing_votes(repo: Repository, clock: FakeC
     else:
         assert record.status == "REJECTED" and decisions[-1].vote == "reject"
         assert wakes.count == 0
+
+
+PEOPLE = ["UREQ", "UALICE", "UBOB", "UCAROL", "UMALLORY"]
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(clicks=st.lists(st.tuples(st.sampled_from(PEOPLE), st.sampled_from(list(Vote))), max_size=8))
+def test_any_clicks_through_the_database_keep_the_rule(
+    repo: Repository, clock: FakeClock, clicks: list[tuple[str, Vote]]
+) -> None:
+    # Each example is a fresh request in the same database: what is stored must be what
+    # the rule allows, whatever order and repetition the clicks come in.
+    workflow, wakes = make_workflow(repo, clock)
+    request_id = submit(workflow, clock)
+    for user, vote in clicks:
+        workflow.decide(request_id, user, vote, clock())
+    record = repo.get_request(request_id)
+    assert record is not None
+    decisions = repo.decisions_for(request_id)
+    voters = [d.user_id for d in decisions]
+    assert len(voters) == len(set(voters)) and not {"UREQ", "UMALLORY"} & set(voters)
+    yes = [d for d in decisions if d.vote == "approve"]
+    if record.status == "APPROVED":
+        assert len(yes) >= 2 and len(yes) == len(decisions) and wakes.count == 1
+    elif record.status == "REJECTED":
+        assert decisions[-1].vote == "reject" and wakes.count == 0
+    else:
+        assert record.status == "PENDING" and len(yes) < 2 and len(yes) == len(decisions)
