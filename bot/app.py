@@ -1,10 +1,11 @@
 """The Bolt application, built from :class:`~bot.deps.Deps` (no globals).
 
-Bolt's default mode (``process_before_response=False``) is what "ack first, work after"
-needs: each listener runs in an executor thread and the HTTP (or Socket Mode) reply goes
-out as soon as it calls ``ack()``; the code after ``ack()`` keeps running
-(slack_bolt/listener/thread_runner.py). Listeners therefore ack before any cloud call,
-database write or Slack post.
+"Ack first, work after" is built from Bolt's ack and lazy listeners: every listener is
+an ack function (fast and pure: parse, validate, ``ack()``), run in the request's own
+thread so the HTTP (or Socket Mode) reply goes out the moment it returns, plus lazy
+functions that Bolt runs on the listener executor afterwards for everything slow (cloud
+calls, database writes, Slack posts). In Bolt's default mode the ack itself would wait
+for a free executor thread, i.e. behind other requests' slow work.
 """
 
 from __future__ import annotations
@@ -39,6 +40,11 @@ def create_app(deps: Deps, *, logger: logging.Logger | None = None) -> App:
         listener_executor=ThreadPoolExecutor(
             max_workers=LISTENER_THREADS, thread_name_prefix="listener"
         ),
+        # Ack functions answer Slack as soon as they return; the slow part of each
+        # listener is a lazy listener run on the executor afterwards (Bolt's documented
+        # pattern). The HTTP reply never waits for that work, nor for a free executor
+        # thread behind it.
+        process_before_response=True,
         # Unknown requests are answered 404 instead of raising.
         raise_error_for_unhandled_request=False,
     )

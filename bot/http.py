@@ -136,11 +136,17 @@ class HttpServer:
     def stop(self, timeout: float = 5.0) -> None:
         """Stop accepting, close open connections, let running requests finish."""
         server = self._server
-        # waitress has no public stop(); closing every dispatcher in its socket map ends
-        # its loop (the pattern of webtest's StopableWSGIServer).
-        while server._map:
+
+        def close_everything() -> None:
+            # Closing every dispatcher in waitress's socket map ends its loop. It must
+            # happen *in* the loop's thread (closing a socket another thread is polling
+            # fails there), so it is handed over through waitress's own trigger.
             for dispatcher in list(server._map.values()):
                 dispatcher.close()
-        server.task_dispatcher.shutdown(timeout=timeout)
-        if self._thread is not None:
+
+        if self._thread is not None and self._thread.is_alive():
+            server.trigger.pull_trigger(close_everything)
             self._thread.join(timeout)
+        else:
+            close_everything()
+        server.task_dispatcher.shutdown(timeout=timeout)

@@ -2,10 +2,11 @@
 
 A button carries only the request id (its ``value``); who may decide and what state the
 request is in come from the database and the policy, never from the message. Every
-click is acked at once; the decision is taken after. A refused click (the requester,
-a non-approver, someone of another team, a request already decided or expired) gets an
-ephemeral explanation and changes nothing; an accepted one is announced through the
-outbox (card update and thread reply) and, when it approves, wakes the worker.
+click is acked at once by the ack function; the decision is taken by the lazy one. A
+refused click (the requester, a non-approver, someone of another team, a request
+already decided or expired) gets an ephemeral explanation and changes nothing; an
+accepted one is announced through the outbox (card update and thread reply) and, when
+it approves, wakes the worker.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from slack_sdk import WebClient
 
 from bot.approval import Vote
 from bot.deps import Deps
-from bot.listeners import identity
+from bot.listeners import errors, identity
 from bot.views import replies
 from bot.views.card import APPROVE, REJECT
 from bot.views.modal import (
@@ -35,15 +36,16 @@ from commands.errors import ParameterError
 def register(app: App, deps: Deps) -> None:
     workflow = Workflow(deps.repo, deps.policy, on_approved=deps.worker_bell.ring)
 
-    def decide(vote: Vote, ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    def acknowledge(ack: Ack) -> None:
         ack()
+
+    def decide(vote: Vote, body: dict[str, Any], context: BoltContext) -> None:
         who = identity.actor(body)
         action = (body.get("actions") or [{}])[0]
         refused = identity.foreign(who, context)
         if refused is None:
-            outcome = workflow.decide(
-                str(action.get("value") or ""), who.user_id, vote, deps.clock()
-            )
+            request_id = str(action.get("value") or "")
+            outcome = workflow.decide(request_id, who.user_id, vote, deps.clock())
             if isinstance(outcome, Done):
                 deps.announcer_bell.ring()
                 return
@@ -53,36 +55,35 @@ def register(app: App, deps: Deps) -> None:
             channel=channel, user=who.user_id, text=replies.refusal(refused)
         )
 
-    @app.action(APPROVE)
-    def approve(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        decide(Vote.APPROVE, ack, body, context)
+    def approve(body: dict[str, Any], context: BoltContext) -> None:
+        decide(Vote.APPROVE, body, context)
 
-    @app.action(REJECT)
-    def reject(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        decide(Vote.REJECT, ack, body, context)
+    def reject(body: dict[str, Any], context: BoltContext) -> None:
+        decide(Vote.REJECT, body, context)
 
-    @app.action(OPERATION)
-    def pick(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def pick(body: dict[str, Any], client: WebClient) -> None:
         """Picking an operation swaps in its fields, keeping what was typed.
 
         Same block and action ids across ``views.update`` keep the inputs (Slack,
         "Preserving input entry"); the view's ``hash`` guards against a stale update.
         """
-        ack()
         view = body["view"]
         chosen = selected_operation(body)
         if chosen is None:
             return
-        typed = _typed(view)
         client.views_update(
             view_id=view["id"],
             hash=view.get("hash"),
             view=build_operation_modal(
                 get_spec(chosen),
-                values=typed,
+                values=_typed(view),
                 private_metadata=str(view.get("private_metadata") or ""),
             ),
         )
+
+    app.action(APPROVE)(ack=acknowledge, lazy=[errors.reported(deps, approve)])
+    app.action(REJECT)(ack=acknowledge, lazy=[errors.reported(deps, reject)])
+    app.action(OPERATION)(ack=acknowledge, lazy=[errors.reported(deps, pick)])
 
 
 def _typed(view: dict[str, Any]) -> dict[str, str]:

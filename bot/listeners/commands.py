@@ -1,9 +1,9 @@
 """``/offboard``: open the request modal, or answer help/status/list/cancel.
 
-Slack wants the 200 within 3000 ms and a ``trigger_id`` is good for 3 s and one use, so
-the listener acks first (with the whole answer when it is pure text, like help), then
-opens the modal or does the database work and answers through ``response_url``
-(ephemeral by default: "Posts to response_url are ephemeral by default").
+Slack wants the 200 within 3000 ms and a ``trigger_id`` is good for 3 s and one use. The
+ack function answers at once (with the whole reply when it is pure text, like help); the
+lazy function then opens the modal, or does the database work and answers through
+``response_url`` ("Posts to response_url are ephemeral by default").
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from bot import rendering
 from bot.command_text import Cancel, Help, List, Open, Status, Usage, parse_command
 from bot.deps import Deps
-from bot.listeners import identity
+from bot.listeners import errors, identity
 from bot.views import replies
 from bot.views.modal import build_operation_modal, build_picker
 from bot.workflow import Done, Workflow
@@ -30,10 +30,8 @@ _LIST_LIMIT = 20
 def register(app: App, deps: Deps) -> None:
     workflow = Workflow(deps.repo, deps.policy, on_approved=deps.worker_bell.ring)
 
-    @app.command(COMMAND)
-    def offboard(
-        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
-    ) -> None:
+    def acknowledge(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        """The HTTP answer: the whole reply when it is pure text, else an empty ack."""
         command = parse_command(str(body.get("text") or ""))
         refused = identity.foreign(identity.actor(body), context)
         if refused is not None:
@@ -42,23 +40,31 @@ def register(app: App, deps: Deps) -> None:
             ack(response_type="ephemeral", **replies.help_text())
         elif isinstance(command, Usage):
             ack(response_type="ephemeral", **replies.usage(command.message))
-        elif isinstance(command, Open):
+        else:
             ack()
+
+    def work(
+        body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    ) -> None:
+        """After the ack: open the modal, or look up / cancel and answer via response_url."""
+        command = parse_command(str(body.get("text") or ""))
+        if identity.foreign(identity.actor(body), context) is not None:
+            return
+        if isinstance(command, Open):
             client.views_open(trigger_id=body["trigger_id"], view=open_view(command, body))
         elif isinstance(command, Status):
-            ack()
             respond(response_type="ephemeral", **status(deps, command.request_id))
         elif isinstance(command, List):
-            ack()
             respond(response_type="ephemeral", **pending(deps))
         elif isinstance(command, Cancel):
-            ack()
             outcome = workflow.cancel(command.request_id, str(body["user_id"]), deps.clock())
             if isinstance(outcome, Done):
                 deps.announcer_bell.ring()
                 respond(response_type="ephemeral", text=outcome.message)
             else:
                 respond(response_type="ephemeral", text=replies.refusal(outcome.message))
+
+    app.command(COMMAND)(ack=acknowledge, lazy=[errors.reported(deps, work)])
 
 
 def open_view(command: Open, body: dict[str, Any]) -> dict[str, Any]:

@@ -9,8 +9,9 @@ are built from codes and ids, and Slack errors are reduced to Slack's error code
 
 from __future__ import annotations
 
+import functools
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import structlog
@@ -52,20 +53,43 @@ def register(app: App, deps: Deps) -> None:
     def handle(
         error: Exception, body: dict[str, Any], response: BoltResponse | None
     ) -> BoltResponse | None:
-        text, reference = words_for(error)
-        log.error(
-            "listener_failed",
-            error_type=type(error).__name__,
-            reference=reference,
-            payload_type=body.get("type") or body.get("command"),
-            exc_info=reference is not None,
-        )
+        text = _logged(error, body)
         if response is not None and response.status >= 500:
             # Failed before ack: Slack shows a 200 body of a slash command to the user,
             # and "don't return 500 for a processing error" (slash-commands#responding).
             return BoltResponse(status=200, body=_ack_body(body, text))
         tell(deps.slack, body, text)
         return None
+
+
+def reported(deps: Deps, work: Callable[..., None]) -> Callable[..., None]:
+    """Wrap a lazy listener (work after the ack) so its errors are reported like app.error's.
+
+    Bolt only logs what a lazy listener raises; this sends it to the same words and
+    correlation ids. ``work`` must take ``body`` (Bolt injects arguments by name and
+    follows ``__wrapped__``).
+    """
+
+    @functools.wraps(work)
+    def run(**kwargs: Any) -> None:
+        try:
+            work(**kwargs)
+        except Exception as error:  # the one place lazy listeners' errors are reported
+            tell(deps.slack, kwargs["body"], _logged(error, kwargs["body"]))
+
+    return run
+
+
+def _logged(error: Exception, body: dict[str, Any]) -> str:
+    text, reference = words_for(error)
+    log.error(
+        "listener_failed",
+        error_type=type(error).__name__,
+        reference=reference,
+        payload_type=body.get("type") or body.get("command"),
+        exc_info=reference is not None,
+    )
+    return text
 
 
 def _ack_body(body: Mapping[str, Any], text: str) -> str | dict[str, Any]:

@@ -19,7 +19,7 @@ from slack_bolt import Ack, App, BoltContext
 from bot.approval import reason_problem
 from bot.deps import Deps
 from bot.listeners import identity
-from bot.listeners.errors import tell
+from bot.listeners.errors import reported, tell
 from bot.prechecks import findings_for
 from bot.views.modal import (
     CALLBACK_ID,
@@ -38,10 +38,9 @@ from commands.errors import ParameterError
 def register(app: App, deps: Deps) -> None:
     workflow = Workflow(deps.repo, deps.policy, on_approved=deps.worker_bell.ring)
 
-    @app.view(CALLBACK_ID)
-    def submit(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    def acknowledge(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        """The reply: field errors, the operation's fields (after the picker), or close."""
         view = body.get("view") or {}
-        who = identity.actor(body)
         try:
             submission = parse_submission(view)
             spec = get_spec(submission.action)
@@ -52,11 +51,24 @@ def register(app: App, deps: Deps) -> None:
                 )
                 ack(response_action="update", view=modal)
                 return
-            params = check(spec, submission, refusal=identity.foreign(who, context))
+            check(spec, submission, refusal=identity.foreign(identity.actor(body), context))
         except ParameterError as error:
             ack(response_action="errors", errors=field_errors_for_slack(error, view))
             return
         ack()
+
+    def submit(body: dict[str, Any], context: BoltContext) -> None:
+        """After the modal closed: pre-checks, then store the request and queue its card."""
+        view = body.get("view") or {}
+        who = identity.actor(body)
+        try:  # the same pure checks as the ack: only a valid submission goes on
+            submission = parse_submission(view)
+            spec = get_spec(submission.action)
+            if not _has_fields(view):
+                return
+            params = check(spec, submission, refusal=identity.foreign(who, context))
+        except ParameterError:
+            return  # already answered with field errors
         findings = findings_for(deps.cloud, spec, params)
         outcome = workflow.submit(
             spec=spec,
@@ -72,6 +84,8 @@ def register(app: App, deps: Deps) -> None:
             tell(deps.slack, _with_channel(body, submission), outcome.message)
             return
         deps.announcer_bell.ring()
+
+    app.view(CALLBACK_ID)(ack=acknowledge, lazy=[reported(deps, submit)])
 
 
 def check(spec: OperationSpec, submission: Submission, *, refusal: str | None) -> BaseModel:
