@@ -6,9 +6,10 @@ holds the event's ``seq``, ``at``, ``kind``, ``request_id``, ``actor`` and ``dat
 seq is hashed and must count up by one, verification detects a row that was edited,
 deleted, inserted or reordered, and names the first event where the chain breaks.
 
-A chain rewritten from the tampered row to the end with freshly computed hashes is only
-detectable against a copy of the head hash kept elsewhere: ``verify`` returns the head
-so operators can record it (``offboard-bot audit verify`` prints it).
+A chain cut short, or rewritten from the tampered row to the end with freshly computed
+hashes, is only detectable against a copy of an earlier head kept elsewhere: ``verify``
+returns the head (``<seq>:<hash>``, printed by ``offboard-bot audit verify``) and takes
+one back as ``anchor``.
 
 Appends are serialised so concurrent writers can never fork the chain: on SQLite every
 write transaction already holds the database write lock (``BEGIN IMMEDIATE``); on
@@ -161,7 +162,11 @@ def to_record(row: AuditEventRow) -> AuditEventRecord:
 
 @dataclass(frozen=True)
 class VerifyResult:
-    """The verdict on a chain: ``ok``, or the first bad event's seq and why."""
+    """The verdict on a chain: ``ok``, or the first bad event's seq and why.
+
+    ``head`` is ``"<seq>:<hash>"`` of the last good event; keep it somewhere else and
+    pass it back as ``anchor`` to detect events removed from the end or a rewritten chain.
+    """
 
     ok: bool
     checked: int
@@ -169,14 +174,32 @@ class VerifyResult:
     bad_seq: int | None = None
     reason: str | None = None
 
+    @property
+    def head(self) -> str:
+        return f"{self.checked}:{self.head_hash}"
+
     def __str__(self) -> str:
         if self.ok:
-            return f"audit chain OK: {self.checked} events, head {self.head_hash}"
+            return f"audit chain OK: {self.checked} events, head {self.head}"
         return f"audit chain BROKEN at event {self.bad_seq}: {self.reason}"
 
 
-def verify_chain(events: Iterable[AuditEventRecord]) -> VerifyResult:
-    """Check events given in seq order; stop at the first bad one."""
+def parse_anchor(anchor: str) -> tuple[int, str]:
+    """``"<seq>:<hash>"`` (a VerifyResult's ``head``) as a (seq, hash) pair."""
+    seq, _, digest = anchor.partition(":")
+    if not seq.isdigit() or len(digest) != 64:
+        raise ValueError(f"an anchor looks like 12:<64 hex digits>, not {anchor!r}")
+    return int(seq), digest
+
+
+def verify_chain(events: Iterable[AuditEventRecord], *, anchor: str | None = None) -> VerifyResult:
+    """Check events given in seq order; stop at the first bad one.
+
+    With ``anchor`` (an earlier result's ``head``), also require that event to be
+    present and unchanged: without it, cutting events off the end or rewriting the
+    whole chain with fresh hashes cannot be told from an honest, shorter chain.
+    """
+    anchor_seq, anchor_hash = parse_anchor(anchor) if anchor else (0, GENESIS_HASH)
     expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
     for event in events:
         if event.seq != expected_seq:
@@ -202,7 +225,21 @@ def verify_chain(events: Iterable[AuditEventRecord]) -> VerifyResult:
                 event.seq,
                 "hash does not match the event's content (the row was edited)",
             )
+        if event.seq == anchor_seq and event.hash != anchor_hash:
+            return _broken(
+                checked,
+                prev_hash,
+                event.seq,
+                "differs from the recorded anchor (the chain was rewritten up to here)",
+            )
         expected_seq, prev_hash, checked = event.seq + 1, event.hash, checked + 1
+    if anchor_seq > checked:
+        return _broken(
+            checked,
+            prev_hash,
+            anchor_seq,
+            f"the recorded anchor is gone: events after {checked} were removed",
+        )
     return VerifyResult(ok=True, checked=checked, head_hash=prev_hash)
 
 
@@ -229,9 +266,9 @@ def iter_events(engine: Engine) -> Iterator[AuditEventRecord]:
         after = batch[-1].seq
 
 
-def verify(engine: Engine) -> VerifyResult:
-    """Verify the whole stored chain (``offboard-bot audit verify``)."""
-    return verify_chain(iter_events(engine))
+def verify(engine: Engine, *, anchor: str | None = None) -> VerifyResult:
+    """Verify the whole stored chain (``offboard-bot audit verify``); see ``verify_chain``."""
+    return verify_chain(iter_events(engine), anchor=anchor)
 
 
 def export_jsonl(events: Iterable[AuditEventRecord], out: IO[str]) -> int:

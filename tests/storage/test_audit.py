@@ -70,14 +70,46 @@ def test_a_deleted_row_is_named(repo: Repository, db_engine: Engine, clock: Fake
     assert "expected seq 3" in str(result)
 
 
-def test_a_deleted_tail_is_caught_by_the_recorded_head(
+def test_a_deleted_tail_is_caught_by_a_recorded_anchor(
     repo: Repository, db_engine: Engine, clock: FakeClock
 ) -> None:
     write_chain(repo, clock)
-    head = audit.verify(db_engine).head_hash
-    tamper(db_engine, delete(AuditEventRow).where(AuditEventRow.seq == 6))
-    after = audit.verify(db_engine)
-    assert after.ok and after.head_hash != head  # only an external copy of the head sees it
+    anchor = audit.verify(db_engine).head
+    assert anchor.startswith("6:")
+    tamper(db_engine, delete(AuditEventRow).where(AuditEventRow.seq >= 5))
+    assert audit.verify(db_engine).ok  # an honest-looking shorter chain...
+    result = audit.verify(db_engine, anchor=anchor)  # ...that the anchor exposes
+    assert (result.ok, result.bad_seq) == (False, 6)
+    assert "removed" in str(result)
+
+
+def test_a_rewritten_chain_is_caught_by_a_recorded_anchor(
+    repo: Repository, db_engine: Engine, clock: FakeClock
+) -> None:
+    write_chain(repo, clock)
+    anchor = audit.verify(db_engine).head
+    events = list(audit.iter_events(db_engine))
+    # Rewrite event 3 and re-hash everything after it, as a careful forger would.
+    prev = events[1].hash
+    statements = []
+    for event in events[2:]:
+        data = {"n": 0} if event.seq == 3 else event.data
+        content = event_content(event.seq, event.at, event.kind, None, event.actor, data)
+        digest = compute_hash(prev, content)
+        statements.append(
+            update(AuditEventRow)
+            .where(AuditEventRow.seq == event.seq)
+            .values(data=data, prev_hash=prev, hash=digest)
+        )
+        prev = digest
+    tamper(db_engine, *statements)
+    assert audit.verify(db_engine).ok
+    result = audit.verify(db_engine, anchor=anchor)
+    assert (result.ok, result.bad_seq) == (False, 6)
+    assert "anchor" in str(result)
+    assert audit.verify(db_engine, anchor=audit.verify(db_engine).head).ok
+    with pytest.raises(ValueError, match="anchor"):
+        audit.verify(db_engine, anchor="six:beef")
 
 
 def test_a_forged_row_inserted_in_the_middle_is_named(
