@@ -246,6 +246,9 @@ class Sandbox:
 def _handler_class(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
     class _Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in separate writes on a kept-alive connection; with
+        # Nagle on, the body waits for the client's delayed ACK (~40 ms a call).
+        disable_nagle_algorithm = True
         server_version = "OffboardSandbox/1.0"
 
         def log_message(self, format: str, *args: Any) -> None:
