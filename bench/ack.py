@@ -21,6 +21,7 @@ import argparse
 import http.client
 import json
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -135,8 +136,13 @@ class Preparer(SlackSigner):
         return httpx.Response(200)
 
 
-def load(clients: int, requests: list[Prepared], url: str) -> list[float]:
-    """Send pre-signed ``requests`` over ``clients`` keep-alive connections; seconds each."""
+def load(clients: int, requests: list[Prepared], url: str, think: float) -> list[float]:
+    """Send pre-signed ``requests`` over ``clients`` keep-alive connections; seconds each.
+
+    Each client waits ``think`` seconds (0.5x to 1.5x, at random) between its requests;
+    0 makes it a closed loop that saturates the two cores (a throughput test).
+    """
+    pause = random.Random(7)
     where = urlsplit(url)
     lanes = [requests[i::clients] for i in range(clients)]
 
@@ -152,6 +158,8 @@ def load(clients: int, requests: list[Prepared], url: str) -> list[float]:
             response.read()
             timings.append(time.perf_counter() - started)
             assert response.status == 200, response.status
+            if think:
+                time.sleep(think * (0.5 + pause.random()))
         connection.close()
         return timings
 
@@ -198,6 +206,9 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--per-client", type=int, default=25)
     parser.add_argument("--executions", type=int, default=20)
+    parser.add_argument(
+        "--think-ms", type=float, default=50.0, help="pause between a client's requests"
+    )
     args = parser.parse_args()
     total = args.clients * args.per_client
 
@@ -233,10 +244,15 @@ def main() -> int:
             )
             pending = create_requests(bot_url, total // 5 + args.executions, db)
             loaded, final = pending[: total // 5], pending[total // 5 :]
-            for name, build in (("slash command", _slash), ("button click", _clicks)):
-                bare = load(args.clients, build(loaded, total), bare_url)
-                bot = load(args.clients, build(loaded, total), bot_url)
-                report(name, bot, bare)
+            for think in (args.think_ms / 1000, 0.0):
+                mode = f"each client pausing ~{think * 1000:.0f} ms" if think else "closed loop"
+                print(f"-- {args.clients} concurrent clients, {mode}")
+                for name, build in (("slash command", _slash), ("button click", _clicks)):
+                    for url in (bare_url, bot_url):  # warm up: first calls import and cache
+                        load(args.clients, build(loaded, 2 * args.clients), url, 0.0)
+                    bare = load(args.clients, build(loaded, total), bare_url, think)
+                    bot = load(args.clients, build(loaded, total), bot_url, think)
+                    report(name, bot, bare)
             _executions(bot_url, final, sandbox)
         finally:
             for proc in reversed(procs):

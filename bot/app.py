@@ -19,9 +19,9 @@ from bot.deps import Deps
 from bot.listeners import actions, commands, errors
 from bot.listeners import views as view_submissions
 
-# Enough threads that slow work after one ack (pre-checks, chat.postEphemeral with a
-# Retry-After wait) never holds up the next request's ack.
-LISTENER_THREADS = 16
+# Threads for the lazy (after-ack) work: pre-checks, database writes, Slack posts. Acks
+# never wait for them; more threads only add GIL contention with the threads that ack.
+LISTENER_THREADS = 8
 
 
 def create_app(deps: Deps, *, logger: logging.Logger | None = None) -> App:
