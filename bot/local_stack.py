@@ -85,11 +85,16 @@ def local_stack(
     follow: FollowPolicy = BRISK_FOLLOW,
     deletion_seconds: float = 1.0,
     worker_poll: float = 1.0,
+    usergroups: dict[str, list[str]] | None = None,
     **overrides: Any,
 ) -> Iterator[LocalStack]:
-    """Start everything (migrated SQLite in ``workdir``), yield it, stop everything."""
+    """Start everything (migrated SQLite in ``workdir``), yield it, stop everything.
+
+    ``usergroups`` are the Slack user groups the stand-in knows (id -> member ids);
+    ``overrides`` replace any of :func:`stack_settings`' values.
+    """
     sandbox = Sandbox(demo_world(deletion_seconds=deletion_seconds))
-    standin = SlackStandIn(team_id=STANDIN_TEAM_ID)
+    standin = SlackStandIn(team_id=STANDIN_TEAM_ID, usergroups=usergroups)
     sandbox.start()
     standin.start()
     runtime: Runtime | None = None

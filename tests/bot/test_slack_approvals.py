@@ -7,13 +7,15 @@ the cloud (the sandbox) received; the database is read only to wait for settling
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
-from bot.local_stack import APPROVERS, FOREIGNER, OUTSIDER, REQUESTER
+from bot.local_stack import APPROVERS, FOREIGNER, OUTSIDER, REQUESTER, local_stack
 from bot.slack_payloads import Person
 from storage.records import RequestRecord
 from tests.bot.test_slack_flow import buttons, card_text
+from tests.support.clock import FakeClock
 from tests.support.slack import Slack, wait_until
 
 BOB, CAROL = APPROVERS
@@ -125,3 +127,26 @@ def test_unanswered_request_expires(bot_server: Slack, pending: RequestRecord) -
     assert buttons(slack.card(pending)) == []
     assert any("Expired" in m.text for m in slack.thread(pending))
     refused_without_change(slack, BOB, pending, "approve", "already EXPIRED")
+
+
+def test_members_of_the_approver_user_group_may_approve(tmp_path: Path, clock: FakeClock) -> None:
+    dave = Person("U0DAVE", "dave")
+    with local_stack(
+        tmp_path,
+        clock=clock,
+        usergroups={"S0OFFBOARD": [dave.user_id]},
+        approvers=frozenset([BOB.user_id, CAROL.user_id]),
+        approver_usergroup="S0OFFBOARD",
+    ) as stack:
+        slack = Slack(stack, clock)
+        request = slack.request(REQUESTER, TEXT)
+        slack.click(OUTSIDER, "approve", request)  # not in the list nor in the group
+        wait_until(lambda: slack.ephemerals(OUTSIDER), what="the refusal")
+        slack.click(dave, "approve", request)
+        slack.click(BOB, "approve", request)
+        assert slack.wait_status(request, "SUCCEEDED") == "SUCCEEDED"
+        assert slack.standin.calls("usergroups.users.list")[0].params["usergroup"] == "S0OFFBOARD"
+        assert sorted(d.user_id for d in slack.repo.decisions_for(request.id)) == [
+            "U0BOB",
+            "U0DAVE",
+        ]
