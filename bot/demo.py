@@ -19,6 +19,7 @@ Everything printed comes from what the stand-in recorded. No credentials, no net
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import time
 from collections.abc import Callable
@@ -162,6 +163,7 @@ def run_demo(out: Callable[[str], None] = print) -> int:
     """Run the scenario end to end; 0 when every step ended as the story says."""
     # The transcript is the output: only warnings and errors go to the log (stderr).
     logs.configure("WARNING", json=False)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # it sets INFO on its own
     started = time.monotonic()
     with (
         tempfile.TemporaryDirectory(prefix="offboard-demo-") as workdir,

@@ -25,7 +25,6 @@ from commands.client import CloudClient
 from commands.credentials import StaticCredentialsProvider
 from commands.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Sandbox, demo_world
 from storage.db import make_engine
-from storage.migrate import upgrade
 from storage.repository import Repository
 
 APPROVAL_CHANNEL = "C0APPROVALS"
@@ -101,6 +100,10 @@ def local_stack(
     signer: SlackSigner | None = None
     try:
         settings = stack_settings(workdir, standin, sandbox, **overrides)
+        # Imported here: importing alembic logs its plugin set-up, which belongs after
+        # the caller has configured logging.
+        from storage.migrate import upgrade
+
         upgrade(settings.database_url)
         cloud = CloudClient(
             StaticCredentialsProvider.of(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET),
