@@ -22,7 +22,7 @@ from storage.audit import to_record as audit_record
 from storage.db import READ_ONLY
 from storage.errors import ConcurrentChange, RequestNotFound
 from storage.executions import ExecutionStore
-from storage.models import STATUSES, VOTES, AuditEventRow, DecisionRow, RequestRow
+from storage.models import OUTCOMES, STATUSES, VOTES, AuditEventRow, DecisionRow, RequestRow
 from storage.outbox import OutboxStore
 from storage.records import (
     AnnouncementDraft,
@@ -42,6 +42,7 @@ Decide = Callable[[RequestRecord, list[DecisionRecord]], Change]
 # the lock cannot exclude - a writer that inserted a decision without taking the lock -
 # and re-running `decide` is safe because it is pure and nothing was written.
 _APPLY_ATTEMPTS = 3
+_EXECUTION_STATUSES = frozenset({"EXECUTING", *OUTCOMES})
 
 
 class _Lost(Exception):
@@ -182,8 +183,8 @@ class Repository(ExecutionStore, OutboxStore):
         change = decide(before, _decisions(session, request_id))
         if change.is_empty:
             return before, change
-        if change.status is not None and change.status not in STATUSES:
-            raise ValueError(f"unknown status {change.status!r}")
+        if change.status is not None:
+            _check_status_change(before.status, change.status)
         if change.decision is not None:
             if change.decision.vote not in VOTES:
                 raise ValueError(f"unknown vote {change.decision.vote!r}")
@@ -247,6 +248,17 @@ class Repository(ExecutionStore, OutboxStore):
         except SQLAlchemyError:
             return False
         return True
+
+
+def _check_status_change(current: str, new: str) -> None:
+    if new not in STATUSES:
+        raise ValueError(f"unknown status {new!r}")
+    # Execution statuses have one door each, which keeps the executions table in step:
+    # in through claim_for_execution, out through finish_execution.
+    if current in _EXECUTION_STATUSES or new in _EXECUTION_STATUSES:
+        raise ValueError(
+            f"{current} -> {new} is not a decision: use claim_for_execution/finish_execution"
+        )
 
 
 def _decisions(session: Session, request_id: str) -> list[DecisionRecord]:

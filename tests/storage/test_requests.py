@@ -13,7 +13,15 @@ from storage.errors import ConcurrentChange, RequestNotFound
 from storage.models import AuditEventRow, DecisionRow, OutboxRow
 from storage.records import AnnouncementDraft, AuditDraft, Change, NewDecision
 from storage.repository import Repository
-from tests.storage.builders import APPROVERS, MEMBER, REQUESTER, WINDOW, submit, vote
+from tests.storage.builders import (
+    APPROVERS,
+    MEMBER,
+    REQUESTER,
+    WINDOW,
+    approved,
+    submit,
+    vote,
+)
 from tests.support.clock import FakeClock
 
 
@@ -169,6 +177,18 @@ def test_unknown_status_and_vote_are_refused(repo: Repository, clock: FakeClock)
     with pytest.raises(ValueError, match="vote"):
         repo.apply(request.id, lambda r, d: Change(decision=NewDecision("U", "maybe")), now=clock())
     assert repo.get_request(request.id) == request
+
+
+def test_execution_statuses_are_not_set_by_decisions(repo: Repository, clock: FakeClock) -> None:
+    request = submit(repo, clock())
+    for status in ("EXECUTING", "SUCCEEDED", "FAILED", "UNKNOWN"):
+        with pytest.raises(ValueError, match="claim_for_execution"):
+            repo.apply(request.id, lambda r, d, s=status: Change(status=s), now=clock())
+    assert repo.get_request(request.id) == request
+    running = approved(repo, clock())
+    repo.claim_for_execution(running.id, owner="w", lease_seconds=60, now=clock())
+    with pytest.raises(ValueError, match="EXECUTING -> CANCELLED"):
+        repo.apply(running.id, lambda r, d: Change(status="CANCELLED"), now=clock())
 
 
 def test_due_for_expiry(repo: Repository, clock: FakeClock) -> None:
