@@ -70,7 +70,7 @@ class ExecutionStore(Transactions):
         when the request is not APPROVED or its execution window has passed).
         """
         require_aware(now)
-        with self.write() as session:
+        with self._write() as session:
             return self._claim(session, request_id, owner, lease_seconds, now, audit, announcements)
 
     def claim_next_approved(
@@ -89,7 +89,7 @@ class ExecutionStore(Transactions):
         request id get the claimed request's.
         """
         require_aware(now)
-        with self.write() as session:
+        with self._write() as session:
             candidates = session.scalars(
                 select(RequestRow.id)
                 .where(RequestRow.status == "APPROVED", RequestRow.execute_by > now)
@@ -139,7 +139,7 @@ class ExecutionStore(Transactions):
         )
         session.add(row)
         session.flush()
-        self.record_effects(session, request_id, audit, announcements, now)
+        self._record_effects(session, request_id, audit, announcements, now)
         return execution_record(row)
 
     def record_sent(self, request_id: str, attempt: int, *, owner: str, now: datetime) -> bool:
@@ -186,7 +186,7 @@ class ExecutionStore(Transactions):
     ) -> bool:
         """Record how a long-running call is doing (and announce it) while owning it."""
         require_aware(now)
-        with self.write() as session:
+        with self._write() as session:
             if not _update(
                 session,
                 request_id,
@@ -196,7 +196,7 @@ class ExecutionStore(Transactions):
                 progress=progress,
             ):
                 return False
-            self.record_effects(session, request_id, audit, announcements, now)
+            self._record_effects(session, request_id, audit, announcements, now)
             return True
 
     def finish_execution(
@@ -219,7 +219,7 @@ class ExecutionStore(Transactions):
         require_aware(now)
         if status not in OUTCOMES:
             raise ValueError(f"an execution finishes with one of {OUTCOMES}, not {status!r}")
-        with self.write() as session:
+        with self._write() as session:
             if not _update(
                 session,
                 request_id,
@@ -243,7 +243,7 @@ class ExecutionStore(Transactions):
             )
             if moved.rowcount != 1:  # type: ignore[attr-defined]
                 raise ConcurrentChange(f"request {request_id} left EXECUTING without a result")
-            self.record_effects(session, request_id, audit, announcements, now)
+            self._record_effects(session, request_id, audit, announcements, now)
             row = session.get_one(RequestRow, request_id, populate_existing=True)
             return request_record(row)
 
@@ -255,7 +255,7 @@ class ExecutionStore(Transactions):
             .where(ExecutionRow.finished_at.is_(None), ExecutionRow.lease_expires_at <= now)
             .order_by(ExecutionRow.lease_expires_at, ExecutionRow.id)
         )
-        with self.read() as session:
+        with self._read() as session:
             return [execution_record(r) for r in session.scalars(query)]
 
     def take_over(
@@ -270,7 +270,7 @@ class ExecutionStore(Transactions):
     ) -> bool:
         """Give an expired, unfinished execution to ``new_owner``; exactly one caller wins."""
         require_aware(now)
-        with self.write() as session:
+        with self._write() as session:
             if not _update(
                 session,
                 request_id,
@@ -280,12 +280,12 @@ class ExecutionStore(Transactions):
                 lease_expires_at=now + timedelta(seconds=lease_seconds),
             ):
                 return False
-            self.record_effects(session, request_id, audit, (), now)
+            self._record_effects(session, request_id, audit, (), now)
             return True
 
     def get_execution(self, request_id: str, attempt: int = 1) -> ExecutionRecord | None:
         """One execution attempt of a request, or None."""
-        with self.read() as session:
+        with self._read() as session:
             row = session.scalars(
                 select(ExecutionRow).where(
                     ExecutionRow.request_id == request_id, ExecutionRow.attempt == attempt
@@ -296,7 +296,7 @@ class ExecutionStore(Transactions):
     def _update_execution(
         self, request_id: str, attempt: int, conditions: tuple[Any, ...], **values: Any
     ) -> bool:
-        with self.write() as session:
+        with self._write() as session:
             return _update(session, request_id, attempt, conditions, **values)
 
 

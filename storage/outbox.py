@@ -41,7 +41,7 @@ class OutboxStore(Transactions):
         request in this batch (they are retried after it, in order).
         """
         require_aware(now)
-        with self.write() as session:
+        with self._write() as session:
             if session.get_bind().dialect.name == "postgresql":
                 session.execute(
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": OUTBOX_CLAIM_LOCK_KEY}
@@ -76,7 +76,7 @@ class OutboxStore(Transactions):
     def mark_announced(self, announcement_id: int, now: datetime) -> None:
         """Record that Slack accepted the announcement."""
         require_aware(now)
-        with self.write() as session:
+        with self._write() as session:
             session.execute(
                 update(OutboxRow)
                 .where(OutboxRow.id == announcement_id, OutboxRow.delivered_at.is_(None))
@@ -89,7 +89,7 @@ class OutboxStore(Transactions):
     ) -> None:
         """Release the announcement for a retry at ``retry_at``, keeping why it failed."""
         require_aware(retry_at)
-        with self.write() as session:
+        with self._write() as session:
             session.execute(
                 update(OutboxRow)
                 .where(OutboxRow.id == announcement_id, OutboxRow.delivered_at.is_(None))
@@ -110,5 +110,5 @@ class OutboxStore(Transactions):
         query = select(OutboxRow).where(OutboxRow.delivered_at.is_(None)).order_by(OutboxRow.id)
         if request_id is not None:
             query = query.where(OutboxRow.request_id == request_id)
-        with self.read() as session:
+        with self._read() as session:
             return [announcement_record(r) for r in session.scalars(query)]

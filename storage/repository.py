@@ -66,7 +66,7 @@ class Repository(ExecutionStore, OutboxStore):
         require_aware(now)
         if new.status not in STATUSES:
             raise ValueError(f"unknown status {new.status!r}")
-        with self.write() as session:
+        with self._write() as session:
             row = RequestRow(
                 id=new.id,
                 operation=new.operation,
@@ -85,12 +85,12 @@ class Repository(ExecutionStore, OutboxStore):
             )
             session.add(row)
             session.flush()
-            self.record_effects(session, new.id, audit, announcements, now)
+            self._record_effects(session, new.id, audit, announcements, now)
             return request_record(row)
 
     def get_request(self, request_id: str) -> RequestRecord | None:
         """The request, or None when no request has this id."""
-        with self.read() as session:
+        with self._read() as session:
             row = session.get(RequestRow, request_id)
             return request_record(row) if row else None
 
@@ -107,12 +107,12 @@ class Repository(ExecutionStore, OutboxStore):
             query = query.where(RequestRow.status.in_(list(statuses)))
         if requester is not None:
             query = query.where(RequestRow.requester == requester)
-        with self.read() as session:
+        with self._read() as session:
             return [request_record(r) for r in session.scalars(query.limit(limit))]
 
     def decisions_for(self, request_id: str) -> list[DecisionRecord]:
         """Every decision on the request, oldest first."""
-        with self.read() as session:
+        with self._read() as session:
             return _decisions(session, request_id)
 
     def due_for_expiry(self, now: datetime, *, limit: int = 100) -> list[RequestRecord]:
@@ -125,7 +125,7 @@ class Repository(ExecutionStore, OutboxStore):
         pending = (RequestRow.status == "PENDING") & (RequestRow.expires_at <= now)
         stale = (RequestRow.status == "APPROVED") & (RequestRow.execute_by <= now)
         query = select(RequestRow).where(pending | stale).order_by(RequestRow.id).limit(limit)
-        with self.read() as session:
+        with self._read() as session:
             return [request_record(r) for r in session.scalars(query)]
 
     def set_card(self, request_id: str, channel: str, ts: str) -> None:
@@ -137,7 +137,7 @@ class Repository(ExecutionStore, OutboxStore):
         self._set_fields(request_id, prechecks=findings)
 
     def _set_fields(self, request_id: str, **values: Any) -> None:
-        with self.write() as session:
+        with self._write() as session:
             result = session.execute(
                 update(RequestRow)
                 .where(RequestRow.id == request_id)
@@ -165,7 +165,7 @@ class Repository(ExecutionStore, OutboxStore):
         require_aware(now)
         for _ in range(_APPLY_ATTEMPTS):
             try:
-                with self.write() as session:
+                with self._write() as session:
                     return self._apply_once(session, request_id, decide, now)
             except _Lost:
                 continue
@@ -217,7 +217,7 @@ class Repository(ExecutionStore, OutboxStore):
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise _Lost
-        self.record_effects(session, request_id, change.audit, change.announcements, now)
+        self._record_effects(session, request_id, change.audit, change.announcements, now)
         session.refresh(row)
         return request_record(row), change
 
@@ -226,7 +226,7 @@ class Repository(ExecutionStore, OutboxStore):
     def append_audit(self, draft: AuditDraft, now: datetime) -> AuditEventRecord:
         """Append an event that comes with no state change (a refused click, say)."""
         require_aware(now)
-        with self.write() as session:
+        with self._write() as session:
             return append_event(session, draft, now)
 
     def audit_trail(self, request_id: str) -> list[AuditEventRecord]:
@@ -236,7 +236,7 @@ class Repository(ExecutionStore, OutboxStore):
             .where(AuditEventRow.request_id == request_id)
             .order_by(AuditEventRow.seq)
         )
-        with self.read() as session:
+        with self._read() as session:
             return [audit_record(r) for r in session.scalars(query)]
 
     def ping(self) -> bool:

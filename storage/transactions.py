@@ -31,26 +31,26 @@ def require_aware(now: datetime) -> datetime:
 
 
 class Transactions:
-    """Holds the engine; ``write()`` and ``read()`` are the only ways to a Session."""
+    """Holds the engine; ``_write()`` and ``_read()`` are the only ways to a Session."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
+    def _write(self) -> Iterator[Session]:
         """One read-write transaction (SQLite: ``BEGIN IMMEDIATE``), committed on exit."""
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
 
     @contextmanager
-    def read(self) -> Iterator[Session]:
+    def _read(self) -> Iterator[Session]:
         """One read-only transaction that never queues behind writers on SQLite."""
         with Session(self.engine) as session:
             session.connection(execution_options=READ_ONLY)
             yield session
 
     @staticmethod
-    def record_effects(
+    def _record_effects(
         session: Session,
         request_id: str | None,
         audit: Sequence[AuditDraft],
