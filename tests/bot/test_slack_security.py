@@ -8,6 +8,7 @@ received nothing new, and no request or decision may exist that was not there be
 from __future__ import annotations
 
 import json
+import re
 import time
 from urllib.parse import quote, urlencode
 
@@ -193,3 +194,20 @@ def test_healthz_answers_200_with_the_database_and_503_without(bot_server: Slack
     finally:
         server.stop()
         down.engine.dispose()
+
+
+def test_an_unexpected_error_gets_a_reference_not_a_stack_trace(bot_server: Slack) -> None:
+    slack = bot_server
+    # A click Slack would never send: no channel and no container to answer in.
+    payload = {
+        "type": "block_actions",
+        "user": {"id": "U0BOB", "team_id": "T0OFFBOARD"},
+        "team": {"id": "T0OFFBOARD"},
+        "actions": [{"action_id": "approve", "value": "OB-NOPE0000", "type": "button"}],
+    }
+    assert slack.signer.post_payload(payload).status_code == 200
+    dm = slack.standin.wait_for_calls("chat.postMessage")[0].params
+    assert dm["channel"] == "D0BOB"
+    assert re.search(r"Something went wrong on our side \(reference `[0-9a-f]{8}`\)", dm["text"])
+    assert "Traceback" not in dm["text"] and "KeyError" not in dm["text"]
+    assert slack.repo.list_requests() == [] and slack.sandbox.calls == []
