@@ -95,7 +95,7 @@ def card_model(
         rejections=rejections,
         findings=findings(record.prechecks),
         result_summary=result_summary(execution),
-        decided_by=rejections[0] if rejections else None,
+        decided_by=_decided_by(record, rejections),
     )
 
 
@@ -122,6 +122,15 @@ def _counted(
         if decision.user_id not in bucket:
             bucket.append(decision.user_id)
     return tuple(approvals), tuple(rejections)
+
+
+def _decided_by(record: RequestRecord, rejections: tuple[str, ...]) -> str | None:
+    """Who ended the request, when one person did: the rejecter, or the requester."""
+    if record.status == "REJECTED" and rejections:
+        return rejections[0]
+    if record.status == "CANCELLED":
+        return record.requester
+    return None
 
 
 def findings(prechecks: Any) -> tuple[Finding, ...]:

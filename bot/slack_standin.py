@@ -69,6 +69,7 @@ class _State:
     failures: dict[str, _Failure] = field(default_factory=dict)
     usergroups: dict[str, list[str]] = field(default_factory=dict)
     users: dict[str, str] = field(default_factory=dict)  # user id -> team id
+    delays: dict[str, float] = field(default_factory=dict)  # method -> seconds
 
 
 class SlackStandIn:
@@ -137,6 +138,15 @@ class SlackStandIn:
         """Make the next ``times`` calls of ``method`` fail (429 + Retry-After, 500, ...)."""
         with self._cond:
             self._state.failures[method] = _Failure(status, error, retry_after, times)
+
+    def delay(self, method: str, seconds: float) -> None:
+        """Answer every call of ``method`` ``seconds`` late (a slow Slack)."""
+        with self._cond:
+            self._state.delays[method] = seconds
+
+    def _delay_of(self, method: str) -> float:
+        with self._cond:
+            return self._state.delays.get(method, 0.0)
 
     def reset_failures(self) -> None:
         """Slack is healthy again: forget every failure still to be served."""
@@ -370,7 +380,9 @@ class _Handler(BaseHTTPRequestHandler):
         if token != self.owner.token:
             self._send(200, {}, {"ok": False, "error": "invalid_auth"})
             return
-        self._send(*self.owner._record(method, params))
+        answer = self.owner._record(method, params)
+        time.sleep(self.owner._delay_of(method))
+        self._send(*answer)
 
     def _send(self, status: int, headers: Mapping[str, str], body: Any) -> None:
         data = json.dumps(body).encode()
