@@ -12,7 +12,6 @@ Point a ``WebClient(base_url=standin.api_url)`` (or ``SLACK_API_URL``) at it.
 
 from __future__ import annotations
 
-import itertools
 import json
 import threading
 import time
@@ -22,15 +21,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from bot.slack_standin_methods import Message, Workspace, answer
+
+__all__ = [
+    "STANDIN_BOT_TOKEN",
+    "STANDIN_BOT_USER_ID",
+    "STANDIN_TEAM_ID",
+    "Message",
+    "SlackCall",
+    "SlackStandIn",
+]
+
 STANDIN_TEAM_ID = "T0OFFBOARD"
 STANDIN_BOT_USER_ID = "U0OFFBOT"
 STANDIN_BOT_TOKEN = "xoxb-offboard-standin-not-a-real-token"  # noqa: S105 - a placeholder
-
-# Slack: "Messages can contain up to 50 blocks"; "Modals ... up to 100 blocks";
-# a view's title, submit and close texts are plain_text of at most 24 characters.
-_MAX_MESSAGE_BLOCKS = 50
-_MAX_VIEW_BLOCKS = 100
-_MAX_VIEW_TITLE = 24
 
 
 @dataclass(frozen=True)
@@ -40,18 +44,6 @@ class SlackCall:
     method: str
     params: dict[str, Any]
     at: float
-
-
-@dataclass
-class Message:
-    """A message as it stands now in the stand-in's memory (after any chat.update)."""
-
-    channel: str
-    ts: str
-    text: str
-    blocks: list[dict[str, Any]]
-    thread_ts: str | None = None
-    edits: int = 0
 
 
 @dataclass
@@ -65,10 +57,7 @@ class _Failure:
 @dataclass
 class _State:
     calls: list[SlackCall] = field(default_factory=list)
-    messages: dict[tuple[str, str], Message] = field(default_factory=dict)
     failures: dict[str, _Failure] = field(default_factory=dict)
-    usergroups: dict[str, list[str]] = field(default_factory=dict)
-    users: dict[str, str] = field(default_factory=dict)  # user id -> team id
     delays: dict[str, float] = field(default_factory=dict)  # method -> seconds
 
 
@@ -84,9 +73,10 @@ class SlackStandIn:
     ) -> None:
         self.token = token
         self.team_id = team_id
-        self._state = _State(usergroups={k: list(v) for k, v in (usergroups or {}).items()})
+        self._state = _State()
+        self._workspace = Workspace(team_id, STANDIN_BOT_USER_ID)
+        self._workspace.usergroups = {k: list(v) for k, v in (usergroups or {}).items()}
         self._cond = threading.Condition()
-        self._seq = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.base_url = ""
@@ -155,18 +145,18 @@ class SlackStandIn:
 
     def set_usergroup(self, usergroup: str, users: list[str]) -> None:
         with self._cond:
-            self._state.usergroups[usergroup] = list(users)
+            self._workspace.usergroups[usergroup] = list(users)
 
     def set_user_team(self, user: str, team_id: str) -> None:
         """Make ``users.info`` report ``user`` as a member of another team (Slack Connect)."""
         with self._cond:
-            self._state.users[user] = team_id
+            self._workspace.users[user] = team_id
 
     def reset(self) -> None:
         """Forget calls, messages and failures."""
         with self._cond:
             self._state.calls.clear()
-            self._state.messages.clear()
+            self._workspace.messages.clear()
             self._state.failures.clear()
 
     # -- what was received ------------------------------------------------------------
@@ -179,7 +169,7 @@ class SlackStandIn:
     def messages(self, channel: str | None = None) -> list[Message]:
         """Messages as they stand now (edits applied), in posting order."""
         with self._cond:
-            found = [m for m in self._state.messages.values() if channel in (None, m.channel)]
+            found = [m for m in self._workspace.messages.values() if channel in (None, m.channel)]
         return sorted(found, key=lambda m: float(m.ts))
 
     def thread(self, channel: str, ts: str) -> list[Message]:
@@ -224,123 +214,10 @@ class SlackStandIn:
             finally:
                 self._cond.notify_all()
 
-    def _next_ts(self) -> str:
-        # Slack's ts is "<unix seconds>.<6 digits>", unique per channel and increasing.
-        n = next(self._seq)
-        return f"{int(time.time())}.{n:06d}"
-
-    def _answer(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
-        handler = _ANSWERS.get(method)
+    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "response_url":
             return {"ok": True}
-        if handler is None:
-            return {"ok": False, "error": "unknown_method"}
-        return handler(self, p)
-
-    def _auth_test(self, p: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "ok": True,
-            "url": "https://offboard-standin.slack.com/",
-            "team": "Offboard stand-in",
-            "user": "offboard",
-            "team_id": self.team_id,
-            "user_id": STANDIN_BOT_USER_ID,
-            "bot_id": "B0OFFBOT",
-            "is_enterprise_install": False,
-        }
-
-    def _post_message(self, p: dict[str, Any]) -> dict[str, Any]:
-        channel = p.get("channel")
-        if not channel:
-            return {"ok": False, "error": "channel_not_found"}
-        blocks = _blocks(p)
-        if not p.get("text") and not blocks:
-            return {"ok": False, "error": "no_text"}
-        if len(blocks) > _MAX_MESSAGE_BLOCKS:
-            return {"ok": False, "error": "invalid_blocks"}
-        thread_ts = p.get("thread_ts")
-        if thread_ts and (channel, thread_ts) not in self._state.messages:
-            return {"ok": False, "error": "thread_not_found"}
-        ts = self._next_ts()
-        message = Message(channel, ts, str(p.get("text") or ""), blocks, thread_ts or None)
-        self._state.messages[(channel, ts)] = message
-        return {"ok": True, "channel": channel, "ts": ts, "message": {"text": message.text}}
-
-    def _update(self, p: dict[str, Any]) -> dict[str, Any]:
-        message = self._state.messages.get((str(p.get("channel")), str(p.get("ts"))))
-        if message is None:
-            return {"ok": False, "error": "message_not_found"}
-        blocks = _blocks(p)
-        if len(blocks) > _MAX_MESSAGE_BLOCKS:
-            return {"ok": False, "error": "invalid_blocks"}
-        # Slack: "if you pass text and omit blocks, the old blocks are removed".
-        if "blocks" in p or "text" in p:
-            message.blocks = blocks
-        if "text" in p:
-            message.text = str(p["text"])
-        message.edits += 1
-        return {"ok": True, "channel": message.channel, "ts": message.ts, "text": message.text}
-
-    def _post_ephemeral(self, p: dict[str, Any]) -> dict[str, Any]:
-        if not p.get("channel") or not p.get("user"):
-            return {"ok": False, "error": "invalid_arguments"}
-        return {"ok": True, "message_ts": self._next_ts()}
-
-    def _view(self, p: dict[str, Any], *, needs_trigger: bool) -> dict[str, Any]:
-        if needs_trigger and not p.get("trigger_id"):
-            return {"ok": False, "error": "invalid_trigger_id"}
-        view = p.get("view")
-        if isinstance(view, str):
-            view = json.loads(view)
-        if not isinstance(view, dict):
-            return {"ok": False, "error": "invalid_arguments"}
-        title = view.get("title", {}).get("text", "")
-        if view.get("type") != "modal" or not 0 < len(title) <= _MAX_VIEW_TITLE:
-            return {"ok": False, "error": "invalid_arguments"}
-        if len(view.get("blocks", [])) > _MAX_VIEW_BLOCKS:
-            return {"ok": False, "error": "invalid_arguments"}
-        view_id = p.get("view_id") or f"V{next(self._seq):08d}"
-        return {"ok": True, "view": {**view, "id": view_id, "hash": f"h{next(self._seq)}"}}
-
-    def _conversations_open(self, p: dict[str, Any]) -> dict[str, Any]:
-        users = str(p.get("users") or "")
-        if not users:
-            return {"ok": False, "error": "users_not_found"}
-        return {"ok": True, "channel": {"id": "D" + users.split(",")[0].lstrip("UW")}}
-
-    def _usergroup_users(self, p: dict[str, Any]) -> dict[str, Any]:
-        users = self._state.usergroups.get(str(p.get("usergroup")))
-        if users is None:
-            return {"ok": False, "error": "no_such_subteam"}
-        return {"ok": True, "users": list(users)}
-
-    def _users_info(self, p: dict[str, Any]) -> dict[str, Any]:
-        user = str(p.get("user") or "")
-        if not user:
-            return {"ok": False, "error": "user_not_found"}
-        team = self._state.users.get(user, self.team_id)
-        return {"ok": True, "user": {"id": user, "team_id": team, "deleted": False}}
-
-
-def _blocks(p: Mapping[str, Any]) -> list[dict[str, Any]]:
-    blocks = p.get("blocks") or []
-    if isinstance(blocks, str):  # form-encoded callers send blocks as a JSON string
-        blocks = json.loads(blocks)
-    return list(blocks)
-
-
-_ANSWERS: dict[str, Callable[[SlackStandIn, dict[str, Any]], dict[str, Any]]] = {
-    "auth.test": SlackStandIn._auth_test,
-    "chat.postMessage": SlackStandIn._post_message,
-    "chat.update": SlackStandIn._update,
-    "chat.postEphemeral": SlackStandIn._post_ephemeral,
-    "views.open": lambda s, p: s._view(p, needs_trigger=True),
-    "views.push": lambda s, p: s._view(p, needs_trigger=True),
-    "views.update": lambda s, p: s._view(p, needs_trigger=False),
-    "conversations.open": SlackStandIn._conversations_open,
-    "usergroups.users.list": SlackStandIn._usergroup_users,
-    "users.info": SlackStandIn._users_info,
-}
+        return answer(self._workspace, method, params)
 
 
 class _Handler(BaseHTTPRequestHandler):

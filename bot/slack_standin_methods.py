@@ -1,0 +1,171 @@
+"""The Slack Web API methods the stand-in answers, and the workspace they act on.
+
+Each answer is what Slack documents for the method, for the arguments Offboard sends:
+``chat.postMessage`` returns a ``ts`` and refuses an unknown ``thread_ts``;
+``chat.update`` drops the blocks when only ``text`` is sent, as Slack does; views are
+checked against Slack's limits; ``conversations.open`` returns a ``D…`` channel.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+# Slack: "Messages can contain up to 50 blocks"; "Modals ... up to 100 blocks";
+# a view's title, submit and close texts are plain_text of at most 24 characters.
+_MAX_MESSAGE_BLOCKS = 50
+_MAX_VIEW_BLOCKS = 100
+_MAX_VIEW_TITLE = 24
+
+
+@dataclass
+class Message:
+    """A message as it stands now in the stand-in's memory (after any chat.update)."""
+
+    channel: str
+    ts: str
+    text: str
+    blocks: list[dict[str, Any]]
+    thread_ts: str | None = None
+    edits: int = 0
+
+
+@dataclass
+class Workspace:
+    """What the stand-in's Slack workspace holds. Guarded by the stand-in's lock."""
+
+    team_id: str
+    bot_user_id: str
+    messages: dict[tuple[str, str], Message] = field(default_factory=dict)
+    usergroups: dict[str, list[str]] = field(default_factory=dict)
+    users: dict[str, str] = field(default_factory=dict)  # user id -> team id
+    seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def next_ts(self) -> str:
+        # Slack's ts is "<unix seconds>.<6 digits>", unique per channel and increasing.
+        return f"{int(time.time())}.{next(self.seq):06d}"
+
+
+def answer(workspace: Workspace, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Slack's answer to ``method`` with ``params`` (``unknown_method`` for the rest)."""
+    handler = _ANSWERS.get(method)
+    if handler is None:
+        return {"ok": False, "error": "unknown_method"}
+    return handler(workspace, params)
+
+
+def _auth_test(w: Workspace, p: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "ok": True,
+        "url": "https://offboard-standin.slack.com/",
+        "team": "Offboard stand-in",
+        "user": "offboard",
+        "team_id": w.team_id,
+        "user_id": w.bot_user_id,
+        "bot_id": "B0OFFBOT",
+        "is_enterprise_install": False,
+    }
+
+
+def _post_message(w: Workspace, p: dict[str, Any]) -> dict[str, Any]:
+    channel = p.get("channel")
+    if not channel:
+        return {"ok": False, "error": "channel_not_found"}
+    blocks = _blocks(p)
+    if not p.get("text") and not blocks:
+        return {"ok": False, "error": "no_text"}
+    if len(blocks) > _MAX_MESSAGE_BLOCKS:
+        return {"ok": False, "error": "invalid_blocks"}
+    thread_ts = p.get("thread_ts")
+    if thread_ts and (channel, thread_ts) not in w.messages:
+        return {"ok": False, "error": "thread_not_found"}
+    ts = w.next_ts()
+    message = Message(channel, ts, str(p.get("text") or ""), blocks, thread_ts or None)
+    w.messages[(channel, ts)] = message
+    return {"ok": True, "channel": channel, "ts": ts, "message": {"text": message.text}}
+
+
+def _update(w: Workspace, p: dict[str, Any]) -> dict[str, Any]:
+    message = w.messages.get((str(p.get("channel")), str(p.get("ts"))))
+    if message is None:
+        return {"ok": False, "error": "message_not_found"}
+    blocks = _blocks(p)
+    if len(blocks) > _MAX_MESSAGE_BLOCKS:
+        return {"ok": False, "error": "invalid_blocks"}
+    # Slack: "if you pass text and omit blocks, the old blocks are removed".
+    if "blocks" in p or "text" in p:
+        message.blocks = blocks
+    if "text" in p:
+        message.text = str(p["text"])
+    message.edits += 1
+    return {"ok": True, "channel": message.channel, "ts": message.ts, "text": message.text}
+
+
+def _post_ephemeral(w: Workspace, p: dict[str, Any]) -> dict[str, Any]:
+    if not p.get("channel") or not p.get("user"):
+        return {"ok": False, "error": "invalid_arguments"}
+    return {"ok": True, "message_ts": w.next_ts()}
+
+
+def _view(w: Workspace, p: dict[str, Any], *, needs_trigger: bool) -> dict[str, Any]:
+    if needs_trigger and not p.get("trigger_id"):
+        return {"ok": False, "error": "invalid_trigger_id"}
+    view = p.get("view")
+    if isinstance(view, str):
+        view = json.loads(view)
+    if not isinstance(view, dict):
+        return {"ok": False, "error": "invalid_arguments"}
+    title = view.get("title", {}).get("text", "")
+    if view.get("type") != "modal" or not 0 < len(title) <= _MAX_VIEW_TITLE:
+        return {"ok": False, "error": "invalid_arguments"}
+    if len(view.get("blocks", [])) > _MAX_VIEW_BLOCKS:
+        return {"ok": False, "error": "invalid_arguments"}
+    view_id = p.get("view_id") or f"V{next(w.seq):08d}"
+    return {"ok": True, "view": {**view, "id": view_id, "hash": f"h{next(w.seq)}"}}
+
+
+def _conversations_open(w: Workspace, p: dict[str, Any]) -> dict[str, Any]:
+    users = str(p.get("users") or "")
+    if not users:
+        return {"ok": False, "error": "users_not_found"}
+    return {"ok": True, "channel": {"id": "D" + users.split(",")[0].lstrip("UW")}}
+
+
+def _usergroup_users(w: Workspace, p: dict[str, Any]) -> dict[str, Any]:
+    users = w.usergroups.get(str(p.get("usergroup")))
+    if users is None:
+        return {"ok": False, "error": "no_such_subteam"}
+    return {"ok": True, "users": list(users)}
+
+
+def _users_info(w: Workspace, p: dict[str, Any]) -> dict[str, Any]:
+    user = str(p.get("user") or "")
+    if not user:
+        return {"ok": False, "error": "user_not_found"}
+    team = w.users.get(user, w.team_id)
+    return {"ok": True, "user": {"id": user, "team_id": team, "deleted": False}}
+
+
+def _blocks(p: Mapping[str, Any]) -> list[dict[str, Any]]:
+    blocks = p.get("blocks") or []
+    if isinstance(blocks, str):  # form-encoded callers send blocks as a JSON string
+        blocks = json.loads(blocks)
+    return list(blocks)
+
+
+_ANSWERS: dict[str, Callable[[Workspace, dict[str, Any]], dict[str, Any]]] = {
+    "auth.test": _auth_test,
+    "chat.postMessage": _post_message,
+    "chat.update": _update,
+    "chat.postEphemeral": _post_ephemeral,
+    "views.open": lambda w, p: _view(w, p, needs_trigger=True),
+    "views.push": lambda w, p: _view(w, p, needs_trigger=True),
+    "views.update": lambda w, p: _view(w, p, needs_trigger=False),
+    "conversations.open": _conversations_open,
+    "usergroups.users.list": _usergroup_users,
+    "users.info": _users_info,
+}
