@@ -17,6 +17,7 @@ import sys
 import threading
 from collections.abc import Callable
 from types import FrameType
+from typing import NoReturn
 
 import structlog
 from slack_bolt import App
@@ -95,14 +96,29 @@ class Runtime:
         self._threads.append(thread)
 
 
+def _refuse(why: str) -> NoReturn:
+    print(f"offboard: refusing to start: {why}", file=sys.stderr)
+    raise SystemExit(2)
+
+
 def serve(settings: Settings, *, force_http: bool = False, host: str, port: int) -> None:
     """Run until SIGINT/SIGTERM: Socket Mode when SLACK_APP_TOKEN is set, else HTTP."""
+    missing = [
+        name
+        for name, value in (
+            ("SLACK_BOT_TOKEN", settings.slack_bot_token),
+            ("SLACK_SIGNING_SECRET", settings.slack_signing_secret),
+            ("OFFBOARD_APPROVAL_CHANNEL", settings.approval_channel),
+        )
+        if not value
+    ]
+    if missing:
+        _refuse(f"{', '.join(missing)} must be set (DESIGN.md, Environment).")
     deps = build_deps(settings)
     try:
         deps.policy.check_satisfiable()
     except PolicyError as error:
-        print(f"offboard: refusing to start: {error}", file=sys.stderr)
-        raise SystemExit(2) from None
+        _refuse(str(error))
     runtime = Runtime(deps)
     stopped = threading.Event()
 

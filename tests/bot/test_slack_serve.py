@@ -103,3 +103,18 @@ def test_serve_refuses_a_policy_that_can_never_be_met(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "refusing to start" in done.stderr and "OFFBOARD_APPROVERS" in done.stderr
+
+
+def test_serve_refuses_to_start_without_its_required_settings(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OFFBOARD_"))}
+    env["OFFBOARD_DATABASE_URL"] = f"sqlite:///{tmp_path / 'unset.db'}"
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "serve", "--http", "--port", "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "OFFBOARD_APPROVAL_CHANNEL"):
+        assert name in done.stderr
