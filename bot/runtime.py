@@ -10,6 +10,7 @@ process to reconcile, never re-sent), then close clients.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import socket
@@ -129,6 +130,9 @@ def serve(settings: Settings, *, force_http: bool = False, host: str, port: int)
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     runtime.start_background()
+    # Everything built so far lives as long as the process: keep it out of the garbage
+    # collector's full passes, whose pauses would otherwise land on some acks.
+    gc.freeze()
     if settings.slack_app_token is not None and not force_http:
         # Socket Mode: Slack sends everything over the WebSocket, nothing over HTTP.
         from slack_bolt.adapter.socket_mode import SocketModeHandler
