@@ -93,7 +93,9 @@ def parse_command(text: str, operations: Mapping[str, Collection[str]] | None = 
     if keyword in {"status", "cancel"}:
         if len(args) != 1 or not _REQUEST_ID.fullmatch(args[0]):
             return Usage(f"`{keyword}` needs one request id, e.g. `/offboard {keyword} ID`.")
-        return Status(args[0]) if keyword == "status" else Cancel(args[0])
+        # Ids are issued upper-case (OB-7K3Q2X9M); people type them in any case.
+        request_id = args[0].upper()
+        return Status(request_id) if keyword == "status" else Cancel(request_id)
     return _parse_open(verb, args, _operations() if operations is None else operations)
 
 

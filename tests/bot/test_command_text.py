@@ -20,8 +20,9 @@ OPS = {
         ("help", Help()),
         ("HELP", Help()),
         ("list", List()),
-        ("status 7f3c-01", Status("7f3c-01")),
-        ("cancel abc_123", Cancel("abc_123")),
+        ("status 7f3c-01", Status("7F3C-01")),
+        ("cancel abc_123", Cancel("ABC_123")),
+        ("status ob-7k3q2x9m", Status("OB-7K3Q2X9M")),
         ("DeleteAccount", Open("DeleteAccount", {})),
         (
             "deleteaccount AccountId=1699461245510000",
