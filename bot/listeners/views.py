@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import asdict
 from typing import Any
 
 from pydantic import BaseModel
@@ -20,7 +21,6 @@ from bot.approval import reason_problem
 from bot.deps import Deps
 from bot.listeners import identity
 from bot.listeners.errors import reported, tell
-from bot.prechecks import findings_for
 from bot.views.modal import (
     CALLBACK_ID,
     OPERATION,
@@ -33,6 +33,7 @@ from bot.views.modal import (
 from bot.workflow import Refused, Workflow
 from commands.catalog import OperationSpec, get_spec, validate_params
 from commands.errors import ParameterError
+from commands.prechecks import run_prechecks
 
 
 def register(app: App, deps: Deps) -> None:
@@ -69,7 +70,8 @@ def register(app: App, deps: Deps) -> None:
             params = check(spec, submission, refusal=identity.foreign(who, context))
         except ParameterError:
             return  # already answered with field errors
-        findings = findings_for(deps.cloud, spec, params)
+        # Stored as plain JSON with the request; the card re-reads them from there.
+        findings = [asdict(f) for f in run_prechecks(deps.cloud, spec, params)]
         outcome = workflow.submit(
             spec=spec,
             params=params,

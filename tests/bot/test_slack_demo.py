@@ -12,7 +12,7 @@ def test_demo_tells_the_whole_story() -> None:
     story = [
         "/offboard DeleteAccount AccountId=1699461245510000",
         "(blocked)",  # the pre-check on the first card
-        "delegated administrator of cloudfw.aliyuncs.com",
+        "The member is a delegated administrator of",
         "(only alice sees this)",
         "You asked for this",
         "RemoveConfilctAccountAsDelegatedAdministator",

@@ -20,35 +20,35 @@ FIVE = [
     pytest.param(
         "DeleteAccount AccountId=1512996702208737",
         "DeleteAccount",
-        ["Deletion check", "allowed"],
+        ["Deletion check", "Deletion is allowed"],
         id="DeleteAccount",
     ),
     pytest.param(
         "DeregisterDelegatedAdministrator AccountId=1699461245510000 "
         "ServicePrincipal=cloudfw.aliyuncs.com",
         "DeregisterDelegatedAdministrator",
-        ["Delegated administrators of cloudfw.aliyuncs.com", "is registered"],
+        ["Delegated administrator of cloudfw.aliyuncs.com", "is registered for"],
         id="DeregisterDelegatedAdministrator",
     ),
     pytest.param(
         "RelieveAccountRelation RelationType=enterprise_group "
         "ParentUserId=1738376485192612 ChildUserId=1699461245510000",
         "RelieveAccountRelation",
-        ["Financial relation", "RelationId 51463"],
+        ["Finance relation", "Relation 51463"],
         id="RelieveAccountRelation",
     ),
     pytest.param(
         "ModifyAccountRelation RelationOperation=DELETE RelationType=enterprise_group "
         "ParentUserId=1738376485192612 ChildUserId=1276001234567890",
         "ModifyAccountRelation",
-        ["Financial relation", "RelationId 51464"],
+        ["Finance relation", "Relation 51464"],
         id="ModifyAccountRelation",
     ),
     pytest.param(
         "DetachHostAccountsFromUser InstanceId=bastionhost-cn-st220aw0001 "
         'RegionId=cn-hangzhou UserId=1 Hosts=\'[{"HostId":"1","HostAccountIds":["1"]}]\'',
         "DetachHostAccountsFromUser",
-        ["host accounts", "Host 1: root"],
+        ["Host 1 of user 1", "root"],
         id="DetachHostAccountsFromUser",
     ),
 ]
