@@ -70,3 +70,6 @@ def configure(level: str = "INFO", *, json: bool = True) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # waitress warns "Task queue depth is N" whenever a request waits for a worker
+    # thread; with a bounded pool under load that is expected, not news.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)

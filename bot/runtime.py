@@ -133,6 +133,9 @@ def serve(settings: Settings, *, force_http: bool = False, host: str, port: int)
     # Everything built so far lives as long as the process: keep it out of the garbage
     # collector's full passes, whose pauses would otherwise land on some acks.
     gc.freeze()
+    # Acks are short; the lazy work after them (views, cloud, database) is longer. A 1 ms
+    # GIL switch interval (default 5 ms) keeps an ack from queueing behind a lazy slice.
+    sys.setswitchinterval(0.001)
     if settings.slack_app_token is not None and not force_http:
         # Socket Mode: Slack sends everything over the WebSocket, nothing over HTTP.
         from slack_bolt.adapter.socket_mode import SocketModeHandler
