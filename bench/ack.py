@@ -253,6 +253,9 @@ def main() -> int:
                     bare = load(args.clients, build(loaded, total), bare_url, think)
                     bot = load(args.clients, build(loaded, total), bot_url, think)
                     report(name, bot, bare)
+            # The load phase leaves seconds of lazy work queued (modals, cards, threads);
+            # let it drain so the next figure is execution latency, not that backlog.
+            _quiet(sandbox)
             _executions(bot_url, final, sandbox)
         finally:
             for proc in reversed(procs):
@@ -278,6 +281,16 @@ def _clicks(requests: list[str], total: int) -> list[Prepared]:
         request_id = requests[i % len(requests)]
         preparer.click(person, "approve", request_id, channel=APPROVAL_CHANNEL, message_ts="1.1")
     return preparer.prepared
+
+
+def _quiet(sandbox: Sandbox, idle: float = 1.0, limit: float = 30.0) -> None:
+    """Wait until the sandbox has seen no call for ``idle`` seconds (at most ``limit``)."""
+    deadline = time.monotonic() + limit
+    seen, since = len(sandbox.calls), time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - since < idle:
+        time.sleep(0.05)
+        if len(sandbox.calls) != seen:
+            seen, since = len(sandbox.calls), time.monotonic()
 
 
 def _executions(url: str, requests: list[str], sandbox: Sandbox) -> None:
