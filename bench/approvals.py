@@ -19,15 +19,9 @@ import statistics
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.pool import NullPool
 
 from bot import logs
 from bot.approval import Vote
@@ -41,6 +35,7 @@ from commands.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Sandbox
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.repository import Repository
+from storage.scratch import scratch_postgres, unreachable
 
 POSTGRES = os.environ.get(
     "OFFBOARD_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -67,30 +62,11 @@ def sqlite_database() -> Iterator[str]:
 
 @contextmanager
 def postgres_database() -> Iterator[str | None]:
-    admin = make_engine(
-        POSTGRES,
-        isolation_level="AUTOCOMMIT",
-        poolclass=NullPool,
-        connect_args={"connect_timeout": 3},
-    )
-    try:
-        with admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except OperationalError:
-        admin.dispose()
+    if unreachable(POSTGRES) is not None:
         yield None
         return
-    name = f"offboard_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
+    with scratch_postgres(POSTGRES, prefix="offboard_bench") as url:
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def submit(workflow: Workflow) -> str:

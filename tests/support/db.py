@@ -15,20 +15,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.pool import NullPool
 
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Base
 from storage.repository import Repository
+from storage.scratch import scratch_postgres, unreachable
 
 POSTGRES_SERVER_URL = os.environ.get(
     "OFFBOARD_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -36,40 +33,16 @@ POSTGRES_SERVER_URL = os.environ.get(
 TABLES = ", ".join(table.name for table in Base.metadata.sorted_tables)
 
 
-def _admin_engine() -> Engine:
-    # AUTOCOMMIT: CREATE/DROP DATABASE cannot run inside a transaction.
-    return make_engine(
-        POSTGRES_SERVER_URL,
-        isolation_level="AUTOCOMMIT",
-        poolclass=NullPool,
-        connect_args={"connect_timeout": 3},
-    )
-
-
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A freshly created and migrated PostgreSQL database for this test session."""
-    admin = _admin_engine()
-    try:
-        with admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except OperationalError as error:
-        admin.dispose()
-        message = f"PostgreSQL at {POSTGRES_SERVER_URL} is unreachable: {error}"
+    problem = unreachable(POSTGRES_SERVER_URL)
+    if problem is not None:
         if os.environ.get("CI") == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    name = f"offboard_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES_SERVER_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
+            pytest.fail(problem, pytrace=False)
+        pytest.skip(problem)
+    with scratch_postgres(POSTGRES_SERVER_URL, prefix="offboard_test") as url:
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")
