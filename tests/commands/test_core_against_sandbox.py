@@ -18,6 +18,7 @@ from commands.credentials import StaticCredentialsProvider
 from commands.errors import ApiError, AuthError, ConflictError, OutcomeUnknownError
 from commands.sandbox import DEMO_ACCESS_KEY_ID, Sandbox
 from tests.support.clock import FakeClock
+from tests.support.cloud import demo_client
 
 ADMIN = "1699461245510000"
 
@@ -68,11 +69,7 @@ def test_delete_a_delegated_admin_only_after_deregistering_and_releasing(
 def test_deletion_goes_from_deleting_to_success(clock: FakeClock) -> None:
     box = Sandbox(clock=clock)
     box.start()
-    client = CloudClient(
-        StaticCredentialsProvider.of(DEMO_ACCESS_KEY_ID, "offboard-demo-secret-not-real"),
-        endpoint_override=box.base_url,
-        clock=clock,
-    )
+    client = demo_client(box.base_url, clock=clock)
     try:
         call(client, "DeleteAccount", {"AccountId": "1512996702208737"})
         seen = []
@@ -101,11 +98,7 @@ def test_a_bad_signature_is_refused(sandbox: Sandbox) -> None:
 
 def test_a_late_answer_is_an_unknown_outcome_never_resent(sandbox: Sandbox) -> None:
     sandbox.delay("DeleteAccount", 1.0)
-    impatient = CloudClient(
-        StaticCredentialsProvider.of(DEMO_ACCESS_KEY_ID, "offboard-demo-secret-not-real"),
-        endpoint_override=sandbox.base_url,
-        timeout=0.3,
-    )
+    impatient = demo_client(sandbox.base_url, timeout=0.3)
     with impatient, pytest.raises(OutcomeUnknownError):
         call(impatient, "DeleteAccount", {"AccountId": "1512996702208737"})
     # The sandbox did act: only the answer was lost. One request, no retry.

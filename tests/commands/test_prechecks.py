@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from commands.catalog import get_spec, prepare_params, validate_params
 from commands.client import CloudClient
-from commands.credentials import StaticCredentialsProvider
 from commands.prechecks import Finding, PollPolicy, run_prechecks
-from commands.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Sandbox, demo_world
+from commands.sandbox import DEMO_ACCESS_KEY_SECRET, Sandbox
 from tests.support.clock import FakeClock
+from tests.support.cloud import demo_client
 
 ADMIN = "1699461245510000"
 CLEAN = "1512996702208737"
@@ -34,23 +31,6 @@ def run(client: CloudClient, action: str, raw: dict[str, Any]) -> None:
 
 def statuses(findings: list[Finding]) -> list[tuple[str, str]]:
     return [(f.title, f.status) for f in findings]
-
-
-@pytest.fixture
-def timed(clock: FakeClock) -> Iterator[tuple[Sandbox, CloudClient]]:
-    box = Sandbox(demo_world(check_seconds=5.0), clock=clock)
-    box.start()
-    client = CloudClient(
-        StaticCredentialsProvider.of(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET),
-        endpoint_override=box.base_url,
-        clock=clock,
-        sleep=lambda _s: None,
-    )
-    try:
-        yield box, client
-    finally:
-        client.close()
-        box.stop()
 
 
 def test_delete_account_of_a_delegated_admin_is_blocked_with_reasons(
@@ -86,9 +66,9 @@ def test_abandonable_checks_warn_until_abandoned(cloud_client: CloudClient) -> N
 
 
 def test_the_check_is_polled_by_the_injected_sleep(
-    timed: tuple[Sandbox, CloudClient], clock: FakeClock
+    timed_cloud: tuple[Sandbox, CloudClient], clock: FakeClock
 ) -> None:
-    box, client = timed
+    box, client = timed_cloud
     poll = PollPolicy(interval=1.0, attempts=10, sleep=clock.advance)
     findings = prechecks(client, "DeleteAccount", {"AccountId": CLEAN}, poll=poll)
     assert findings[1].status == "ok"
@@ -97,9 +77,9 @@ def test_the_check_is_polled_by_the_injected_sleep(
 
 
 def test_a_check_that_does_not_finish_is_a_warning(
-    timed: tuple[Sandbox, CloudClient], clock: FakeClock
+    timed_cloud: tuple[Sandbox, CloudClient], clock: FakeClock
 ) -> None:
-    box, client = timed
+    box, client = timed_cloud
     poll = PollPolicy(interval=1.0, attempts=3, sleep=clock.advance)
     findings = prechecks(client, "DeleteAccount", {"AccountId": CLEAN}, poll=poll)
     assert findings[1].status == "warning"
@@ -174,12 +154,7 @@ def test_an_unreachable_cloud_is_an_error_finding_not_an_exception() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    client = CloudClient(
-        StaticCredentialsProvider.of(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET),
-        endpoint_override=f"http://127.0.0.1:{port}",
-        max_attempts=1,
-        timeout=2.0,
-    )
+    client = demo_client(f"http://127.0.0.1:{port}", max_attempts=1, timeout=2.0)
     with client:
         findings = prechecks(client, "DeleteAccount", {"AccountId": CLEAN})
     assert [f.status for f in findings] == ["error", "error"]

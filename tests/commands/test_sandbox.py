@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -12,9 +11,9 @@ import pytest
 
 from commands.catalog import get_spec, prepare_params, validate_params
 from commands.client import CallResult, CloudClient
-from commands.credentials import Credentials, StaticCredentialsProvider
+from commands.credentials import Credentials
 from commands.errors import ApiError
-from commands.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Sandbox, demo_world
+from commands.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Sandbox
 from commands.signing import AcsV3Auth, canonical_query
 from tests.support.clock import FakeClock
 
@@ -60,29 +59,6 @@ def signed(
 def send(request: httpx.Request) -> httpx.Response:
     with httpx.Client(trust_env=False) as http:
         return http.send(request)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def timed(clock: FakeClock) -> Iterator[tuple[Sandbox, CloudClient]]:
-    """A sandbox and a client sharing one fake clock (deletion takes 1 s, a check 5 s)."""
-    box = Sandbox(demo_world(deletion_seconds=1.0, check_seconds=5.0), clock=clock)
-    box.start()
-    client = CloudClient(
-        StaticCredentialsProvider.of(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET),
-        endpoint_override=box.base_url,
-        clock=clock,
-        sleep=lambda _s: None,
-    )
-    try:
-        yield box, client
-    finally:
-        client.close()
-        box.stop()
 
 
 # ---- signatures ------------------------------------------------------------------------
@@ -176,9 +152,9 @@ def test_delete_account_preconditions_in_order(cloud_client: CloudClient, sandbo
 
 
 def test_deletion_is_asynchronous_by_the_injected_clock(
-    timed: tuple[Sandbox, CloudClient], clock: FakeClock
+    timed_cloud: tuple[Sandbox, CloudClient], clock: FakeClock
 ) -> None:
-    _box, client = timed
+    _box, client = timed_cloud
     assert call(client, "DeleteAccount", {"AccountId": CLEAN}).body["DeletionType"] == 0
     status = call(client, "GetAccountDeletionStatus", {"AccountId": CLEAN}).body
     assert status["RdAccountDeletionStatus"]["Status"] == "Deleting"
@@ -195,9 +171,9 @@ def test_deletion_is_asynchronous_by_the_injected_clock(
 
 
 def test_deletion_check_reports_the_same_blockers(
-    timed: tuple[Sandbox, CloudClient], clock: FakeClock
+    timed_cloud: tuple[Sandbox, CloudClient], clock: FakeClock
 ) -> None:
-    _box, client = timed
+    _box, client = timed_cloud
     assert refused(client, "GetAccountDeletionCheckResult", {"AccountId": ADMIN}).http_status == 404
     call(client, "CheckAccountDelete", {"AccountId": ADMIN})
     info = call(client, "GetAccountDeletionCheckResult", {"AccountId": ADMIN}).body

@@ -2,17 +2,32 @@
 
 ``sandbox``       a fresh seeded ``Sandbox`` serving in a daemon thread, stopped after
 ``cloud_client``  a ``CloudClient`` signed with the demo credentials, aimed at it
+``timed_cloud``   a sandbox and a client sharing the fake ``clock`` (a deletion takes
+                  1 s, a deletion check 5 s)
+``demo_client``   the ``CloudClient`` of the demo credentials for a base URL
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from commands.client import CloudClient
 from commands.credentials import StaticCredentialsProvider
-from commands.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Sandbox
+from commands.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Sandbox, demo_world
+from tests.support.clock import FakeClock
+
+
+def demo_client(base_url: str, **options: Any) -> CloudClient:
+    """A client signed with the demo credentials, aimed at ``base_url``; no real sleeps."""
+    options.setdefault("sleep", lambda _seconds: None)
+    return CloudClient(
+        StaticCredentialsProvider.of(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET),
+        endpoint_override=base_url,
+        **options,
+    )
 
 
 @pytest.fixture
@@ -27,13 +42,14 @@ def sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture
 def cloud_client(sandbox: Sandbox) -> Iterator[CloudClient]:
-    client = CloudClient(
-        StaticCredentialsProvider.of(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET),
-        endpoint_override=sandbox.base_url,
-        timeout=5.0,
-        sleep=lambda _seconds: None,
-    )
-    try:
+    with demo_client(sandbox.base_url, timeout=5.0) as client:
         yield client
-    finally:
-        client.close()
+
+
+@pytest.fixture
+def timed_cloud(clock: FakeClock) -> Iterator[tuple[Sandbox, CloudClient]]:
+    with (
+        Sandbox(demo_world(deletion_seconds=1.0, check_seconds=5.0), clock=clock) as box,
+        demo_client(box.base_url, clock=clock) as client,
+    ):
+        yield box, client
