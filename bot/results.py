@@ -107,12 +107,9 @@ class ResultWriter:
         *,
         event: str,
         kinds: tuple[str, ...],
-        audit: dict[str, Any] | None = None,
     ) -> bool:
         """Record a phase of the execution and announce it; False when no longer ours."""
-        payload = {"request_id": record.id, "event": event, "actor": None, "phase": phase}
-        if isinstance(progress, dict):
-            payload.update(progress)
+        audit, announcements = _drafts(record, self.owner, phase, progress, event, kinds)
         return self.repo.update_progress(
             record.id,
             execution.attempt,
@@ -120,9 +117,42 @@ class ResultWriter:
             phase=phase,
             progress=progress,
             now=self.clock(),
-            audit=(AuditDraft(f"execution.{phase}", self.owner, audit or payload, record.id),),
-            announcements=tuple(AnnouncementDraft(kind, dict(payload)) for kind in kinds),
+            audit=audit,
+            announcements=announcements,
         )
+
+    def mark_sent(
+        self, record: RequestRecord, execution: ExecutionRecord, facts: dict[str, Any]
+    ) -> bool:
+        """Durably mark the call as sent (phase ``sending``, announced as ``executing``),
+        one transaction; send it only when this returns True."""
+        _, announcements = _drafts(
+            record, self.owner, "sending", None, "executing", ("card", "thread")
+        )
+        return self.repo.record_sent(
+            record.id,
+            execution.attempt,
+            owner=self.owner,
+            now=self.clock(),
+            phase="sending",
+            audit=(AuditDraft("execution.sending", self.owner, facts, record.id),),
+            announcements=announcements,
+        )
+
+
+def _drafts(
+    record: RequestRecord,
+    owner: str,
+    phase: str,
+    progress: Any,
+    event: str,
+    kinds: tuple[str, ...],
+) -> tuple[tuple[AuditDraft, ...], tuple[AnnouncementDraft, ...]]:
+    payload = {"request_id": record.id, "event": event, "actor": None, "phase": phase}
+    if isinstance(progress, dict):
+        payload.update(progress)
+    audit = (AuditDraft(f"execution.{phase}", owner, payload, record.id),)
+    return audit, tuple(AnnouncementDraft(kind, dict(payload)) for kind in kinds)
 
 
 def from_call(result: CallResult) -> ExecutionResult:

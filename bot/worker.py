@@ -145,21 +145,9 @@ class Worker:
         except OffboardError as error:
             self._out.finish(record, execution, "FAILED", _not_sent(error))
             return
-        signed = spec.serialize(params)
-        if not self._out.progress(
-            record,
-            execution,
-            "sending",
-            None,
-            event="executing",
-            kinds=("card", "thread"),
-            audit={"operation": record.operation, "params": signed},
-        ):
-            return
+        facts = {"operation": record.operation, "params": spec.serialize(params)}
         # Durable before the call goes out: after a crash this row says "reconcile".
-        if not self.repo.record_sent(
-            record.id, execution.attempt, owner=self.owner, now=self.clock()
-        ):
+        if not self._out.mark_sent(record, execution, facts):
             log.warning("lease_lost_before_send", request_id=record.id)
             return
         self._send(record, execution, spec, params)

@@ -142,14 +142,28 @@ class ExecutionStore(Transactions):
         self._record_effects(session, request_id, audit, announcements, now)
         return execution_record(row)
 
-    def record_sent(self, request_id: str, attempt: int, *, owner: str, now: datetime) -> bool:
+    def record_sent(
+        self,
+        request_id: str,
+        attempt: int,
+        *,
+        owner: str,
+        now: datetime,
+        phase: str | None = None,
+        audit: Sequence[AuditDraft] = (),
+        announcements: Sequence[AnnouncementDraft] = (),
+    ) -> bool:
         """Durably mark that the call is about to go out; send only if this returns True.
 
         False when ``owner`` no longer holds an unexpired lease, the execution finished, or
         it was already marked sent (a second send is exactly what must never happen).
+        ``phase``, the audit events and the announcements are written only with the mark.
         """
         require_aware(now)
-        return self._update_execution(
+        values: dict[str, Any] = {"sent_at": now}
+        if phase is not None:
+            values["phase"] = phase
+        return self._update_with_effects(
             request_id,
             attempt,
             (
@@ -157,7 +171,10 @@ class ExecutionStore(Transactions):
                 ExecutionRow.lease_expires_at > now,
                 ExecutionRow.sent_at.is_(None),
             ),
-            sent_at=now,
+            now,
+            audit,
+            announcements,
+            **values,
         )
 
     def renew_lease(
@@ -165,10 +182,11 @@ class ExecutionStore(Transactions):
     ) -> bool:
         """Extend ``owner``'s unexpired lease; False means the lease is lost: stop."""
         require_aware(now)
-        return self._update_execution(
+        return self._update_with_effects(
             request_id,
             attempt,
             (ExecutionRow.lease_owner == owner, ExecutionRow.lease_expires_at > now),
+            now,
             lease_expires_at=now + timedelta(seconds=lease_seconds),
         )
 
@@ -186,18 +204,16 @@ class ExecutionStore(Transactions):
     ) -> bool:
         """Record how a long-running call is doing (and announce it) while owning it."""
         require_aware(now)
-        with self._write() as session:
-            if not _update(
-                session,
-                request_id,
-                attempt,
-                (ExecutionRow.lease_owner == owner,),
-                phase=phase,
-                progress=progress,
-            ):
-                return False
-            self._record_effects(session, request_id, audit, announcements, now)
-            return True
+        return self._update_with_effects(
+            request_id,
+            attempt,
+            (ExecutionRow.lease_owner == owner,),
+            now,
+            audit,
+            announcements,
+            phase=phase,
+            progress=progress,
+        )
 
     def finish_execution(
         self,
@@ -270,18 +286,15 @@ class ExecutionStore(Transactions):
     ) -> bool:
         """Give an expired, unfinished execution to ``new_owner``; exactly one caller wins."""
         require_aware(now)
-        with self._write() as session:
-            if not _update(
-                session,
-                request_id,
-                attempt,
-                (ExecutionRow.lease_expires_at <= now,),
-                lease_owner=new_owner,
-                lease_expires_at=now + timedelta(seconds=lease_seconds),
-            ):
-                return False
-            self._record_effects(session, request_id, audit, (), now)
-            return True
+        return self._update_with_effects(
+            request_id,
+            attempt,
+            (ExecutionRow.lease_expires_at <= now,),
+            now,
+            audit,
+            lease_owner=new_owner,
+            lease_expires_at=now + timedelta(seconds=lease_seconds),
+        )
 
     def get_execution(self, request_id: str, attempt: int = 1) -> ExecutionRecord | None:
         """One execution attempt of a request, or None."""
@@ -293,11 +306,22 @@ class ExecutionStore(Transactions):
             ).one_or_none()
             return execution_record(row) if row else None
 
-    def _update_execution(
-        self, request_id: str, attempt: int, conditions: tuple[Any, ...], **values: Any
+    def _update_with_effects(
+        self,
+        request_id: str,
+        attempt: int,
+        conditions: tuple[Any, ...],
+        now: datetime,
+        audit: Sequence[AuditDraft] = (),
+        announcements: Sequence[AnnouncementDraft] = (),
+        **values: Any,
     ) -> bool:
+        """One transaction: the conditional UPDATE, and its effects only if it matched."""
         with self._write() as session:
-            return _update(session, request_id, attempt, conditions, **values)
+            if not _update(session, request_id, attempt, conditions, **values):
+                return False
+            self._record_effects(session, request_id, audit, announcements, now)
+            return True
 
 
 def _update(
