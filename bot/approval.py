@@ -198,12 +198,11 @@ def tally(request: Request, reviews: Sequence[Review], policy: Policy) -> Tally:
     return Tally(tuple(approvals), tuple(rejections), request.required_approvals)
 
 
-def resolve(request: Request, reviews: Sequence[Review], policy: Policy) -> Status:
-    """The state the reviews justify for a PENDING request: deny wins, then the threshold."""
-    counted = tally(request, reviews, policy)
+def resolve(counted: Tally) -> Status:
+    """The state a PENDING request's tally justifies: deny wins, then the threshold."""
     if counted.rejections:
         return Status.REJECTED
-    if len(counted.approvals) >= request.required_approvals:
+    if len(counted.approvals) >= counted.required:
         return Status.APPROVED
     return Status.PENDING
 
@@ -267,8 +266,8 @@ def apply_review(
         )
 
     all_reviews = [*reviews, new_review]
-    status = resolve(request, all_reviews, policy)
     counted = tally(request, all_reviews, policy)
+    status = resolve(counted)
     data = {"vote": new_review.vote.value, **counted.as_data()}
     execute_by: datetime | None = None
     if status is Status.APPROVED:
