@@ -19,7 +19,6 @@ from slack_sdk import WebClient
 from bot.approval import Vote
 from bot.deps import Deps
 from bot.listeners import errors, identity
-from bot.views import replies
 from bot.views.card import APPROVE, REJECT
 from bot.views.modal import (
     OPERATION,
@@ -50,10 +49,7 @@ def register(app: App, deps: Deps) -> None:
                 deps.announcer_bell.ring()
                 return
             refused = outcome.message
-        channel = (body.get("container") or {}).get("channel_id") or body["channel"]["id"]
-        deps.slack.chat_postEphemeral(
-            channel=channel, user=who.user_id, text=replies.refusal(refused)
-        )
+        errors.tell(deps.slack, body, refused)
 
     def approve(body: dict[str, Any], context: BoltContext) -> None:
         decide(Vote.APPROVE, body, context)

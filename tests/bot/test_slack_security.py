@@ -198,12 +198,18 @@ def test_healthz_answers_200_with_the_database_and_503_without(bot_server: Slack
 
 def test_an_unexpected_error_gets_a_reference_not_a_stack_trace(bot_server: Slack) -> None:
     slack = bot_server
-    # A click Slack would never send: no channel and no container to answer in.
+    # A pick Slack would never send: no view to update, and no channel to answer in.
     payload = {
         "type": "block_actions",
         "user": {"id": "U0BOB", "team_id": "T0OFFBOARD"},
         "team": {"id": "T0OFFBOARD"},
-        "actions": [{"action_id": "approve", "value": "OB-NOPE0000", "type": "button"}],
+        "actions": [
+            {
+                "action_id": "operation",
+                "type": "static_select",
+                "selected_option": {"value": "DeleteAccount"},
+            }
+        ],
     }
     assert slack.signer.post_payload(payload).status_code == 200
     dm = slack.standin.wait_for_calls("chat.postMessage")[0].params
