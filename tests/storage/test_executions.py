@@ -69,11 +69,33 @@ def test_the_call_is_marked_sent_once_and_only_by_the_lease_holder(
 ) -> None:
     request = approved(repo, clock())
     repo.claim_for_execution(request.id, owner="w1", lease_seconds=60, now=clock())
-    assert not repo.record_sent(request.id, 1, owner="w2", now=clock())
-    assert repo.record_sent(request.id, 1, owner="w1", now=clock())
-    assert not repo.record_sent(request.id, 1, owner="w1", now=clock())  # never twice
+
+    def mark_sent(owner: str) -> bool:
+        return repo.record_sent(
+            request.id,
+            1,
+            owner=owner,
+            now=clock(),
+            phase="sending",
+            audit=[AuditDraft("execution.sending", owner)],
+            announcements=[AnnouncementDraft("thread", {"event": "executing"})],
+        )
+
+    assert not mark_sent("w2")
+    assert mark_sent("w1")
+    assert not mark_sent("w1")  # never twice
     execution = repo.get_execution(request.id)
     assert execution is not None and execution.sent_at == clock()
+    assert execution.phase == "sending"
+    # The mark's effects are written once, with the mark, never by a call that lost.
+    kinds = [e.kind for e in repo.audit_trail(request.id)]
+    assert kinds.count("execution.sending") == 1
+    executing = [
+        a
+        for a in repo.undelivered_announcements(request_id=request.id)
+        if a.payload == {"event": "executing"}
+    ]
+    assert len(executing) == 1
 
 
 def test_an_expired_lease_may_not_send(repo: Repository, clock: FakeClock) -> None:
