@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from commands.sandbox.errors import SandboxError
+from commands.sandbox.errors import SandboxError, required
 from commands.sandbox.world import BastionInstance, World
 
 INVALID = (400, "InvalidParameter", "The argument is invalid.")
@@ -23,21 +23,11 @@ USER_NOT_FOUND = (404, "EntityNotExists.User", "The user does not exist.")
 
 
 def _instance(world: World, params: Mapping[str, str]) -> BastionInstance:
-    instance_id = params.get("InstanceId")
-    if not instance_id:
-        raise SandboxError(400, "MissingParameter.InstanceId", "You must specify InstanceId.")
-    instance = world.instances.get(instance_id)
+    instance = world.instances.get(required(params, "InstanceId"))
     region = params.get("RegionId")
     if instance is None or (region and region != instance.region_id):
         raise SandboxError.of(INSTANCE_NOT_FOUND)
     return instance
-
-
-def _required(params: Mapping[str, str], name: str) -> str:
-    value = params.get(name)
-    if not value:
-        raise SandboxError(400, f"MissingParameter.{name}", f"You must specify {name}.")
-    return value
 
 
 def _hosts(text: str) -> list[dict[str, Any]]:
@@ -73,8 +63,8 @@ def detach_host_accounts_from_user(
     world: World, params: Mapping[str, str], now: datetime
 ) -> dict[str, Any]:
     instance = _instance(world, params)
-    user_id = _required(params, "UserId")
-    hosts = _hosts(_required(params, "Hosts"))
+    user_id = required(params, "UserId")
+    hosts = _hosts(required(params, "Hosts"))
     known_user = user_id in instance.users
     grants = instance.grants.setdefault(user_id, {}) if known_user else {}
     results = []
@@ -114,8 +104,8 @@ def list_host_accounts_for_user(
     world: World, params: Mapping[str, str], now: datetime
 ) -> dict[str, Any]:
     instance = _instance(world, params)
-    user_id = _required(params, "UserId")
-    host_id = _required(params, "HostId")
+    user_id = required(params, "UserId")
+    host_id = required(params, "HostId")
     if user_id not in instance.users:
         raise SandboxError.of(USER_NOT_FOUND)
     host = instance.hosts.get(host_id)

@@ -10,6 +10,7 @@ a signature or a string to sign.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -60,6 +61,14 @@ class SandboxError(Exception):
 
 def missing(name: str) -> SandboxError:
     return SandboxError(400, f"MissingParameter.{name}", f"You must specify {name}.")
+
+
+def required(params: Mapping[str, str], name: str) -> str:
+    """The value of a mandatory parameter; ``missing(name)`` when absent or empty."""
+    value = params.get(name)
+    if not value:
+        raise missing(name)
+    return value
 
 
 def invalid(name: str, message: str | None = None) -> SandboxError:

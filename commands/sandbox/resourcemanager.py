@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from commands.sandbox.errors import SandboxError, invalid, missing
+from commands.sandbox.errors import SandboxError, invalid, required
 from commands.sandbox.world import CheckItem, DeletionCheck, MemberAccount, World
 
 # GetAccountDeletionStatus: "in RFC 3339 format with a UTC offset of +08:00".
@@ -77,9 +77,7 @@ def _cst(moment: datetime) -> str:
 
 
 def _account_id(params: Mapping[str, str]) -> str:
-    value = params.get("AccountId", "")
-    if not value:
-        raise missing("AccountId")
+    value = required(params, "AccountId")
     if not re.fullmatch(r"[0-9]{16}", value):
         # "InvalidParameter.AccountId ... Specify a 16-digit ID."
         raise invalid("AccountId")
@@ -197,9 +195,7 @@ def deregister_delegated_administrator(
     world: World, params: Mapping[str, str], now: datetime
 ) -> dict[str, Any]:
     account = _member(world, params, now)
-    service = params.get("ServicePrincipal", "")
-    if not service:
-        raise missing("ServicePrincipal")
+    service = required(params, "ServicePrincipal")
     if not _SERVICE.fullmatch(service):
         raise SandboxError.of(BAD_SERVICE_PRINCIPAL)
     matches = [
