@@ -112,9 +112,12 @@ def error_for(result: CallResult) -> ApiError:
         return ThrottledError(result)
     if code.startswith(_AUTH_CODE_PREFIXES) or status in (401, 403):
         return AuthError(result)
-    if status == 404 or code.startswith("EntityNotExists") or "NotExist" in code:
-        return NotFoundError(result)
-    if code.endswith(".NotFound"):
+    if (
+        status == 404
+        or code.startswith("EntityNotExists")
+        or "NotExist" in code
+        or code.endswith(".NotFound")
+    ):
         return NotFoundError(result)
     if status == 409:
         return ConflictError(result)

@@ -37,9 +37,8 @@ class OperationParams(BaseModel):
     @model_validator(mode="after")
     def _check_requires_one_of(self) -> OperationParams:
         present = {name for name in type(self).model_fields if getattr(self, name) is not None}
-        for key, message, groups in self.requires_one_of:
-            if not any(set(group) <= present for group in groups):
-                raise PydanticCustomError("requires_one_of", message, {"field": key})
+        for key, message in self.presence_errors(present).items():
+            raise PydanticCustomError("requires_one_of", message, {"field": key})
         return self
 
     @classmethod
