@@ -10,7 +10,6 @@ ack has closed the modal.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
@@ -28,6 +27,7 @@ from bot.views.modal import (
     Submission,
     build_operation_modal,
     field_errors_for_slack,
+    is_picker,
     parse_submission,
 )
 from bot.workflow import Refused, Workflow
@@ -45,7 +45,7 @@ def register(app: App, deps: Deps) -> None:
         try:
             submission = parse_submission(view)
             spec = get_spec(submission.action)
-            if not _has_fields(view):
+            if is_picker(view):
                 # Submitted the picker itself ("Next"): show that operation's fields.
                 modal = build_operation_modal(
                     spec, values={}, private_metadata=submission.private_metadata
@@ -65,7 +65,7 @@ def register(app: App, deps: Deps) -> None:
         try:  # the same pure checks as the ack: only a valid submission goes on
             submission = parse_submission(view)
             spec = get_spec(submission.action)
-            if not _has_fields(view):
+            if is_picker(view):
                 return
             params = check(spec, submission, refusal=identity.foreign(who, context))
         except ParameterError:
@@ -108,14 +108,6 @@ def check(spec: OperationSpec, submission: Submission, *, refusal: str | None) -
     if problems or params is None:
         raise ParameterError(problems)
     return params
-
-
-def _has_fields(view: Mapping[str, Any]) -> bool:
-    return any(
-        block.get("type") == "input" and block.get("block_id") not in (OPERATION, None)
-        for block in view.get("blocks") or []
-        if isinstance(block, Mapping)
-    )
 
 
 def _with_channel(body: dict[str, Any], submission: Submission) -> dict[str, Any]:

@@ -152,6 +152,11 @@ def selected_operation(body: Mapping[str, Any]) -> str | None:
     return None
 
 
+def is_picker(view: Mapping[str, Any]) -> bool:
+    """True for the picker view (no parameter or reason inputs yet), as submitted."""
+    return all(block_id == OPERATION for block_id in _input_block_ids(view))
+
+
 def field_errors_for_slack(
     error: ParameterError, view: Mapping[str, Any] | None = None
 ) -> dict[str, str]:

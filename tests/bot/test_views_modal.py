@@ -198,6 +198,13 @@ def test_parse_refuses_unreadable_or_operation_less_views(payload: dict[str, Any
     assert list(info.value.field_errors) == ["operation"]
 
 
+@pytest.mark.parametrize("action", DESTRUCTIVE_ACTIONS)
+def test_only_the_picker_view_is_a_picker(action: str) -> None:
+    assert modal.is_picker(modal.build_picker())
+    operation = modal.build_operation_modal(get_spec(action), values={}, private_metadata="")
+    assert not modal.is_picker(operation)
+
+
 def test_selected_operation_reads_the_picker_action() -> None:
     body = {
         "actions": [
