@@ -180,6 +180,27 @@ class OperationSpec:
         return self.response_model.model_validate(dict(body))
 
 
+def spec_factory(
+    product: Product, version: str, *, regional: bool = False
+) -> Callable[..., OperationSpec]:
+    """``OperationSpec(action, params_model, response_model, **rest)`` for one product."""
+
+    def make(
+        action: str, model: type[OperationParams], response: type[ResponseModel], **kw: Any
+    ) -> OperationSpec:
+        return OperationSpec(
+            action=action,
+            product=product,
+            version=version,
+            params_model=model,
+            response_model=response,
+            regional=regional,
+            **kw,
+        )
+
+    return make
+
+
 def destructive() -> Callable[[Any], bool]:
     """``destructive_when`` of an operation that is always destructive."""
     return _always

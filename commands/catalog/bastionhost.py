@@ -21,6 +21,7 @@ from commands.catalog.base import (
     destructive,
     flat,
     param,
+    spec_factory,
 )
 from commands.endpoints import Product
 
@@ -166,16 +167,7 @@ def _detach_summary(p: Any) -> str:
     return f"Revoke user {p.UserId} on {p.InstanceId} from " + "; ".join(parts)
 
 
-def _bh(action: str, model: type[OperationParams], response: type[ResponseModel], **kw: Any) -> Any:
-    return OperationSpec(
-        action=action,
-        product=Product.BASTIONHOST,
-        version=VERSION,
-        params_model=model,
-        response_model=response,
-        regional=True,
-        **kw,
-    )
+_bh = spec_factory(Product.BASTIONHOST, VERSION, regional=True)
 
 
 DETACH_HOST_ACCOUNTS_FROM_USER: OperationSpec = _bh(

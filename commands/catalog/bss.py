@@ -21,6 +21,7 @@ from commands.catalog.base import (
     destructive,
     flat,
     param,
+    spec_factory,
 )
 from commands.endpoints import Product
 
@@ -157,17 +158,7 @@ def _is_delete(p: BaseModel) -> bool:
     return getattr(p, "RelationOperation", None) == "DELETE"
 
 
-def _bss(
-    action: str, model: type[OperationParams], response: type[ResponseModel], **kw: Any
-) -> Any:
-    return OperationSpec(
-        action=action,
-        product=Product.BSS,
-        version=VERSION,
-        params_model=model,
-        response_model=response,
-        **kw,
-    )
+_bss = spec_factory(Product.BSS, VERSION)
 
 
 RELIEVE_ACCOUNT_RELATION: OperationSpec = _bss(

@@ -19,6 +19,7 @@ from commands.catalog.base import (
     destructive,
     flat,
     param,
+    spec_factory,
 )
 from commands.endpoints import Product
 
@@ -180,15 +181,7 @@ class ListDelegatedServicesForAccountResponse(ResponseModel):
 # ---- specs ----------------------------------------------------------------------------
 
 
-def _rm(action: str, model: type[OperationParams], response: type[ResponseModel], **kw: Any) -> Any:
-    return OperationSpec(
-        action=action,
-        product=Product.RESOURCE_MANAGER,
-        version=VERSION,
-        params_model=model,
-        response_model=response,
-        **kw,
-    )
+_rm = spec_factory(Product.RESOURCE_MANAGER, VERSION)
 
 
 DELETE_ACCOUNT: OperationSpec = _rm(
