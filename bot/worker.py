@@ -37,7 +37,7 @@ from bot.reconcile import (
 from bot.results import ResultWriter, from_call
 from bot.workflow import sweep_expired
 from commands.catalog import OperationSpec, get_spec, prepare_params, validate_params
-from commands.client import CloudClient
+from commands.client import CallResult, CloudClient
 from commands.errors import (
     ApiError,
     CredentialsError,
@@ -163,12 +163,8 @@ class Worker:
             result = self.client.call(spec, params)
         except ServerError as error:
             # A 5xx to a destructive call does not say whether it took effect before failing.
-            if record.operation == DELETE_ACCOUNT:
-                self._settle_deletion(record, execution, event="result")
-            else:
-                why = f"The cloud failed while handling the call ({error})."
-                finding = unknown_outcome(record.operation, record.params, why)
-                self._out.conclude(record, execution, finding, error.result, event="result")
+            why = f"The cloud failed while handling the call ({error})."
+            self._unanswered(record, execution, why, "result", error.result)
         except ApiError as error:
             self._out.finish(record, execution, "FAILED", from_call(error.result))
         except (NetworkError, CredentialsError) as error:
@@ -176,11 +172,7 @@ class Worker:
             self._out.finish(record, execution, "FAILED", _not_sent(error))
         except OutcomeUnknownError as error:
             why = f"The call was sent but no answer came back ({error})."
-            if record.operation == DELETE_ACCOUNT:
-                self._settle_deletion(record, execution, event="result")
-            else:
-                finding = unknown_outcome(record.operation, record.params, why)
-                self._out.conclude(record, execution, finding, event="result")
+            self._unanswered(record, execution, why, "result")
         else:
             if not result.ok:  # an error answered with HTTP 200 (BssOpenApi "Success": false)
                 self._out.finish(record, execution, "FAILED", from_call(result))
@@ -193,10 +185,23 @@ class Worker:
         """Wait for the deletions this worker follows; True when none is left."""
         return self._follower.wait(timeout)
 
-    def _settle_deletion(
-        self, record: RequestRecord, execution: ExecutionRecord, event: str
+    def _unanswered(
+        self,
+        record: RequestRecord,
+        execution: ExecutionRecord,
+        why: str,
+        event: str,
+        answer: CallResult | None = None,
     ) -> None:
-        """A DeleteAccount without an answer: ask what happened, follow it if still running."""
+        """A sent call with no answer that says whether it took effect; never re-sent.
+
+        DeleteAccount: ask the cloud what happened, and follow it if still running. Any
+        other operation ends UNKNOWN with what a person should check.
+        """
+        if record.operation != DELETE_ACCOUNT:
+            finding = unknown_outcome(record.operation, record.params, why)
+            self._out.conclude(record, execution, finding, answer, event=event)
+            return
         finding = reconcile_deletion(self.client, record.params)
         if finding.verdict == "RUNNING":
             self._follower.start(record, execution, accepted=None, event=event)
@@ -240,15 +245,12 @@ class Worker:
                     event="reconciled",
                 )
             return
-        if record.operation != DELETE_ACCOUNT:
-            why = "The worker stopped after sending, before the answer was stored."
-            finding = unknown_outcome(record.operation, record.params, why)
-            self._out.conclude(record, execution, finding, event="reconciled")
-        elif execution.phase == "following":
+        if record.operation == DELETE_ACCOUNT and execution.phase == "following":
             # Accepted before the crash: resume following, never send again.
             self._follower.start(record, execution, accepted=None, event="reconciled")
         else:
-            self._settle_deletion(record, execution, event="reconciled")
+            why = "The worker stopped after sending, before the answer was stored."
+            self._unanswered(record, execution, why, "reconciled")
 
     def _request(self, execution: ExecutionRecord) -> RequestRecord:
         record = self.repo.get_request(execution.request_id)
