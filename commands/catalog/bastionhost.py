@@ -34,11 +34,6 @@ MAX_HOST_ACCOUNTS = 10
 _ID = 'a numeric ID string like "1"'
 
 
-def _is_numeric_id(value: Any) -> bool:
-    text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
-    return text.isascii() and text.isdigit() and not text.startswith("0") and len(text) <= 19
-
-
 def _host_entry(index: int, entry: Any) -> dict[str, Any]:
     where = f"Host {index}"
     if not isinstance(entry, dict):
@@ -46,7 +41,7 @@ def _host_entry(index: int, entry: Any) -> dict[str, Any]:
     unknown = set(entry) - {"HostId", "HostAccountIds"}
     if unknown:
         raise ValueError(f"{where} may only have HostId and HostAccountIds.")
-    if not _is_numeric_id(entry.get("HostId")):
+    if not t.is_numeric_id(entry.get("HostId")):
         raise ValueError(f"{where}: HostId must be {_ID}.")
     host: dict[str, Any] = {"HostId": str(entry["HostId"])}
     if "HostAccountIds" in entry:
@@ -55,7 +50,7 @@ def _host_entry(index: int, entry: Any) -> dict[str, Any]:
             raise ValueError(f"{where}: HostAccountIds must be a non-empty array of IDs.")
         if len(accounts) > MAX_HOST_ACCOUNTS:
             raise ValueError(f"{where}: at most {MAX_HOST_ACCOUNTS} HostAccountIds per host.")
-        if not all(_is_numeric_id(a) for a in accounts):
+        if not all(t.is_numeric_id(a) for a in accounts):
             raise ValueError(f"{where}: each HostAccountId must be {_ID}.")
         ids = [str(a) for a in accounts]
         if len(set(ids)) != len(ids):

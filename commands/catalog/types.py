@@ -163,10 +163,20 @@ RegionId = Annotated[
 ]
 
 # Bastionhost user, host and host account ids are decimal digit strings ("1").
+_NUMERIC_ID = r"[1-9][0-9]{0,18}"
+
+
+def is_numeric_id(value: Any) -> bool:
+    """A Bastionhost id as given (text or int, never a bool), no leading zero."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return False
+    return re.fullmatch(_NUMERIC_ID, str(value)) is not None
+
+
 NumericId = Annotated[
     str,
     BeforeValidator(lambda v: str(v).strip() if isinstance(v, int | str) else v),
-    AfterValidator(_matching(r"[1-9][0-9]{0,18}", "Must be a numeric ID like 1.")),
+    AfterValidator(_matching(_NUMERIC_ID, "Must be a numeric ID like 1.")),
 ]
 
 HostAccountName = Annotated[
