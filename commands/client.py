@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal, Protocol
 
 import httpx
@@ -33,18 +33,19 @@ from commands.endpoints import Product, resolve_endpoint
 from commands.errors import NetworkError, OutcomeUnknownError, ParameterError
 from commands.responses import CallResult, error_for, parse_body, result_from
 from commands.retrying import retrying
-from commands.signing import AcsV3Auth, canonical_query, new_nonce, parse_authorization
+from commands.signing import (
+    AcsV3Auth,
+    canonical_query,
+    new_nonce,
+    parse_authorization,
+    utcnow,
+)
 
 __all__ = ["CallResult", "CloudClient", "SpecLike", "utcnow"]
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = "offboard/0.1 (+signature v3)"
-
-
-def utcnow() -> datetime:
-    """The real clock (aware UTC)."""
-    return datetime.now(UTC)
 
 
 class SpecLike(Protocol):

@@ -47,6 +47,7 @@ __all__ = [
     "percent_encode",
     "signature",
     "string_to_sign",
+    "utcnow",
 ]
 
 log = logging.getLogger(__name__)
@@ -228,7 +229,8 @@ def new_nonce() -> str:
     return secrets.token_hex(16)
 
 
-def _utcnow() -> datetime:
+def utcnow() -> datetime:
+    """The real clock (aware UTC): the default of every injected clock in ``commands``."""
     return datetime.now(UTC)
 
 
@@ -249,7 +251,7 @@ class AcsV3Auth(httpx.Auth):
         *,
         action: str,
         version: str,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], datetime] = utcnow,
         nonce: Callable[[], str] = new_nonce,
     ) -> None:
         self._credentials = credentials

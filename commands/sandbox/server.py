@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -30,6 +30,7 @@ from commands.sandbox.errors import SandboxError, error_body, new_request_id
 from commands.sandbox.faults import Faults
 from commands.sandbox.seed import demo_world
 from commands.sandbox.world import World
+from commands.signing import utcnow
 
 DEMO_ACCESS_KEY_ID = "LTAI5tOffboardDemoKey0001"
 DEMO_ACCESS_KEY_SECRET = "offboard-demo-secret-not-real"  # noqa: S105 - a public demo value
@@ -63,10 +64,6 @@ class _Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass(frozen=True)
 class RecordedCall:
     """One API request the sandbox received (control endpoints are not recorded)."""
@@ -93,7 +90,7 @@ class Sandbox:
         world: World | None = None,
         *,
         credentials: Mapping[str, str] | None = None,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.world = world if world is not None else demo_world()
         self._clock = clock
