@@ -81,16 +81,22 @@ def status(deps: Deps, request_id: str) -> replies.SlackMessage:
     record = deps.repo.get_request(request_id)
     if record is None:
         return {"text": replies.refusal(f"There is no request {request_id}."), "blocks": []}
+    # Counted as the card counts them (current approvers only), so the two agree.
     model = rendering.card_model(
         record,
         deps.repo.decisions_for(record.id),
         deps.cloud,
         deps.repo.get_execution(record.id),
+        approvers=deps.policy.directory.approvers(),
     )
     return replies.status_text(model)
 
 
 def pending(deps: Deps) -> replies.SlackMessage:
     records = deps.repo.list_requests(statuses=["PENDING"], limit=_LIST_LIMIT)
-    models = [rendering.card_model(r, deps.repo.decisions_for(r.id), deps.cloud) for r in records]
+    approvers = deps.policy.directory.approvers()
+    models = [
+        rendering.card_model(r, deps.repo.decisions_for(r.id), deps.cloud, approvers=approvers)
+        for r in records
+    ]
     return replies.pending_list(models)

@@ -150,3 +150,27 @@ def test_members_of_the_approver_user_group_may_approve(tmp_path: Path, clock: F
             "U0BOB",
             "U0DAVE",
         ]
+
+
+def test_status_counts_approvals_as_the_card_does(tmp_path: Path, clock: FakeClock) -> None:
+    """An approver who has left the group no longer counts in status and list, as on the card."""
+    dave = Person("U0DAVE", "dave")
+    with local_stack(
+        tmp_path,
+        clock=clock,
+        usergroups={"S0OFFBOARD": [dave.user_id]},
+        approvers=frozenset([BOB.user_id, CAROL.user_id]),
+        approver_usergroup="S0OFFBOARD",
+    ) as stack:
+        slack = Slack(stack, clock)
+        request = slack.request(REQUESTER, TEXT)
+        slack.click(dave, "approve", request)
+        wait_until(lambda: slack.repo.decisions_for(request.id), what="dave's approval")
+        slack.standin.set_usergroup("S0OFFBOARD", [])
+        clock.advance(600)  # past the group cache's five minutes
+        slack.signer.slash_command(BOB, f"status {request.id}")
+        status = str(slack.standin.wait_for_calls("response_url")[0].params["blocks"])
+        assert "0 of 2 approvals" in status
+        slack.signer.slash_command(BOB, "list")
+        listed = str(slack.standin.wait_for_calls("response_url", 2)[1].params["blocks"])
+        assert "0 of 2" in listed
