@@ -12,21 +12,15 @@ from typing import Any
 
 import pytest
 
-from commands.catalog import get_spec, prepare_params, validate_params
-from commands.client import CallResult, CloudClient
+from commands.catalog import get_spec
+from commands.client import CloudClient
 from commands.credentials import StaticCredentialsProvider
 from commands.errors import ApiError, AuthError, ConflictError, OutcomeUnknownError
 from commands.sandbox import DEMO_ACCESS_KEY_ID, Sandbox
 from tests.support.clock import FakeClock
-from tests.support.cloud import demo_client
+from tests.support.cloud import call, demo_client
 
 ADMIN = "1699461245510000"
-
-
-def call(client: CloudClient, action: str, raw: dict[str, Any]) -> CallResult:
-    spec = get_spec(action)
-    params = prepare_params(spec, validate_params(spec, raw), offboard_request_id=f"req-{action}")
-    return client.call(spec, params)
 
 
 def test_delete_a_delegated_admin_only_after_deregistering_and_releasing(

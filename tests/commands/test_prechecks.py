@@ -5,12 +5,12 @@ from __future__ import annotations
 import socket
 from typing import Any
 
-from commands.catalog import get_spec, prepare_params, validate_params
+from commands.catalog import get_spec, validate_params
 from commands.client import CloudClient
 from commands.prechecks import Finding, PollPolicy, run_prechecks
 from commands.sandbox import DEMO_ACCESS_KEY_SECRET, Sandbox
 from tests.support.clock import FakeClock
-from tests.support.cloud import demo_client
+from tests.support.cloud import call, demo_client
 
 ADMIN = "1699461245510000"
 CLEAN = "1512996702208737"
@@ -22,11 +22,6 @@ INSTANCE = "bastionhost-cn-st220aw0001"
 def prechecks(client: CloudClient, action: str, raw: dict[str, Any], **kw: Any) -> list[Finding]:
     spec = get_spec(action)
     return run_prechecks(client, spec, validate_params(spec, raw), **kw)
-
-
-def run(client: CloudClient, action: str, raw: dict[str, Any]) -> None:
-    spec = get_spec(action)
-    client.call(spec, prepare_params(spec, validate_params(spec, raw), offboard_request_id=action))
 
 
 def statuses(findings: list[Finding]) -> list[tuple[str, str]]:
@@ -50,7 +45,7 @@ def test_delete_account_of_a_clean_member_is_allowed(cloud_client: CloudClient) 
 
 
 def test_abandonable_checks_warn_until_abandoned(cloud_client: CloudClient) -> None:
-    run(
+    call(
         cloud_client,
         "DeregisterDelegatedAdministrator",
         {"AccountId": AUDIT, "ServicePrincipal": "config.aliyuncs.com"},
@@ -116,7 +111,7 @@ def test_relation_is_shown_as_query_relation_list_sees_it(cloud_client: CloudCli
     assert prechecks(cloud_client, "RelieveAccountRelation", by_parties)[0].status == "ok"
     modify = {"RelationId": "51463", "ParentUserId": str(PARENT), "RelationOperation": "DELETE"}
     assert prechecks(cloud_client, "ModifyAccountRelation", modify)[0].status == "ok"
-    run(cloud_client, "RelieveAccountRelation", by_id)
+    call(cloud_client, "RelieveAccountRelation", by_id)
     gone = prechecks(cloud_client, "RelieveAccountRelation", by_id, caller_uid=PARENT)[0]
     assert gone.status == "blocked"
 

@@ -9,23 +9,17 @@ from typing import Any
 import httpx
 import pytest
 
-from commands.catalog import get_spec, prepare_params, validate_params
 from commands.client import CallResult, CloudClient
 from commands.credentials import Credentials
 from commands.errors import ApiError
 from commands.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Sandbox
 from commands.signing import AcsV3Auth, canonical_query
 from tests.support.clock import FakeClock
+from tests.support.cloud import call
 
 ADMIN = "1699461245510000"  # delegated administrator of cloudfw, finance relation 51463
 CLEAN = "1512996702208737"
 INSTANCE = "bastionhost-cn-st220aw0001"
-
-
-def call(client: CloudClient, action: str, raw: dict[str, Any]) -> CallResult:
-    spec = get_spec(action)
-    params = prepare_params(spec, validate_params(spec, raw), offboard_request_id=f"t-{raw}")
-    return client.call(spec, params)
 
 
 def refused(client: CloudClient, action: str, raw: dict[str, Any]) -> CallResult:

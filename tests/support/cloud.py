@@ -5,6 +5,7 @@
 ``timed_cloud``   a sandbox and a client sharing the fake ``clock`` (a deletion takes
                   1 s, a deletion check 5 s)
 ``demo_client``   the ``CloudClient`` of the demo credentials for a base URL
+``call``          one catalog operation from raw input, through a client
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from commands.client import CloudClient
+from commands.catalog import get_spec, prepare_params, validate_params
+from commands.client import CallResult, CloudClient
 from commands.credentials import StaticCredentialsProvider
 from commands.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Sandbox, demo_world
 from tests.support.clock import FakeClock
@@ -28,6 +30,15 @@ def demo_client(base_url: str, **options: Any) -> CloudClient:
         endpoint_override=base_url,
         **options,
     )
+
+
+def call(client: CloudClient, action: str, raw: dict[str, Any]) -> CallResult:
+    """Validate ``raw``, prepare and make the call; the same input is the same request
+    (BssOpenApi's RequestId derives from the action and the input)."""
+    spec = get_spec(action)
+    params = validate_params(spec, raw)
+    prepared = prepare_params(spec, params, offboard_request_id=f"{action}:{raw}")
+    return client.call(spec, prepared)
 
 
 @pytest.fixture
