@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
@@ -120,31 +120,46 @@ def compute_hash(prev_hash: str, content: dict[str, Any]) -> str:
 
 def append_event(session: Session, draft: AuditDraft, now: datetime) -> AuditEventRecord:
     """Append one event in ``session``'s transaction, serialised against other appenders."""
+    return append_events(session, (draft,), now)[0]
+
+
+def append_events(
+    session: Session, drafts: Sequence[AuditDraft], now: datetime
+) -> list[AuditEventRecord]:
+    """Append events in order in ``session``'s transaction: one lock, one head read."""
+    if not drafts:
+        return []
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_CHAIN_LOCK_KEY})
     head = session.execute(
         select(AuditEventRow.seq, AuditEventRow.hash).order_by(AuditEventRow.seq.desc()).limit(1)
     ).first()
-    seq, prev_hash = (head.seq + 1, head.hash) if head else (1, GENESIS_HASH)
-    # Round-trip through JSON so what is stored is exactly what was hashed.
-    data = json.loads(canonical_json(scrub(draft.data)))
+    seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
     at = now.astimezone(UTC)
-    digest = compute_hash(
-        prev_hash, event_content(seq, at, draft.kind, draft.request_id, draft.actor, data)
-    )
-    row = AuditEventRow(
-        seq=seq,
-        at=at,
-        kind=draft.kind,
-        request_id=draft.request_id,
-        actor=draft.actor,
-        data=data,
-        prev_hash=prev_hash,
-        hash=digest,
-    )
-    session.add(row)
+    rows = []
+    for draft in drafts:
+        seq += 1
+        # Round-trip through JSON so what is stored is exactly what was hashed.
+        data = json.loads(canonical_json(scrub(draft.data)))
+        digest = compute_hash(
+            prev_hash, event_content(seq, at, draft.kind, draft.request_id, draft.actor, data)
+        )
+        rows.append(
+            AuditEventRow(
+                seq=seq,
+                at=at,
+                kind=draft.kind,
+                request_id=draft.request_id,
+                actor=draft.actor,
+                data=data,
+                prev_hash=prev_hash,
+                hash=digest,
+            )
+        )
+        prev_hash = digest
+    session.add_all(rows)
     session.flush()
-    return to_record(row)
+    return [to_record(row) for row in rows]
 
 
 def to_record(row: AuditEventRow) -> AuditEventRecord:

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from storage.audit import append_event
+from storage.audit import append_events
 from storage.db import READ_ONLY
 from storage.models import DecisionRow, ExecutionRow, OutboxRow, RequestRow
 from storage.records import (
@@ -74,10 +74,11 @@ class Transactions:
                 )
             )
         session.flush()
-        for event in audit:
-            if event.request_id is None and request_id is not None:
-                event = replace(event, request_id=request_id)
-            append_event(session, event, now)
+        if request_id is not None:
+            audit = [
+                e if e.request_id is not None else replace(e, request_id=request_id) for e in audit
+            ]
+        append_events(session, audit, now)
 
 
 def request_record(row: RequestRow) -> RequestRecord:
