@@ -68,8 +68,12 @@ class SignatureVerifier:
         nonce = lowered.get("x-acs-signature-nonce", "")
         with self._lock:
             # Forget nonces older than the skew window: their requests are stale anyway.
-            for old in [n for n, seen in self._nonces.items() if now - seen > 2 * MAX_SKEW]:
-                del self._nonces[old]
+            # The dict is in arrival order, so only its old front is looked at.
+            while self._nonces:
+                oldest, seen = next(iter(self._nonces.items()))
+                if now - seen <= 2 * MAX_SKEW:
+                    break
+                del self._nonces[oldest]
             if nonce in self._nonces:
                 raise SandboxError.of(errors.NONCE_USED)
             self._nonces[nonce] = now

@@ -115,6 +115,22 @@ def test_a_reused_nonce_is_refused(sandbox: Sandbox) -> None:
     assert_error_body(send(again), 400, "SignatureNonceUsed")
 
 
+def test_a_nonce_is_forgotten_only_after_twice_the_skew_window(clock: FakeClock) -> None:
+    with Sandbox(clock=clock) as box:
+
+        def get(nonce: str) -> int:
+            request = signed(box, "GetAccount", {"AccountId": ADMIN}, clock=clock, nonce=nonce)
+            return send(request).status_code
+
+        assert get("n-1") == 200
+        clock.advance(20 * 60)
+        assert get("n-2") == 200
+        assert get("n-1") == 400  # 20 minutes on: still remembered
+        clock.advance(11 * 60)
+        assert get("n-1") == 200  # 31 minutes on: forgotten
+        assert get("n-2") == 400  # 11 minutes old: still remembered
+
+
 def test_wrong_version_and_unknown_action(sandbox: Sandbox) -> None:
     old = signed(sandbox, "GetAccount", {"AccountId": ADMIN}, version="2016-11-11")
     assert_error_body(send(old), 400, "InvalidVersion")
