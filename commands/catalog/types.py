@@ -30,19 +30,17 @@ def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-def _sixteen_digit_int(value: Any) -> Any:
-    """Accept ``1738376485192612`` as int or digit string; refuse anything else."""
-    text = str(value).strip() if isinstance(value, int | str) else ""
-    if isinstance(value, bool) or not re.fullmatch(r"[1-9][0-9]{15}", text):
-        raise ValueError("Must be a 16-digit Alibaba Cloud account ID (UID).")
-    return int(text)
+def _int_matching(pattern: str, message: str) -> Callable[[Any], int]:
+    """An int given as int or digit string (never a bool) whose digits match ``pattern``."""
+    compiled = re.compile(pattern)
 
+    def check(value: Any) -> int:
+        text = str(value).strip() if isinstance(value, int | str) else ""
+        if isinstance(value, bool) or not compiled.fullmatch(text):
+            raise ValueError(message)
+        return int(text)
 
-def _positive_int(value: Any) -> Any:
-    text = str(value).strip() if isinstance(value, int | str) else ""
-    if isinstance(value, bool) or not re.fullmatch(r"[1-9][0-9]{0,18}", text):
-        raise ValueError("Must be a positive whole number.")
-    return int(text)
+    return check
 
 
 def split_list(value: Any) -> Any:
@@ -73,9 +71,17 @@ AccountId = Annotated[
 ]
 
 # BssOpenApi UIDs are integers on the wire (ParentUserId, ChildUserId, UserId).
-Uid = Annotated[int, BeforeValidator(_sixteen_digit_int)]
+# Accept ``1738376485192612`` as int or digit string; refuse anything else.
+Uid = Annotated[
+    int,
+    BeforeValidator(
+        _int_matching(r"[1-9][0-9]{15}", "Must be a 16-digit Alibaba Cloud account ID (UID).")
+    ),
+]
 
-PositiveInt = Annotated[int, BeforeValidator(_positive_int)]
+PositiveInt = Annotated[
+    int, BeforeValidator(_int_matching(r"[1-9][0-9]{0,18}", "Must be a positive whole number."))
+]
 
 # A trusted service identifier is a service domain, e.g. cloudfw.aliyuncs.com.
 ServicePrincipal = Annotated[
