@@ -82,9 +82,10 @@ def _configure_sqlite(engine: Engine) -> None:
             cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute("PRAGMA journal_mode = WAL")
-            # NORMAL is durable across application crashes in WAL mode; only an OS
-            # crash or power loss may lose the last commits.
-            cursor.execute("PRAGMA synchronous = NORMAL")
+            # FULL: every commit is on disk before it returns. NORMAL would let an OS
+            # crash or power loss undo the last commits - among them a "sent" mark whose
+            # destructive call already went out, which the next worker would send again.
+            cursor.execute("PRAGMA synchronous = FULL")
         finally:
             cursor.close()
 

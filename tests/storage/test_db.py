@@ -36,6 +36,7 @@ def test_sqlite_connections_are_configured(sqlite_url: str) -> None:
             assert pragma("journal_mode") == "wal"
             assert pragma("foreign_keys") == 1
             assert pragma("busy_timeout") == 10_000
+            assert pragma("synchronous") == 2  # FULL: a commit (a "sent" mark) survives power loss
     finally:
         engine.dispose()
 
