@@ -147,11 +147,6 @@ class SlackStandIn:
         with self._cond:
             self._workspace.usergroups[usergroup] = list(users)
 
-    def set_user_team(self, user: str, team_id: str) -> None:
-        """Make ``users.info`` report ``user`` as a member of another team (Slack Connect)."""
-        with self._cond:
-            self._workspace.users[user] = team_id
-
     def reset(self) -> None:
         """Forget calls, messages and failures."""
         with self._cond:

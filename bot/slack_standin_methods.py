@@ -42,7 +42,6 @@ class Workspace:
     bot_user_id: str
     messages: dict[tuple[str, str], Message] = field(default_factory=dict)
     usergroups: dict[str, list[str]] = field(default_factory=dict)
-    users: dict[str, str] = field(default_factory=dict)  # user id -> team id
     seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def next_ts(self) -> str:
@@ -142,14 +141,6 @@ def _usergroup_users(w: Workspace, p: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True, "users": list(users)}
 
 
-def _users_info(w: Workspace, p: dict[str, Any]) -> dict[str, Any]:
-    user = str(p.get("user") or "")
-    if not user:
-        return {"ok": False, "error": "user_not_found"}
-    team = w.users.get(user, w.team_id)
-    return {"ok": True, "user": {"id": user, "team_id": team, "deleted": False}}
-
-
 def _blocks(p: Mapping[str, Any]) -> list[dict[str, Any]]:
     blocks = p.get("blocks") or []
     if isinstance(blocks, str):  # form-encoded callers send blocks as a JSON string
@@ -167,5 +158,4 @@ _ANSWERS: dict[str, Callable[[Workspace, dict[str, Any]], dict[str, Any]]] = {
     "views.update": lambda w, p: _view(w, p, needs_trigger=False),
     "conversations.open": _conversations_open,
     "usergroups.users.list": _usergroup_users,
-    "users.info": _users_info,
 }
