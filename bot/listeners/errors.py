@@ -20,6 +20,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
+from bot.listeners import identity
 from bot.views.replies import refusal
 from commands.errors import ApiError, CloudError, OffboardError, ParameterError
 from storage.errors import ConcurrentChange, RequestNotFound
@@ -100,7 +101,7 @@ def _ack_body(body: Mapping[str, Any], text: str) -> str | dict[str, Any]:
 
 def tell(client: WebClient, body: Mapping[str, Any], text: str) -> None:
     """Tell the person behind ``body`` something only they see, wherever they are."""
-    user = _user(body)
+    user = identity.actor(body).user_id
     channel = _channel(body)
     if not user:
         return
@@ -113,13 +114,6 @@ def tell(client: WebClient, body: Mapping[str, Any], text: str) -> None:
     except SlackApiError as error:
         # Already reporting an error: a second one is logged, not raised into Bolt.
         log.warning("error_report_failed", slack_error=error.response.get("error"))
-
-
-def _user(body: Mapping[str, Any]) -> str | None:
-    user = body.get("user")
-    if isinstance(user, Mapping):
-        return str(user.get("id") or "") or None
-    return str(body.get("user_id") or "") or None
 
 
 def _channel(body: Mapping[str, Any]) -> str | None:
