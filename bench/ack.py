@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from bot.local_stack import APPROVAL_CHANNEL, APPROVERS, OUTSIDER, REQUESTER
-from bot.slack_payloads import FORM, Person, SlackSigner, signature
+from bot.slack_payloads import Person, SlackSigner
 from bot.slack_standin import STANDIN_BOT_TOKEN
 from bot.views.modal import build_operation_modal
 from commands.catalog import get_spec
@@ -126,13 +126,7 @@ class Preparer(SlackSigner):
         self.prepared: list[Prepared] = []
 
     def post(self, body: str, **kwargs: Any) -> httpx.Response:
-        ts = str(int(time.time()))
-        headers = {
-            "Content-Type": FORM,
-            "X-Slack-Request-Timestamp": ts,
-            "X-Slack-Signature": signature(SECRET, ts, body),
-        }
-        self.prepared.append((body.encode(), headers))
+        self.prepared.append((body.encode(), self.signed_headers(body)))
         return httpx.Response(200)
 
 

@@ -98,14 +98,23 @@ class SlackSigner:
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """Sign ``body`` (the exact bytes sent) and post it."""
-        ts = int(self._clock()) if timestamp is None else timestamp
         signed = {
+            **self.signed_headers(body, timestamp=timestamp, secret=secret),
             "Content-Type": content_type,
-            "X-Slack-Request-Timestamp": str(ts),
-            "X-Slack-Signature": signature(secret or self.secret, ts, body),
             **(headers or {}),
         }
         return self.http.post(self.url, content=body.encode(), headers=signed)
+
+    def signed_headers(
+        self, body: str, *, timestamp: int | None = None, secret: str | None = None
+    ) -> dict[str, str]:
+        """The form content type and Slack's timestamp and signature headers for ``body``."""
+        ts = int(self._clock()) if timestamp is None else timestamp
+        return {
+            "Content-Type": FORM,
+            "X-Slack-Request-Timestamp": str(ts),
+            "X-Slack-Signature": signature(secret or self.secret, ts, body),
+        }
 
     def post_payload(self, payload: Mapping[str, Any], **kwargs: Any) -> httpx.Response:
         """An interactivity request: one form field ``payload`` holding JSON."""
