@@ -56,7 +56,6 @@ class NewRequest:
     requester_team: str | None = None
     channel: str | None = None
     prechecks: Any = None
-    status: str = "PENDING"
     id: str = field(default_factory=new_request_id)
 
 

@@ -62,10 +62,11 @@ class Repository(ExecutionStore, OutboxStore):
         announcements: Sequence[AnnouncementDraft] = (),
         now: datetime,
     ) -> RequestRecord:
-        """Insert a request with its audit events and announcements in one transaction."""
+        """Insert a PENDING request with its audit events and announcements; one transaction.
+
+        Every later status comes through ``apply`` or the execution methods.
+        """
         require_aware(now)
-        if new.status not in STATUSES:
-            raise ValueError(f"unknown status {new.status!r}")
         with self._write() as session:
             row = RequestRow(
                 id=new.id,
@@ -76,7 +77,7 @@ class Repository(ExecutionStore, OutboxStore):
                 reason=new.reason,
                 destructive=new.destructive,
                 required_approvals=new.required_approvals,
-                status=new.status,
+                status="PENDING",
                 channel=new.channel,
                 prechecks=new.prechecks,
                 created_at=now,
