@@ -37,12 +37,8 @@ def redact(value: Any) -> Any:
 def _redact_processor(
     _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
-    for key in list(event_dict):
-        if _SECRET_KEY.search(key):
-            event_dict[key] = REDACTED
-        else:
-            event_dict[key] = redact(event_dict[key])
-    return event_dict
+    redacted: MutableMapping[str, Any] = redact(dict(event_dict))  # same rules as values
+    return redacted
 
 
 def configure(level: str = "INFO", *, json: bool = True) -> None:

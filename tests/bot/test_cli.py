@@ -114,3 +114,30 @@ def test_db_upgrade_then_audit_verify_and_export(sandbox: Sandbox, tmp_path: Pat
     assert code == 0, out
     code, out = _invoke(["audit", "export"], env)
     assert code == 0, out
+
+
+def test_logs_redact_secret_keys_and_secret_shaped_values(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+    import logging
+
+    import structlog
+
+    from bot import logs
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    logs.configure("INFO", json=True)
+    try:
+        structlog.get_logger("test").info(
+            "event", slack_token="xoxb-1-2", note="sent xoxb-abc-123", nested={"password": "p"}
+        )
+        line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        structlog.reset_defaults()
+    assert line["slack_token"] == logs.REDACTED
+    assert line["note"] == f"sent {logs.REDACTED}"
+    assert line["nested"] == {"password": logs.REDACTED}
