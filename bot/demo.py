@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot import logs
+from bot.approval import Status
 from bot.local_stack import APPROVAL_CHANNEL, APPROVERS, REQUESTER, LocalStack, local_stack
 from bot.slack_payloads import Person
 from bot.slack_standin import Message
@@ -37,7 +38,6 @@ T = TypeVar("T")
 NAMES = {p.user_id: p.name for p in (REQUESTER, *APPROVERS)} | {"U0OFFBOT": "offboard"}
 REASON = "security-tools is being retired; its team moved to the platform account (HR-4711)"
 MEMBER = "1699461245510000"
-FINAL = ("SUCCEEDED", "FAILED", "UNKNOWN", "REJECTED", "EXPIRED", "CANCELLED")
 
 
 def _wait(what: str, probe: Callable[[], T | None], timeout: float = 30.0) -> T:
@@ -105,10 +105,12 @@ class Demo:
 
     def conclude(self, request: RequestRecord) -> str:
         """Wait for the end, then print the thread, the final card and the DM."""
-        status = _wait(
-            f"{request.id} to finish",
-            lambda: (r := self.repo.get_request(request.id)) and r.status in FINAL and r.status,
-        )
+
+        def finished() -> str | None:
+            record = self.repo.get_request(request.id)
+            return record.status if record and Status(record.status).is_final else None
+
+        status = _wait(f"{request.id} to finish", finished)
         self._settle()
         self.out(f"  thread under {request.id}:")
         for message in self.stack.standin.thread(APPROVAL_CHANNEL, str(request.card_ts)):

@@ -27,7 +27,6 @@ from bot.slack_standin import Message, SlackStandIn
 from storage.records import RequestRecord
 from tests.support.clock import FakeClock
 
-FINAL = {"SUCCEEDED", "FAILED", "UNKNOWN", "REJECTED", "EXPIRED", "CANCELLED"}
 _views = itertools.count(1)
 
 
