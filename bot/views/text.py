@@ -20,9 +20,7 @@ ELLIPSIS = "…"
 
 # Block Kit limits we render against (https://api.slack.com/reference/block-kit).
 MAX_MESSAGE_BLOCKS = 50
-MAX_MODAL_BLOCKS = 100
 MAX_SECTION_TEXT = 3000
-MAX_SECTION_FIELD = 2000
 MAX_HEADER_TEXT = 150
 MAX_BUTTON_TEXT = 75
 MAX_OPTION_TEXT = 75
