@@ -34,10 +34,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from bot.local_stack import APPROVAL_CHANNEL, APPROVERS, OUTSIDER, REQUESTER
-from bot.slack_payloads import Person, SlackSigner
-from bot.slack_standin import STANDIN_BOT_TOKEN
-from bot.views.modal import build_operation_modal
+from bot.devstack.local_stack import APPROVAL_CHANNEL, APPROVERS, OUTSIDER, REQUESTER
+from bot.devstack.payloads import Person, SlackSigner
+from bot.devstack.standin import STANDIN_BOT_TOKEN
+from bot.slack.views.modal import build_operation_modal
 from commands.catalog import get_spec
 from commands.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Sandbox, demo_world
 from storage.db import make_engine
@@ -47,7 +47,7 @@ from storage.repository import Repository
 SECRET = "bench-signing-secret"
 STANDIN_SERVER = """
 import sys
-from bot.slack_standin import SlackStandIn
+from bot.devstack.standin import SlackStandIn
 standin = SlackStandIn()
 print(standin.start(), flush=True)
 sys.stdin.read()
@@ -56,7 +56,7 @@ BARE_APP = """
 import sys
 from slack_bolt import App
 from slack_sdk import WebClient
-from bot.http import HttpServer
+from bot.slack.http import HttpServer
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 token, api_url, secret = sys.argv[1:4]
 app = App(client=WebClient(token=token, base_url=api_url), signing_secret=secret)

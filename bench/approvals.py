@@ -24,10 +24,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from bot import logs
-from bot.approval import Vote
-from bot.policy import ApprovalRules, ApproverDirectory
-from bot.worker import Worker
-from bot.workflow import Submitted, Workflow
+from bot.approvals.policy import ApprovalRules, ApproverDirectory
+from bot.approvals.rules import Vote
+from bot.approvals.workflow import Submitted, Workflow
+from bot.execution.worker import Worker
 from commands.catalog import get_spec, validate_params
 from commands.client import CloudClient
 from commands.credentials import StaticCredentialsProvider
@@ -35,7 +35,7 @@ from commands.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Sandbox
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.repository import Repository
-from storage.scratch import scratch_postgres, unreachable
+from tests.support.scratch import scratch_postgres, unreachable
 
 POSTGRES = os.environ.get(
     "OFFBOARD_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

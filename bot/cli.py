@@ -47,7 +47,7 @@ def main(log_level: str) -> None:
 @click.option("--port", default=3000, show_default=True, type=int)
 def serve(http_mode: bool, host: str, port: int) -> None:
     """Run the bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP."""
-    from bot.runtime import serve as run
+    from bot.slack.runtime import serve as run
 
     run(_settings(), force_http=http_mode, host=host, port=port)
 
@@ -55,7 +55,7 @@ def serve(http_mode: bool, host: str, port: int) -> None:
 @main.command()
 def demo() -> None:
     """The whole flow end to end on this machine: no credentials, no network."""
-    from bot.demo import run_demo
+    from bot.devstack.demo import run_demo
 
     sys.exit(run_demo())
 

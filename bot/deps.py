@@ -19,7 +19,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot.policy import ApprovalRules
+from bot.approvals.policy import ApprovalRules
 from bot.settings import Settings
 from commands.client import CloudClient
 from commands.credentials import EnvironmentCredentialsProvider

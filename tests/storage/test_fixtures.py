@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-ONE_TEST = "tests/storage/test_requests.py::test_create_and_read_back"
+ONE_TEST = "tests/storage/repository/test_requests.py::test_create_and_read_back"
 
 
 def run_one_test_without_postgres(ci: str | None) -> subprocess.CompletedProcess[str]:

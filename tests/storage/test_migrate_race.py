@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from storage.migrate import check
-from storage.scratch import scratch_postgres
+from tests.support.scratch import scratch_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 REPLICA = """

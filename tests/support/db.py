@@ -25,7 +25,7 @@ from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Base
 from storage.repository import Repository
-from storage.scratch import scratch_postgres, unreachable
+from tests.support.scratch import scratch_postgres, unreachable
 
 POSTGRES_SERVER_URL = os.environ.get(
     "OFFBOARD_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -1,6 +1,6 @@
 """The Slack boundary for tests: a Web API stand-in, Slack-signed requests, the real bot.
 
-``slack_standin``  a running :class:`bot.slack_standin.SlackStandIn` (loopback, port 0)
+``slack_standin``  a running :class:`bot.devstack.standin.SlackStandIn` (loopback, port 0)
 ``bot_server``     the real app over HTTP (waitress, port 0) with its worker and announcer
                    threads, on a migrated temporary SQLite, against the sandbox cloud and
                    the stand-in, with the injected ``clock``; wrapped in :class:`Slack`,
@@ -21,9 +21,9 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.local_stack import APPROVAL_CHANNEL, LocalStack, local_stack
-from bot.slack_payloads import Person
-from bot.slack_standin import Message, SlackStandIn
+from bot.devstack.local_stack import APPROVAL_CHANNEL, LocalStack, local_stack
+from bot.devstack.payloads import Person
+from bot.devstack.standin import Message, SlackStandIn
 from storage.records import RequestRecord
 from tests.support.clock import FakeClock
 

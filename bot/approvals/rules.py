@@ -1,0 +1,384 @@
+"""The two-person rule as pure functions: no Slack, HTTP, database or clock.
+
+Shaped after Teleport's ``ApplyAccessReview`` / ``calculateReviewBasedResolution``: a review
+is checked against the request, the reviews so far and the policy, and either refused with a
+typed reason a person can read, or accepted. The resulting state is recomputed from *all*
+reviews every time, never accumulated, so a replayed or reordered review cannot push a count
+past what the reviews themselves justify::
+
+    PENDING -> APPROVED -> EXECUTING -> SUCCEEDED | FAILED | UNKNOWN
+    PENDING -> REJECTED | EXPIRED | CANCELLED
+    APPROVED -> EXPIRED      (not started within the execution window)
+
+Rules (DESIGN.md, "Approval rules in full"): the requester never counts; a person counts
+once; one Reject vetoes; nothing is decided once the request has left PENDING; a review at
+or after ``expires_at`` is too late.
+
+Second factor: every :class:`Review` carries an :class:`Assurance` (how strongly the
+reviewer was identified) and :class:`Policy` names the assurance it requires. Today Slack
+gives ``Assurance.SLACK_ACCOUNT`` and the policy requires exactly that; a later step adds a
+verifier in the workflow that raises a review to ``Assurance.SECOND_FACTOR`` and a policy
+with ``required_assurance=Assurance.SECOND_FACTOR``. An approval below the required
+assurance is refused here (``RefusalReason.ASSURANCE``) and never counted, so the decision
+path needs no other change.
+
+Every accepted step returns a :class:`Transition` naming what should be announced, as plain
+data (:class:`Announcement`); the workflow turns those into outbox drafts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import IntEnum, StrEnum
+from typing import Any, Literal
+
+
+class Status(StrEnum):
+    """Where a request is in its life; the strings are what storage keeps."""
+
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    EXECUTING = "EXECUTING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    UNKNOWN = "UNKNOWN"
+    REJECTED = "REJECTED"
+    EXPIRED = "EXPIRED"
+    CANCELLED = "CANCELLED"
+
+    @property
+    def is_final(self) -> bool:
+        """True when nothing can happen to the request any more."""
+        return self not in (Status.PENDING, Status.APPROVED, Status.EXECUTING)
+
+
+class Vote(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
+class Assurance(IntEnum):
+    """How strongly a reviewer was identified; higher is stronger."""
+
+    SLACK_ACCOUNT = 1
+    SECOND_FACTOR = 2
+
+
+@dataclass(frozen=True)
+class Review:
+    """One person's decision on one request."""
+
+    user: str
+    vote: Vote
+    at: datetime
+    assurance: Assurance = Assurance.SLACK_ACCOUNT
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the rules need to know about a request (storage's record carries more)."""
+
+    id: str
+    operation: str
+    requester: str
+    status: Status
+    expires_at: datetime
+    required_approvals: int
+    execute_by: datetime | None = None  # set when it became APPROVED
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Who may approve and how strongly they must be identified.
+
+    The number of approvals a request needs is fixed on the request when it is submitted
+    (``Request.required_approvals``, from :func:`bot.approvals.policy.required_approvals`);
+    who is an approver is read at decision time, so removing someone takes effect at once.
+    """
+
+    approvers: frozenset[str]
+    execution_window: timedelta = timedelta(minutes=15)
+    required_assurance: Assurance = Assurance.SLACK_ACCOUNT
+
+
+class RefusalReason(StrEnum):
+    REPEATED = "repeated"  # the same person made the same decision again: harmless
+    SELF_REVIEW = "self_review"
+    NOT_APPROVER = "not_approver"
+    ALREADY_REVIEWED = "already_reviewed"
+    NOT_PENDING = "not_pending"
+    EXPIRED = "expired"
+    ASSURANCE = "assurance"
+    NOT_REQUESTER = "not_requester"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why nothing changed, in words for the person who clicked."""
+
+    reason: RefusalReason
+    message: str
+    status: Status
+
+    @property
+    def is_noop(self) -> bool:
+        """A repeated identical click: show it as information, not as a failure."""
+        return self.reason is RefusalReason.REPEATED
+
+
+AnnouncementKind = Literal["card", "thread", "dm"]
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """Something to tell people: re-render the card, reply in its thread, or DM the requester."""
+
+    kind: AnnouncementKind
+    event: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The counted approvals (distinct eligible non-requesters) and who rejected."""
+
+    approvals: tuple[str, ...]
+    rejections: tuple[str, ...]
+    required: int
+
+    def as_data(self) -> dict[str, Any]:
+        return {
+            "approvals": list(self.approvals),
+            "rejections": list(self.rejections),
+            "required": self.required,
+        }
+
+
+@dataclass(frozen=True)
+class Transition:
+    """An accepted step: what to persist and what to announce.
+
+    ``review`` is the new review to store (``None`` for cancel and expire). ``status`` may
+    equal ``previous`` when a review was recorded but the request stays PENDING.
+    """
+
+    previous: Status
+    status: Status
+    event: str
+    actor: str | None
+    review: Review | None = None
+    tally: Tally | None = None
+    execute_by: datetime | None = None
+    announcements: tuple[Announcement, ...] = ()
+
+    @property
+    def changed_status(self) -> bool:
+        return self.status is not self.previous
+
+
+def tally(request: Request, reviews: Sequence[Review], policy: Policy) -> Tally:
+    """Count the reviews as the rules say, from scratch.
+
+    An approval counts when its author is not the requester, is an approver now, was
+    identified at the required assurance, and has not been counted already.
+    """
+    approvals: list[str] = []
+    rejections: list[str] = []
+    for review in reviews:
+        if review.user == request.requester or review.user not in policy.approvers:
+            continue
+        if review.vote is Vote.REJECT:
+            if review.user not in rejections:
+                rejections.append(review.user)
+        elif review.assurance >= policy.required_assurance and review.user not in approvals:
+            approvals.append(review.user)
+    return Tally(tuple(approvals), tuple(rejections), request.required_approvals)
+
+
+def resolve(counted: Tally) -> Status:
+    """The state a PENDING request's tally justifies: deny wins, then the threshold."""
+    if counted.rejections:
+        return Status.REJECTED
+    if len(counted.approvals) >= counted.required:
+        return Status.APPROVED
+    return Status.PENDING
+
+
+def apply_review(
+    request: Request,
+    reviews: Sequence[Review],
+    new_review: Review,
+    policy: Policy,
+    now: datetime,
+) -> Transition | Refusal:
+    """Check ``new_review`` against the rules; return the resulting step or why not.
+
+    ``reviews`` are the reviews already stored for this request (any order). The checks
+    run in this order so each person hears the most useful reason: a repeated identical
+    click, a request no longer pending, too late, the requester, a non-approver, too weak
+    an identification, a second (different) review by the same person.
+    """
+    user = new_review.user
+    earlier = next((r for r in reviews if r.user == user), None)
+    if earlier is not None and earlier.vote is new_review.vote:
+        return _refuse(request, RefusalReason.REPEATED, _repeated_text(earlier.vote))
+    if request.status is not Status.PENDING:
+        return _refuse(
+            request,
+            RefusalReason.NOT_PENDING,
+            f"This request is already {request.status.value}; "
+            "decisions are only taken while it is PENDING.",
+        )
+    if now >= request.expires_at:
+        return _refuse(
+            request,
+            RefusalReason.EXPIRED,
+            f"This request expired at {_when(request.expires_at)}; ask for a new one.",
+        )
+    if user == request.requester:
+        return _refuse(
+            request,
+            RefusalReason.SELF_REVIEW,
+            "You asked for this; someone else has to decide on it.",
+        )
+    if user not in policy.approvers:
+        return _refuse(
+            request,
+            RefusalReason.NOT_APPROVER,
+            "You are not an approver for Offboard requests, so your click was not counted.",
+        )
+    if new_review.vote is Vote.APPROVE and new_review.assurance < policy.required_assurance:
+        return _refuse(
+            request,
+            RefusalReason.ASSURANCE,
+            "Approving needs a stronger identification than this click; "
+            "verify yourself and approve again.",
+        )
+    if earlier is not None:
+        return _refuse(
+            request,
+            RefusalReason.ALREADY_REVIEWED,
+            f"You already chose {earlier.vote.value} on this request; a decision cannot be "
+            "changed. Ask for a new request if it was a mistake.",
+        )
+
+    all_reviews = [*reviews, new_review]
+    counted = tally(request, all_reviews, policy)
+    status = resolve(counted)
+    data = {"vote": new_review.vote.value, **counted.as_data()}
+    execute_by: datetime | None = None
+    if status is Status.APPROVED:
+        execute_by = now + policy.execution_window
+        data["execute_by"] = execute_by.isoformat()
+        event = "approved"
+        announce: tuple[AnnouncementKind, ...] = ("card", "thread")
+    elif status is Status.REJECTED:
+        event = "rejected"
+        announce = ("card", "thread", "dm")
+    else:
+        event = "decided"
+        announce = ("card", "thread")
+    return Transition(
+        previous=request.status,
+        status=status,
+        event=event,
+        actor=user,
+        review=new_review,
+        tally=counted,
+        execute_by=execute_by,
+        announcements=tuple(Announcement(kind, event, data) for kind in announce),
+    )
+
+
+def cancel(request: Request, user: str, now: datetime) -> Transition | Refusal:
+    """The requester withdraws a request that is still waiting for approval."""
+    if user != request.requester:
+        return _refuse(
+            request, RefusalReason.NOT_REQUESTER, "Only the person who asked can cancel it."
+        )
+    if request.status is Status.CANCELLED:
+        return _refuse(request, RefusalReason.REPEATED, "This request is already cancelled.")
+    if request.status is not Status.PENDING:
+        return _refuse(
+            request,
+            RefusalReason.NOT_PENDING,
+            f"This request is already {request.status.value}; only a PENDING request can be "
+            "cancelled.",
+        )
+    if now >= request.expires_at:
+        return _refuse(
+            request,
+            RefusalReason.EXPIRED,
+            f"This request expired at {_when(request.expires_at)}; there is nothing to cancel.",
+        )
+    return Transition(
+        previous=request.status,
+        status=Status.CANCELLED,
+        event="cancelled",
+        actor=user,
+        announcements=(Announcement("card", "cancelled"), Announcement("thread", "cancelled")),
+    )
+
+
+def expire(request: Request, now: datetime) -> Transition | None:
+    """PENDING past its TTL, or APPROVED past its execution window, becomes EXPIRED.
+
+    An approval that was not acted on in time is not executed later: the people who
+    approved were looking at the world as it was then (DESIGN.md, "Two clocks").
+    """
+    if request.status is Status.PENDING and now >= request.expires_at:
+        why = f"no decision before {_when(request.expires_at)}"
+    elif (
+        request.status is Status.APPROVED
+        and request.execute_by is not None
+        and now >= request.execute_by
+    ):
+        why = f"approved, but not started before {_when(request.execute_by)}"
+    else:
+        return None
+    data = {"why": why, "was": request.status.value}
+    return Transition(
+        previous=request.status,
+        status=Status.EXPIRED,
+        event="expired",
+        actor=None,
+        announcements=tuple(
+            Announcement(kind, "expired", data) for kind in ("card", "thread", "dm")
+        ),
+    )
+
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_IDEOGRAPH = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+def reason_problem(reason: str) -> str | None:
+    """Why a destructive request's reason is not good enough, or ``None`` when it is.
+
+    "A few real words": at least three distinct words of two letters or more (or four
+    CJK characters, which are written without spaces). "." or "asdf" is refused.
+    """
+    text = reason.strip()
+    words = {word.casefold() for word in _WORD.findall(text)}
+    if len(words) >= 3 or len(_IDEOGRAPH.findall(text)) >= 4:
+        return None
+    return (
+        'Say why in a few words (for example: "employee left, account closed in HR"); '
+        "approvers and the audit log rely on it."
+    )
+
+
+def _refuse(request: Request, reason: RefusalReason, message: str) -> Refusal:
+    return Refusal(reason=reason, message=message, status=request.status)
+
+
+def _repeated_text(vote: Vote) -> str:
+    done = "approved" if vote is Vote.APPROVE else "rejected"
+    return f"You already {done} this request; nothing more to do."
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")

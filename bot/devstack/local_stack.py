@@ -1,0 +1,137 @@
+"""The whole system on loopback: sandbox cloud, Slack stand-in, the bot over HTTP.
+
+Used by ``offboard-bot demo``, the Slack scenario tests and the benchmark. Nothing leaves
+127.0.0.1 and no credential is real: the cloud accepts the sandbox's demo AccessKey, the
+stand-in its placeholder bot token, and the signing secret is made up per run.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.deps import Deps, build_deps, utcnow
+from bot.devstack.payloads import Person, SlackSigner
+from bot.devstack.standin import STANDIN_TEAM_ID, SlackStandIn
+from bot.execution.worker import FollowPolicy
+from bot.settings import Settings
+from bot.slack.runtime import Runtime
+from commands.client import CloudClient
+from commands.credentials import StaticCredentialsProvider
+from commands.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Sandbox, demo_world
+from storage.db import make_engine
+from storage.repository import Repository
+
+APPROVAL_CHANNEL = "C0APPROVALS"
+REQUESTER = Person("U0ALICE", "alice")  # asks; also an approver, so self-approval is tested
+APPROVERS = (Person("U0BOB", "bob"), Person("U0CAROL", "carol"))
+OUTSIDER = Person("U0MALLORY", "mallory")  # in the workspace, not an approver
+FOREIGNER = Person("U0BOB", "bob-elsewhere", team_id="T0OTHERORG")  # Slack Connect look-alike
+
+# Follow DeleteAccount briskly: the sandbox completes a deletion in about a second.
+BRISK_FOLLOW = FollowPolicy(first_delay=0.1, max_delay=0.3, max_polls=100)
+
+
+@dataclass
+class LocalStack:
+    """Handles on every part of the running system."""
+
+    settings: Settings
+    deps: Deps
+    runtime: Runtime
+    sandbox: Sandbox
+    standin: SlackStandIn
+    signer: SlackSigner
+    url: str
+
+    @property
+    def events_url(self) -> str:
+        return f"{self.url}/slack/events"
+
+
+def stack_settings(
+    workdir: Path, standin: SlackStandIn, sandbox: Sandbox, **overrides: Any
+) -> Settings:
+    """Settings for the local stack; every variable given, so the environment cannot leak in."""
+    values: dict[str, Any] = {
+        "slack_bot_token": standin.token,
+        "slack_signing_secret": secrets.token_hex(16),
+        "slack_app_token": None,
+        "slack_api_url": standin.api_url,
+        "alibaba_endpoint": sandbox.base_url,
+        "database_url": f"sqlite:///{workdir / 'offboard.db'}",
+        "approval_channel": APPROVAL_CHANNEL,
+        "approvers": frozenset([REQUESTER.user_id, *(p.user_id for p in APPROVERS)]),
+        "approver_usergroup": None,
+        "required_approvals": 2,
+        "request_ttl_seconds": 86400,
+        "execution_window_seconds": 900,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@contextmanager
+def local_stack(
+    workdir: Path,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    follow: FollowPolicy = BRISK_FOLLOW,
+    deletion_seconds: float = 1.0,
+    worker_poll: float = 1.0,
+    usergroups: dict[str, list[str]] | None = None,
+    **overrides: Any,
+) -> Iterator[LocalStack]:
+    """Start everything (migrated SQLite in ``workdir``), yield it, stop everything.
+
+    ``usergroups`` are the Slack user groups the stand-in knows (id -> member ids);
+    ``overrides`` replace any of :func:`stack_settings`' values.
+    """
+    sandbox = Sandbox(demo_world(deletion_seconds=deletion_seconds))
+    standin = SlackStandIn(team_id=STANDIN_TEAM_ID, usergroups=usergroups)
+    sandbox.start()
+    standin.start()
+    runtime: Runtime | None = None
+    signer: SlackSigner | None = None
+    try:
+        settings = stack_settings(workdir, standin, sandbox, **overrides)
+        # Imported here: importing alembic logs its plugin set-up, which belongs after
+        # the caller has configured logging.
+        from storage.migrate import upgrade
+
+        upgrade(settings.database_url)
+        cloud = CloudClient(
+            StaticCredentialsProvider.of(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET),
+            endpoint_override=sandbox.base_url,
+            timeout=5.0,
+        )
+        deps = build_deps(
+            settings,
+            clock=clock,
+            cloud=cloud,
+            repo=Repository(make_engine(settings.database_url)),
+        )
+        deps.policy.check_satisfiable()
+        runtime = Runtime(deps, follow=follow, worker_poll=worker_poll, announcer_idle=0.5)
+        runtime.start_background()
+        url = runtime.start_http()
+        assert settings.slack_signing_secret is not None
+        signer = SlackSigner(
+            settings.slack_signing_secret.get_secret_value(),
+            f"{url}/slack/events",
+            response_url=standin.response_url,
+        )
+        yield LocalStack(settings, deps, runtime, sandbox, standin, signer, url)
+    finally:
+        if signer is not None:
+            signer.close()
+        if runtime is not None:
+            runtime.stop()
+            runtime.deps.repo.engine.dispose()
+        standin.stop()
+        sandbox.stop()

@@ -1,0 +1,79 @@
+"""A stand-alone worker process: ``python -m bot.execution.process --database-url ...``.
+
+Used by the multi-process tests and handy for running extra workers next to the bot.
+Credentials come from the official environment variables. ``--until-idle`` runs rounds
+until one finds nothing to do, then exits (status 0); otherwise it runs until SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import threading
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from types import FrameType
+
+from bot.execution.worker import FollowPolicy, Worker
+from commands.client import CloudClient
+from commands.credentials import EnvironmentCredentialsProvider
+from storage.db import make_engine
+from storage.repository import Repository
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bot.execution.process", description=__doc__)
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--endpoint", default=None, help="OFFBOARD_ALIBABA_ENDPOINT")
+    parser.add_argument("--owner", default=None)
+    parser.add_argument("--lease-seconds", type=float, default=60.0)
+    parser.add_argument("--poll-seconds", type=float, default=1.0)
+    parser.add_argument("--follow-delay", type=float, default=1.0)
+    parser.add_argument("--until-idle", action="store_true")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    owner = args.owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    engine = make_engine(args.database_url)
+    client = CloudClient(EnvironmentCredentialsProvider(), endpoint_override=args.endpoint)
+    stop = threading.Event()
+    worker = Worker(
+        Repository(engine),
+        client,
+        owner=owner,
+        clock=utcnow,
+        lease_seconds=args.lease_seconds,
+        poll_seconds=args.poll_seconds,
+        follow=FollowPolicy(first_delay=args.follow_delay),
+        stop=stop,
+    )
+
+    def on_term(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+        worker.wake()
+
+    signal.signal(signal.SIGTERM, on_term)
+    try:
+        if args.until_idle:
+            while not stop.is_set() and worker.run_once():
+                pass
+            worker.wait_for_followers(timeout=3600)
+        else:
+            worker.run_forever(stop)
+    finally:
+        client.close()
+        engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,128 @@
+"""Parse the text after ``/offboard`` into a typed command.
+
+Grammar (words split like a POSIX shell, so ``"..."`` keeps spaces)::
+
+    (empty)                          -> Open(action=None)
+    <Action> [Name=Value ...]        -> Open(action, values)   e.g. DeleteAccount AccountId=1699…
+    help                             -> Help()
+    list                             -> List()
+    status <request id>              -> Status(id)
+    cancel <request id>              -> Cancel(id)
+    anything else                    -> Usage(message)
+
+Parsing is pure and never raises; the ``Usage`` message is plain words, safe to show
+after :func:`bot.slack.views.text.escape` (it may quote what the user typed).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+
+REASON_KEY = "reason"
+
+# Request ids are ours (uuid-like); anything else is a typo, not something to look up.
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+_PARAM_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Open:
+    """Open the modal; with ``action`` set, already on that operation and filled."""
+
+    action: str | None = None
+    values: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Help:
+    """Show the help text."""
+
+
+@dataclass(frozen=True)
+class Status:
+    """Show one request."""
+
+    request_id: str
+
+
+@dataclass(frozen=True)
+class List:
+    """List pending requests."""
+
+
+@dataclass(frozen=True)
+class Cancel:
+    """Cancel one of the caller's own pending requests."""
+
+    request_id: str
+
+
+@dataclass(frozen=True)
+class Usage:
+    """The text did not parse; ``message`` says why (unescaped)."""
+
+    message: str
+
+
+Command = Open | Help | Status | List | Cancel | Usage
+
+
+def parse_command(text: str, operations: Mapping[str, Collection[str]] | None = None) -> Command:
+    """Parse ``/offboard`` text.
+
+    ``operations`` maps each operation name to the parameter names its modal has; by
+    default it is read from the catalog (every destructive operation and its fields).
+    Operation names match case-insensitively and come back in their canonical spelling;
+    parameter names must be the API's own (``AccountId``), plus ``reason``.
+    """
+    try:
+        words = shlex.split(text)
+    except ValueError as exc:  # unbalanced quotes
+        return Usage(f"Could not read the command: {exc}.")
+    if not words:
+        return Open()
+    verb, args = words[0], words[1:]
+    keyword = verb.lower()
+    if keyword in {"help", "-h", "--help"}:
+        return Help() if not args else Usage("`help` takes no arguments.")
+    if keyword == "list":
+        return List() if not args else Usage("`list` takes no arguments.")
+    if keyword in {"status", "cancel"}:
+        if len(args) != 1 or not _REQUEST_ID.fullmatch(args[0]):
+            return Usage(f"`{keyword}` needs one request id, e.g. `/offboard {keyword} ID`.")
+        # Ids are issued upper-case (OB-7K3Q2X9M); people type them in any case.
+        request_id = args[0].upper()
+        return Status(request_id) if keyword == "status" else Cancel(request_id)
+    return _parse_open(verb, args, _operations() if operations is None else operations)
+
+
+def _parse_open(verb: str, args: list[str], operations: Mapping[str, Collection[str]]) -> Command:
+    canonical = {name.lower(): name for name in operations}
+    action = canonical.get(verb.lower())
+    if action is None:
+        known = ", ".join(sorted(operations))
+        return Usage(f"Unknown operation or command `{verb}`. Operations: {known}.")
+    allowed = set(operations[action]) | {REASON_KEY}
+    values: dict[str, str] = {}
+    for arg in args:
+        name, sep, value = arg.partition("=")
+        if not sep or not _PARAM_NAME.fullmatch(name):
+            return Usage(f"Expected `Name=Value`, got `{arg}`.")
+        if name not in allowed:
+            return Usage(
+                f"{action} has no parameter `{name}`. It takes: {', '.join(sorted(allowed))}."
+            )
+        if name in values:
+            return Usage(f"`{name}` is given twice.")
+        values[name] = value
+    return Open(action, values)
+
+
+def _operations() -> dict[str, list[str]]:
+    # Imported lazily so parsing "help" never needs the catalog loaded.
+    from commands.catalog import DESTRUCTIVE_ACTIONS, get_spec
+
+    return {action: [f.name for f in get_spec(action).fields()] for action in DESTRUCTIVE_ACTIONS}

@@ -1,0 +1,102 @@
+"""``/offboard``: open the request modal, or answer help/status/list/cancel.
+
+Slack wants the 200 within 3000 ms and a ``trigger_id`` is good for 3 s and one use. The
+ack function answers at once (with the whole reply when it is pure text, like help); the
+lazy function then opens the modal, or does the database work and answers through
+``response_url`` ("Posts to response_url are ephemeral by default").
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.approvals.workflow import Done, Workflow
+from bot.deps import Deps
+from bot.slack import rendering
+from bot.slack.command_text import Cancel, Help, List, Open, Status, Usage, parse_command
+from bot.slack.listeners import errors, identity
+from bot.slack.views import replies
+from bot.slack.views.modal import build_operation_modal, build_picker
+from commands.catalog import get_spec
+
+COMMAND = "/offboard"
+_LIST_LIMIT = 20
+
+
+def register(app: App, deps: Deps) -> None:
+    workflow = Workflow(deps.repo, deps.policy, on_approved=deps.worker_bell.ring)
+
+    def acknowledge(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        """The HTTP answer: the whole reply when it is pure text, else an empty ack."""
+        command = parse_command(str(body.get("text") or ""))
+        refused = identity.foreign(identity.actor(body), context)
+        if refused is not None:
+            ack(response_type="ephemeral", text=replies.refusal(refused))
+        elif isinstance(command, Help):
+            ack(response_type="ephemeral", **replies.help_text())
+        elif isinstance(command, Usage):
+            ack(response_type="ephemeral", **replies.usage(command.message))
+        else:
+            ack()
+
+    def work(
+        body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    ) -> None:
+        """After the ack: open the modal, or look up / cancel and answer via response_url."""
+        command = parse_command(str(body.get("text") or ""))
+        if identity.foreign(identity.actor(body), context) is not None:
+            return
+        if isinstance(command, Open):
+            client.views_open(trigger_id=body["trigger_id"], view=open_view(command, body))
+        elif isinstance(command, Status):
+            respond(response_type="ephemeral", **status(deps, command.request_id))
+        elif isinstance(command, List):
+            respond(response_type="ephemeral", **pending(deps))
+        elif isinstance(command, Cancel):
+            outcome = workflow.cancel(command.request_id, str(body["user_id"]), deps.clock())
+            if isinstance(outcome, Done):
+                deps.announcer_bell.ring()
+                respond(response_type="ephemeral", text=outcome.message)
+            else:
+                respond(response_type="ephemeral", text=replies.refusal(outcome.message))
+
+    app.command(COMMAND)(ack=acknowledge, lazy=[errors.reported(deps, work)])
+
+
+def open_view(command: Open, body: dict[str, Any]) -> dict[str, Any]:
+    """The picker, or one operation's modal filled from ``/offboard Action Name=Value``."""
+    # Where the command was typed, for errors after the modal closes; not authority.
+    metadata = json.dumps({"channel": body.get("channel_id")})
+    if command.action is None:
+        return build_picker(private_metadata=metadata)
+    spec = get_spec(command.action)
+    return build_operation_modal(spec, values=command.values, private_metadata=metadata)
+
+
+def status(deps: Deps, request_id: str) -> replies.SlackMessage:
+    record = deps.repo.get_request(request_id)
+    if record is None:
+        return {"text": replies.refusal(f"There is no request {request_id}."), "blocks": []}
+    # Counted as the card counts them (current approvers only), so the two agree.
+    model = rendering.card_model(
+        record,
+        deps.repo.decisions_for(record.id),
+        deps.cloud,
+        deps.repo.get_execution(record.id),
+        approvers=deps.policy.directory.approvers(),
+    )
+    return replies.status_text(model)
+
+
+def pending(deps: Deps) -> replies.SlackMessage:
+    records = deps.repo.list_requests(statuses=["PENDING"], limit=_LIST_LIMIT)
+    approvers = deps.policy.directory.approvers()
+    models = [
+        rendering.card_model(r, deps.repo.decisions_for(r.id), deps.cloud, approvers=approvers)
+        for r in records
+    ]
+    return replies.pending_list(models)

@@ -1,0 +1,119 @@
+"""The modal's submission: validate now, answer field errors, else close and submit.
+
+Validation is the catalog's (pure and fast) and runs before the ack, because field
+errors can only be shown in the reply: ``response_action: errors`` keyed by the
+``block_id`` of input blocks, which here are the API parameter names. Everything slow
+(pre-checks against the cloud, storing the request, posting the card) happens after the
+ack has closed the modal.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+from pydantic import BaseModel
+from slack_bolt import Ack, App, BoltContext
+
+from bot.approvals.rules import reason_problem
+from bot.approvals.workflow import Refused, Workflow
+from bot.deps import Deps
+from bot.slack.listeners import identity
+from bot.slack.listeners.errors import reported, tell
+from bot.slack.views.modal import (
+    CALLBACK_ID,
+    OPERATION,
+    REASON,
+    Submission,
+    build_operation_modal,
+    field_errors_for_slack,
+    is_picker,
+    parse_submission,
+)
+from commands.catalog import OperationSpec, get_spec, validate_params
+from commands.errors import ParameterError
+from commands.prechecks import run_prechecks
+
+
+def register(app: App, deps: Deps) -> None:
+    workflow = Workflow(deps.repo, deps.policy, on_approved=deps.worker_bell.ring)
+
+    def acknowledge(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        """The reply: field errors, the operation's fields (after the picker), or close."""
+        view = body.get("view") or {}
+        try:
+            submission = parse_submission(view)
+            spec = get_spec(submission.action)
+            if is_picker(view):
+                # Submitted the picker itself ("Next"): show that operation's fields.
+                modal = build_operation_modal(
+                    spec, values={}, private_metadata=submission.private_metadata
+                )
+                ack(response_action="update", view=modal)
+                return
+            check(spec, submission, refusal=identity.foreign(identity.actor(body), context))
+        except ParameterError as error:
+            ack(response_action="errors", errors=field_errors_for_slack(error, view))
+            return
+        ack()
+
+    def submit(body: dict[str, Any], context: BoltContext) -> None:
+        """After the modal closed: pre-checks, then store the request and queue its card."""
+        view = body.get("view") or {}
+        who = identity.actor(body)
+        try:  # the same pure checks as the ack: only a valid submission goes on
+            submission = parse_submission(view)
+            spec = get_spec(submission.action)
+            if is_picker(view):
+                return
+            params = check(spec, submission, refusal=identity.foreign(who, context))
+        except ParameterError:
+            return  # already answered with field errors
+        # Stored as plain JSON with the request; the card re-reads them from there.
+        findings = [asdict(f) for f in run_prechecks(deps.cloud, spec, params)]
+        outcome = workflow.submit(
+            spec=spec,
+            params=params,
+            requester=who.user_id,
+            reason=submission.reason or "",
+            now=deps.clock(),
+            requester_team=who.team_id,
+            channel=deps.approval_channel,
+            prechecks=findings,
+        )
+        if isinstance(outcome, Refused):  # the same rules as check(): only if they changed
+            tell(deps.slack, _with_channel(body, submission), outcome.message)
+            return
+        deps.announcer_bell.ring()
+
+    app.view(CALLBACK_ID)(ack=acknowledge, lazy=[reported(deps, submit)])
+
+
+def check(spec: OperationSpec, submission: Submission, *, refusal: str | None) -> BaseModel:
+    """The validated parameters, or one ParameterError with every problem by block_id."""
+    problems: dict[str, str] = {}
+    if refusal is not None:
+        problems[OPERATION] = refusal
+    params: BaseModel | None = None
+    try:
+        params = validate_params(spec, submission.raw_params)
+    except ParameterError as error:
+        problems.update(error.field_errors)
+    destructive = params is None or spec.is_destructive(params)
+    if destructive and spec.maybe_destructive:
+        why = reason_problem(submission.reason or "")
+        if why is not None:
+            problems[REASON] = why
+    if problems or params is None:
+        raise ParameterError(problems)
+    return params
+
+
+def _with_channel(body: dict[str, Any], submission: Submission) -> dict[str, Any]:
+    # private_metadata holds where /offboard was typed; it only chooses where to reply.
+    try:
+        channel = json.loads(submission.private_metadata or "{}").get("channel")
+    except (ValueError, AttributeError):
+        channel = None
+    return {**body, "channel_id": channel} if channel else body

@@ -1,0 +1,217 @@
+"""From what is stored to what Slack shows: card models and announcement messages.
+
+The announcer and the ``/offboard status``/``list`` commands read records from the
+repository and turn them into the views' plain models here. Everything shown comes from
+the database (request, decisions, execution), never from a Slack message's text. Outbox
+payloads only say *which* event to announce; the facts are re-read when it is rendered,
+so a retried announcement shows the truth as it is now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from bot.slack.views import replies
+from bot.slack.views.card import CardModel, Finding, status_line
+from bot.slack.views.replies import SlackMessage
+from commands.catalog import get_spec, prepare_params, validate_params
+from commands.client import CloudClient
+from commands.errors import OffboardError
+from storage.records import DecisionRecord, ExecutionRecord, RequestRecord
+
+_FINDING_STATUSES = {"ok", "blocked", "warning", "error"}
+
+
+@dataclass(frozen=True)
+class StoredResult:
+    """An execution's stored answer, in the shape ``replies.result`` reads."""
+
+    http_status: int
+    code: str | None
+    message: str | None
+    request_id: str | None
+    recommend: str | None
+    body: Mapping[str, Any]
+    ok: bool
+
+    @classmethod
+    def of(cls, execution: ExecutionRecord) -> StoredResult:
+        return cls(
+            http_status=execution.http_status or 0,
+            code=execution.code,
+            message=execution.message,
+            request_id=execution.cloud_request_id,
+            recommend=execution.recommend,
+            body=execution.body or {},
+            ok=execution.outcome == "SUCCEEDED",
+        )
+
+
+def card_model(
+    record: RequestRecord,
+    decisions: Sequence[DecisionRecord],
+    cloud: CloudClient,
+    execution: ExecutionRecord | None = None,
+    *,
+    approvers: frozenset[str] | None = None,
+) -> CardModel:
+    """The card's model for ``record`` as it is now.
+
+    Parameters are shown exactly as they will be signed (BssOpenApi's generated
+    ``RequestId`` included) with the endpoint and API version, as DESIGN.md asks.
+    Approvals counted are those of people other than the requester (and, when
+    ``approvers`` is given, of current approvers), once each, as the rules count them.
+    """
+    spec = get_spec(record.operation)
+    try:
+        params = prepare_params(
+            spec, validate_params(spec, record.params), offboard_request_id=record.id
+        )
+        signed = spec.serialize(params)
+        endpoint = cloud.endpoint_for(spec, params)
+        summary = spec.summary(params)
+    except OffboardError:  # stored before a catalog change: show what is stored
+        signed = {name: str(value) for name, value in record.params.items()}
+        endpoint, summary = "", record.operation
+    approvals, rejections = _counted(record, decisions, approvers)
+    return CardModel(
+        request_id=record.id,
+        action=spec.action,
+        product=str(spec.product),
+        version=spec.version,
+        endpoint=endpoint,
+        params=signed,
+        summary=summary,
+        danger=spec.danger,
+        requester=record.requester,
+        reason=record.reason,
+        status=record.status,
+        required=record.required_approvals,
+        created_at=record.created_at,
+        expires_at=record.expires_at,
+        approvals=approvals,
+        rejections=rejections,
+        findings=findings(record.prechecks),
+        result_summary=result_summary(execution),
+        decided_by=_decided_by(record, rejections),
+    )
+
+
+def endpoint(record: RequestRecord, cloud: CloudClient) -> str:
+    """The base URL the request's call goes to, or "" when it cannot be worked out."""
+    try:
+        spec = get_spec(record.operation)
+        return cloud.endpoint_for(spec, validate_params(spec, record.params))
+    except OffboardError:
+        return ""
+
+
+def _counted(
+    record: RequestRecord, decisions: Sequence[DecisionRecord], approvers: frozenset[str] | None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    approvals: list[str] = []
+    rejections: list[str] = []
+    for decision in decisions:
+        if decision.user_id == record.requester:
+            continue
+        if approvers is not None and decision.user_id not in approvers:
+            continue
+        bucket = approvals if decision.vote == "approve" else rejections
+        if decision.user_id not in bucket:
+            bucket.append(decision.user_id)
+    return tuple(approvals), tuple(rejections)
+
+
+def _decided_by(record: RequestRecord, rejections: tuple[str, ...]) -> str | None:
+    """Who ended the request, when one person did: the rejecter, or the requester."""
+    if record.status == "REJECTED" and rejections:
+        return rejections[0]
+    if record.status == "CANCELLED":
+        return record.requester
+    return None
+
+
+def findings(prechecks: Any) -> tuple[Finding, ...]:
+    """Stored pre-check findings (JSON: ``[{"title", "status", "details"}]``) as views."""
+    if not isinstance(prechecks, list):
+        return ()
+    found: list[Finding] = []
+    for item in prechecks:
+        if not isinstance(item, Mapping):
+            continue
+        status = str(item.get("status", "warning"))
+        details = item.get("details") or ()
+        found.append(
+            Finding(
+                title=str(item.get("title", "")),
+                status=status if status in _FINDING_STATUSES else "warning",  # type: ignore[arg-type]
+                details=tuple(str(d) for d in details),
+            )
+        )
+    return tuple(found)
+
+
+def result_summary(execution: ExecutionRecord | None) -> str | None:
+    """One line about the call's answer, for the final card and the requester's DM."""
+    if execution is None or execution.outcome is None:
+        return None
+    parts = [f"Code {execution.code or '-'}"]
+    if execution.message:
+        parts.append(f"Message {execution.message}")
+    if execution.cloud_request_id:
+        parts.append(f"RequestId {execution.cloud_request_id}")
+    if execution.http_status:
+        parts.append(f"HTTP {execution.http_status}")
+    return f"{execution.outcome}: " + ", ".join(parts)
+
+
+def thread_message(
+    payload: Mapping[str, Any],
+    record: RequestRecord,
+    execution: ExecutionRecord | None,
+    endpoint: str = "",
+) -> SlackMessage:
+    """The thread reply for one outbox ``payload`` (``event`` + the event's data)."""
+    event = str(payload.get("event", ""))
+    actor = str(payload.get("actor") or "")
+    approvals = _ids(payload.get("approvals"))
+    required = int(payload.get("required") or record.required_approvals)
+    if event == "decided":
+        vote: Literal["approve", "reject"] = (
+            "reject" if payload.get("vote") == "reject" else "approve"
+        )
+        rejections = _ids(payload.get("rejections"))
+        return replies.decided(
+            actor, vote, approvals=approvals, rejections=rejections, required=required
+        )
+    if event == "approved":
+        return replies.approved(approvals, required)
+    if event == "rejected":
+        return replies.rejected(actor)
+    if event == "cancelled":
+        return replies.cancelled(actor)
+    if event == "expired":
+        return replies.expired("execution" if payload.get("was") == "APPROVED" else "approval")
+    if event == "executing":
+        return replies.executing(record.operation, str(payload.get("endpoint") or endpoint))
+    if event == "progress":
+        details = payload.get("details") or ()
+        status = str(payload.get("status") or payload.get("phase") or "")
+        return replies.progress(record.operation, status, [str(d) for d in details])
+    if event == "result" and execution is not None and execution.outcome == "UNKNOWN":
+        detail = str(payload.get("message") or execution.message or "no answer came back")
+        return replies.unknown(record.operation, detail)
+    if event == "result" and execution is not None:
+        return replies.result(record.operation, StoredResult.of(execution))
+    if event == "reconciled":
+        status = str(payload.get("status") or record.status)
+        return replies.reconciled(record.operation, status, str(payload.get("message") or ""))
+    return replies.message(status_line(record.status))
+
+
+def _ids(value: Any) -> tuple[str, ...]:
+    if isinstance(value, list | tuple):
+        return tuple(str(v) for v in value)
+    return ()

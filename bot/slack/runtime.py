@@ -1,0 +1,152 @@
+"""Running the bot: the worker and announcer threads plus HTTP or Socket Mode.
+
+``offboard-bot serve`` calls :func:`serve`. :class:`Runtime` is the same thing as an
+object the demo, the tests and the benchmark start and stop in-process.
+
+Shutdown is graceful: stop taking requests, let the announcer finish its pass and the
+worker its current step (an execution already sent is finished or left for the next
+process to reconcile, never re-sent), then close clients.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Callable
+from types import FrameType
+from typing import NoReturn
+
+import structlog
+from slack_bolt import App
+
+from bot.approvals.policy import PolicyError
+from bot.deps import Deps, build_deps
+from bot.execution.worker import FollowPolicy, Worker
+from bot.settings import Settings
+from bot.slack.announcer import Announcer
+from bot.slack.app import create_app
+from bot.slack.http import HttpServer, make_wsgi_app
+
+log = structlog.get_logger(__name__)
+
+
+class Runtime:
+    """The app, its background threads and (optionally) its HTTP server."""
+
+    def __init__(
+        self,
+        deps: Deps,
+        *,
+        follow: FollowPolicy | None = None,
+        worker_poll: float = 1.0,
+        announcer_idle: float = 1.0,
+        http_threads: int = 8,
+    ) -> None:
+        self.deps = deps
+        self.app: App = create_app(deps)
+        owner = f"{socket.gethostname()}-{os.getpid()}-{id(self):x}"
+        self.worker = Worker(
+            deps.repo,
+            deps.cloud,
+            owner=f"worker-{owner}",
+            clock=deps.clock,
+            poll_seconds=worker_poll,
+            wakeup=deps.worker_bell.event,
+            follow=follow,
+        )
+        self.announcer = Announcer(deps, owner=f"announcer-{owner}")
+        self._announcer_idle = announcer_idle
+        self._http_threads = http_threads
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.http: HttpServer | None = None
+
+    def start_background(self) -> None:
+        """Start the worker and the announcer threads."""
+        self._spawn("worker", lambda: self.worker.run_forever(self._stop))
+        self._spawn(
+            "announcer", lambda: self.announcer.run_forever(self._stop, self._announcer_idle)
+        )
+
+    def start_http(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Serve ``POST /slack/events`` and ``GET /healthz`` in a thread; returns the URL."""
+        secret = self.deps.settings.slack_signing_secret
+        assert secret is not None  # create_app refused to build without it
+        wsgi = make_wsgi_app(self.app, self.deps.repo.ping, secret.get_secret_value())
+        self.http = HttpServer(wsgi, host=host, port=port, threads=self._http_threads)
+        return self.http.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop HTTP first (no new work), then the background threads."""
+        if self.http is not None:
+            self.http.stop()
+        self._stop.set()
+        self.deps.worker_bell.ring()
+        self.deps.announcer_bell.ring()
+        for thread in self._threads:
+            thread.join(timeout)
+        self.deps.cloud.close()
+
+    def _spawn(self, name: str, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+
+def _refuse(why: str) -> NoReturn:
+    print(f"offboard: refusing to start: {why}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def serve(settings: Settings, *, force_http: bool = False, host: str, port: int) -> None:
+    """Run until SIGINT/SIGTERM: Socket Mode when SLACK_APP_TOKEN is set, else HTTP."""
+    missing = [
+        name
+        for name, value in (
+            ("SLACK_BOT_TOKEN", settings.slack_bot_token),
+            ("SLACK_SIGNING_SECRET", settings.slack_signing_secret),
+            ("OFFBOARD_APPROVAL_CHANNEL", settings.approval_channel),
+        )
+        if not value
+    ]
+    if missing:
+        _refuse(f"{', '.join(missing)} must be set (DESIGN.md, Environment).")
+    deps = build_deps(settings)
+    try:
+        deps.policy.check_satisfiable()
+    except PolicyError as error:
+        _refuse(str(error))
+    runtime = Runtime(deps)
+    stopped = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("stopping", signal=signal.Signals(signum).name)
+        stopped.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    runtime.start_background()
+    # Everything built so far lives as long as the process: keep it out of the garbage
+    # collector's full passes, whose pauses would otherwise land on some acks.
+    gc.freeze()
+    # Acks are short; the lazy work after them (views, cloud, database) is longer. A 1 ms
+    # GIL switch interval (default 5 ms) keeps an ack from queueing behind a lazy slice.
+    sys.setswitchinterval(0.001)
+    if settings.slack_app_token is not None and not force_http:
+        # Socket Mode: Slack sends everything over the WebSocket, nothing over HTTP.
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        handler = SocketModeHandler(runtime.app, settings.slack_app_token.get_secret_value())
+        handler.connect()  # type: ignore[no-untyped-call]
+        log.info("serving", mode="socket")
+        stopped.wait()
+        handler.close()  # type: ignore[no-untyped-call]
+    else:
+        url = runtime.start_http(host, port)
+        log.info("serving", mode="http", url=url)
+        stopped.wait()
+    runtime.stop()

@@ -1,0 +1,305 @@
+"""The approval card posted in the approval channel, and its later states.
+
+``build_card(model)`` is the whole card for one moment of a request: the app posts it
+with ``chat.postMessage`` and replaces it with ``chat.update`` (blocks *and* text, since
+"if you pass text and omit blocks, the old blocks are removed"). While the request is
+PENDING it ends in Approve / Reject buttons (``action_id`` ``approve`` / ``reject``,
+``value`` = the request id, DESIGN.md); in every other state the buttons are gone and a
+final status line says what happened. The buttons carry only the request id: state is
+read from the database, never from this message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from bot.slack.views.text import (
+    MAX_BUTTON_TEXT,
+    MAX_CONFIRM_BUTTON,
+    MAX_CONFIRM_TEXT,
+    MAX_CONFIRM_TITLE,
+    MAX_HEADER_TEXT,
+    MAX_ID,
+    MAX_MESSAGE_BLOCKS,
+    MAX_SECTION_TEXT,
+    code,
+    context,
+    mention,
+    mentions,
+    mrkdwn_safe,
+    plain_text,
+    section,
+    slack_date,
+    truncate,
+)
+
+APPROVE = "approve"  # action_id, DESIGN.md
+REJECT = "reject"  # action_id, DESIGN.md
+PENDING = "PENDING"
+
+FindingStatus = Literal["ok", "blocked", "warning", "error"]
+
+FINDING_ICONS: dict[str, str] = {
+    "ok": ":white_check_mark:",
+    "blocked": ":no_entry:",
+    "warning": ":warning:",
+    "error": ":x:",
+}
+
+# One line per request status (ARCHITECTURE.md statuses); unknown ones are shown as-is.
+STATUS_LINES: dict[str, str] = {
+    "PENDING": ":hourglass_flowing_sand: Waiting for approval",
+    "APPROVED": ":white_check_mark: Approved, about to run",
+    "EXECUTING": ":gear: Approved and running",
+    "SUCCEEDED": ":white_check_mark: Done: the call succeeded",
+    "FAILED": ":x: Done: the call failed",
+    "UNKNOWN": ":grey_question: Outcome unknown: check before retrying",
+    "REJECTED": ":no_entry_sign: Rejected: nothing was called",
+    "EXPIRED": ":hourglass: Expired: nothing was called",
+    "CANCELLED": ":heavy_multiplication_x: Cancelled by the requester: nothing was called",
+}
+
+# What the parameter list is, per status: approvers must see exactly what will be sent.
+_PARAMS_HEADINGS: dict[str, str] = {
+    "PENDING": "exactly as they will be signed",
+    "APPROVED": "exactly as they will be signed",
+    "EXECUTING": "exactly as signed",
+    "SUCCEEDED": "exactly as signed",
+    "FAILED": "exactly as signed",
+    "UNKNOWN": "exactly as signed",
+}
+
+# The card header's words per status (plain_text, so no emoji codes).
+TITLES: dict[str, str] = {
+    "PENDING": "approval needed",
+    "APPROVED": "approved",
+    "EXECUTING": "running",
+    "SUCCEEDED": "succeeded",
+    "FAILED": "failed",
+    "UNKNOWN": "outcome unknown",
+    "REJECTED": "rejected",
+    "EXPIRED": "expired",
+    "CANCELLED": "cancelled",
+}
+
+_MAX_DETAIL_LINES = 8
+_MAX_PARAM_SECTIONS = 20
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One pre-check result, e.g. CheckAccountDelete: blocked, with its reasons."""
+
+    title: str
+    status: FindingStatus
+    details: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CardModel:
+    """Plain values the card shows; the app fills it from storage records.
+
+    ``params`` are the serialized parameters exactly as they will be signed (name ->
+    string); ``requester``, ``approvals`` and ``rejections`` are Slack user ids.
+    """
+
+    request_id: str
+    action: str
+    product: str
+    version: str
+    endpoint: str
+    params: Mapping[str, str]
+    summary: str
+    danger: str
+    requester: str
+    reason: str
+    status: str
+    required: int
+    created_at: datetime
+    expires_at: datetime
+    approvals: Sequence[str] = ()
+    rejections: Sequence[str] = ()
+    findings: Sequence[Finding] = ()
+    result_summary: str | None = None
+    decided_by: str | None = None
+
+
+def build_card(model: CardModel) -> tuple[list[dict[str, Any]], str]:
+    """The card's blocks and its fallback ``text`` (for notifications; escaped too).
+
+    At most 50 blocks (Slack's message limit): if parameters and pre-checks would not
+    fit, the pre-check list is shortened; the tally and buttons are always kept.
+    """
+    head: list[dict[str, Any]] = [
+        {"type": "header", "text": plain_text(_title(model), MAX_HEADER_TEXT, user_text=True)},
+        section(
+            f"*{mrkdwn_safe(model.summary, 1000)}*\n"
+            f"Requested by {mention(model.requester)} · request `{code(model.request_id)}`"
+        ),
+        _call_block(model),
+        *_params_blocks(model.params, _PARAMS_HEADINGS.get(model.status, "as requested")),
+    ]
+    if model.danger:
+        head.append(section(f"*Why this is dangerous*\n{mrkdwn_safe(model.danger, 2800)}"))
+    head.append(section(f"*Reason*\n{_quote(model.reason)}"))
+    tail = [
+        {"type": "divider"},
+        context(tally(model), _times(model)),
+        _buttons(model) if model.status == PENDING else section(_final_line(model)),
+    ]
+    room = MAX_MESSAGE_BLOCKS - len(head) - len(tail)
+    return [*head, *_findings_blocks(model.findings, room), *tail], _fallback(model)
+
+
+def tally(model: CardModel) -> str:
+    """``1 of 2 approvals · approved by <@U1>`` (plus who rejected), escaped mrkdwn."""
+    text = f"*{len(model.approvals)} of {model.required} approvals*"
+    if model.approvals:
+        text += f" · approved by {mentions(model.approvals)}"
+    if model.rejections:
+        text += f" · rejected by {mentions(model.rejections)}"
+    return text
+
+
+def status_line(status: str) -> str:
+    """The one-line words for a request status."""
+    return STATUS_LINES.get(status, f"Status: {mrkdwn_safe(status, 100)}")
+
+
+def _title(model: CardModel) -> str:
+    return f"{model.action}: {TITLES.get(model.status, model.status.lower())}"
+
+
+def _call_block(model: CardModel) -> dict[str, Any]:
+    endpoint = f"`{code(model.endpoint)}`" if model.endpoint else "_not known yet_"
+    return section(
+        f"*Operation* `{code(model.action)}` · *API* {mrkdwn_safe(model.product, 100)} "
+        f"`{code(model.version)}`\n*Endpoint* {endpoint}"
+    )
+
+
+def _params_blocks(params: Mapping[str, str], when: str) -> list[dict[str, Any]]:
+    """Every parameter as ``Name=value`` in preformatted text, split across sections.
+
+    Each section holds at most 3000 characters; a parameter is never split between
+    two sections, and only a single value longer than a whole section is cut.
+    """
+    heading = f"*Parameters, {when}*\n"
+    if not params:
+        return [section(heading + "_none_")]
+    fence = "```"
+    budget = MAX_SECTION_TEXT - len(heading) - 2 * len(fence) - 2
+    chunks: list[list[str]] = [[]]
+    size = 0
+    for name, value in params.items():
+        line = truncate(f"{code(name)}={code(value)}", budget)
+        if chunks[-1] and size + len(line) + 1 > budget:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(line)
+        size += len(line) + 1
+    blocks = []
+    for index, chunk in enumerate(chunks[:_MAX_PARAM_SECTIONS]):
+        head = heading if index == 0 else ""
+        blocks.append(section(head + fence + "\n".join(chunk) + fence))
+    if len(chunks) > _MAX_PARAM_SECTIONS:
+        # Far beyond anything the catalog accepts; keep room for pre-checks and buttons.
+        blocks.append(section(f"_…and {len(chunks) - _MAX_PARAM_SECTIONS} more sections_"))
+    return blocks
+
+
+def _findings_blocks(findings: Sequence[Finding], room: int) -> list[dict[str, Any]]:
+    if not findings:
+        return [section("*Pre-checks*\n_No pre-checks for this operation._")]
+    blocks = [section("*Pre-checks*")]
+    # The heading takes one block, and an "…and N more" line one more when needed.
+    shown = findings if len(findings) <= room - 1 else findings[: max(room - 2, 0)]
+    for finding in shown:
+        icon = FINDING_ICONS.get(finding.status, ":grey_question:")
+        lines = [f"{icon} *{mrkdwn_safe(finding.title, 200)}* ({mrkdwn_safe(finding.status, 20)})"]
+        details = finding.details[:_MAX_DETAIL_LINES]
+        lines.extend(f"• {mrkdwn_safe(detail, 400)}" for detail in details)
+        if len(finding.details) > len(details):
+            lines.append(f"_…and {len(finding.details) - len(details)} more_")
+        blocks.append(section("\n".join(lines)))
+    if len(findings) > len(shown):
+        blocks.append(context(f"_…and {len(findings) - len(shown)} more pre-check results_"))
+    return blocks
+
+
+def _times(model: CardModel) -> str:
+    text = f"Requested {slack_date(model.created_at)}"
+    if model.status == PENDING:
+        text += f" · expires {slack_date(model.expires_at)}"
+    return text
+
+
+def _buttons(model: CardModel) -> dict[str, Any]:
+    # A new block_id per tally so a client holding the old card state cannot reuse it.
+    block_id = truncate(f"decide:{model.request_id}:{len(model.approvals)}", MAX_ID)
+    what = truncate(f"{model.action} — {model.summary}", 200)
+    return {
+        "type": "actions",
+        "block_id": block_id,
+        "elements": [
+            _button(
+                APPROVE,
+                "Approve",
+                "primary",
+                model.request_id,
+                f"Approve {what}? It runs once enough approvers agree.",
+            ),
+            _button(
+                REJECT,
+                "Reject",
+                "danger",
+                model.request_id,
+                f"Reject {what}? One rejection ends the request.",
+            ),
+        ],
+    }
+
+
+def _button(action_id: str, label: str, style: str, value: str, question: str) -> dict[str, Any]:
+    return {
+        "type": "button",
+        "action_id": action_id,
+        "text": plain_text(label, MAX_BUTTON_TEXT),
+        "style": style,
+        "value": value,
+        # The confirm dialog is only "are you sure", not authentication (slack-platform §9).
+        "confirm": {
+            "title": plain_text(f"{label}?", MAX_CONFIRM_TITLE),
+            "text": plain_text(question, MAX_CONFIRM_TEXT, user_text=True),
+            "confirm": plain_text(label, MAX_CONFIRM_BUTTON),
+            "deny": plain_text("Back", MAX_CONFIRM_BUTTON),
+            "style": style,
+        },
+    }
+
+
+def _final_line(model: CardModel) -> str:
+    line = f"*{status_line(model.status)}*"
+    if model.decided_by:
+        line += f" ({mention(model.decided_by)})"
+    if model.result_summary:
+        line += f"\n{mrkdwn_safe(model.result_summary, 2000)}"
+    return line
+
+
+def _quote(text: str) -> str:
+    body = mrkdwn_safe(text, 2500) or "_no reason given_"
+    return "\n".join(f">{line}" for line in body.splitlines() or [body])
+
+
+def _fallback(model: CardModel) -> str:
+    head = "Approval needed" if model.status == PENDING else model.status.capitalize()
+    head = mrkdwn_safe(head, 100)  # a status is ours, but never trust it to be
+    return truncate(
+        f"{head}: {mrkdwn_safe(model.action, 100)} requested by {mention(model.requester)}: "
+        f"{mrkdwn_safe(model.summary, 1000)}",
+        MAX_SECTION_TEXT,
+    )

@@ -1,0 +1,314 @@
+"""Thread replies, direct messages and ephemeral texts, one function per event.
+
+Each returns a :class:`SlackMessage` (``text`` + ``blocks``) to splat into
+``chat.postMessage(channel=..., thread_ts=card_ts, **message)``; the ``text`` is the
+notification fallback and is escaped like the blocks. Everything that came from a user
+or from the cloud (Codes, Messages, reasons) is escaped; people appear only as
+``<@U…>`` built from validated ids (see :mod:`bot.slack.views.text`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal, Protocol, TypedDict
+
+from bot.slack.views.card import CardModel, status_line, tally
+from bot.slack.views.text import (
+    MAX_MESSAGE_BLOCKS,
+    MAX_SECTION_TEXT,
+    code,
+    escape,
+    mention,
+    mentions,
+    mrkdwn_safe,
+    section,
+    slack_date,
+    truncate,
+)
+
+# A Recommend link is cloud text: only a plain https URL becomes a link (no ``|`` or
+# ``>`` that could relabel it), anything else is shown escaped.
+_SAFE_URL = re.compile(r"^https://[A-Za-z0-9.-]+(/[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]*)?$")
+
+# What people should look at when the outcome of a call is unknown, per operation.
+WHAT_TO_CHECK: dict[str, str] = {
+    "DeleteAccount": "GetAccountDeletionStatus for the member, or Resource Directory in "
+    "the console: is the member deleted or being deleted?",
+    "DeregisterDelegatedAdministrator": "ListDelegatedAdministrators: is the account still "
+    "a delegated administrator for the service?",
+    "RelieveAccountRelation": "QueryRelationList: does the financial relation still exist?",
+    "ModifyAccountRelation": "QueryRelationList: what state is the financial relation in?",
+    "DetachHostAccountsFromUser": "ListHostAccountsForUser: does the user still have the "
+    "host accounts?",
+}
+
+
+class SlackMessage(TypedDict):
+    """Keyword arguments for ``chat.postMessage`` / ``chat.postEphemeral``."""
+
+    text: str
+    blocks: list[dict[str, Any]]
+
+
+class ResultLike(Protocol):
+    """The fields of ``commands.client.CallResult`` a result reply shows."""
+
+    @property
+    def http_status(self) -> int: ...
+    @property
+    def code(self) -> str | None: ...
+    @property
+    def message(self) -> str | None: ...
+    @property
+    def request_id(self) -> str | None: ...
+    @property
+    def recommend(self) -> str | None: ...
+    @property
+    def body(self) -> Mapping[str, Any]: ...
+    @property
+    def ok(self) -> bool: ...
+
+
+def message(*paragraphs: str) -> SlackMessage:
+    """A message from already-escaped mrkdwn paragraphs, one section each (max 50)."""
+    texts = [p for p in paragraphs if p][:MAX_MESSAGE_BLOCKS]
+    return {
+        "text": truncate(texts[0] if texts else " ", MAX_SECTION_TEXT),
+        "blocks": [section(p) for p in texts],
+    }
+
+
+def decided(
+    actor: str,
+    decision: Literal["approve", "reject"],
+    *,
+    approvals: Sequence[str],
+    rejections: Sequence[str],
+    required: int,
+) -> SlackMessage:
+    """A decision reply in the card's thread: who decided, and the tally after it."""
+    verb = ":+1: approved" if decision == "approve" else ":no_entry_sign: rejected"
+    count = f"{len(approvals)} of {required} approvals"
+    if rejections:
+        count += f"; rejected by {mentions(rejections)}"
+    return message(f"{mention(actor)} {verb}. Now {count}.")
+
+
+def approved(approvals: Sequence[str], required: int) -> SlackMessage:
+    """Enough approvals: the call will run."""
+    return message(
+        f":white_check_mark: Approved by {mentions(approvals)} "
+        f"({len(approvals)} of {required}). Offboard will make the call once."
+    )
+
+
+def rejected(by: str) -> SlackMessage:
+    """One reject ends the request."""
+    return message(f":no_entry_sign: Rejected by {mention(by)}. Nothing was called.")
+
+
+def cancelled(by: str) -> SlackMessage:
+    """The requester withdrew the request."""
+    return message(f":heavy_multiplication_x: Cancelled by {mention(by)}. Nothing was called.")
+
+
+def expired(phase: Literal["approval", "execution"] = "approval") -> SlackMessage:
+    """The request timed out: waiting for approval, or approved but never started."""
+    if phase == "execution":
+        return message(
+            ":hourglass: Approved, but it did not start within the execution window, so it "
+            "expired instead of running on stale approvals. Nothing was called."
+        )
+    return message(":hourglass: Expired without enough approvals. Nothing was called.")
+
+
+def executing(action: str, endpoint: str) -> SlackMessage:
+    """The worker is about to send the signed call."""
+    return message(f":gear: Calling `{code(action)}` at `{code(endpoint)}`…")
+
+
+def progress(action: str, status: str, details: Iterable[str] = ()) -> SlackMessage:
+    """A long-running call's status (DeleteAccount: GetAccountDeletionStatus ``Status``)."""
+    lines = [f":arrows_counterclockwise: `{code(action)}` status: *{mrkdwn_safe(status, 200)}*"]
+    lines.extend(f"• {mrkdwn_safe(detail, 400)}" for detail in details)
+    return message("\n".join(lines))
+
+
+def result(action: str, outcome: ResultLike) -> SlackMessage:
+    """The call's result: Code, Message, RequestId and HTTP status, always.
+
+    On failure also the error's Recommend link; for DetachHostAccountsFromUser the
+    per-host and per-account Codes from ``Results``.
+    """
+    head = ":white_check_mark: Succeeded" if outcome.ok else ":x: Failed"
+    if outcome.ok and action == "DetachHostAccountsFromUser" and _item_failures(outcome.body):
+        # HTTP 200 with a per-host or per-account Code other than OK is a partial failure.
+        head = ":warning: Partly failed"
+    lines = [
+        f"{head}: `{code(action)}`",
+        f"*Code* `{_value(outcome.code)}` · *HTTP status* {outcome.http_status}",
+        f"*Message* {_value(outcome.message)}",
+        f"*RequestId* `{_value(outcome.request_id)}`",
+    ]
+    if not outcome.ok and outcome.recommend:
+        lines.append(f"*Recommend* {_link(outcome.recommend)}")
+    paragraphs = ["\n".join(lines)]
+    if action == "DetachHostAccountsFromUser":
+        paragraphs.extend(_chunks(_host_lines(outcome.body)))
+    return message(*paragraphs)
+
+
+def unknown(action: str, detail: str) -> SlackMessage:
+    """The call was sent but no answer came: never re-sent; say what to check."""
+    check = WHAT_TO_CHECK.get(action, "the resource in the console")
+    return message(
+        f":grey_question: The outcome of `{code(action)}` is unknown: "
+        f"{mrkdwn_safe(detail, 1000)}\nOffboard will not send it again. "
+        f"Please check {mrkdwn_safe(check, 500)}"
+    )
+
+
+def reconciled(action: str, status: str, detail: str) -> SlackMessage:
+    """After a restart, what Offboard found about a call that was under way."""
+    return message(
+        f":mag: Reconciled `{code(action)}` after a restart: {status_line(status)}.\n"
+        f"{mrkdwn_safe(detail, 2000)}"
+    )
+
+
+def requester_dm(model: CardModel, permalink: str | None = None) -> SlackMessage:
+    """The direct message telling the requester how their request ended."""
+    lines = [
+        f"Your request `{code(model.request_id)}` ({mrkdwn_safe(model.summary, 500)}): "
+        f"*{status_line(model.status)}*",
+        tally(model),
+    ]
+    if model.result_summary:
+        lines.append(mrkdwn_safe(model.result_summary, 1500))
+    if permalink and _SAFE_URL.fullmatch(permalink):
+        lines.append(f"<{escape(permalink)}|Open the approval card>")
+    return message("\n".join(lines))
+
+
+def refusal(reason: str) -> str:
+    """Ephemeral text for a refused click or command; nothing changed."""
+    return f":no_entry: {mrkdwn_safe(reason, 2500)} Nothing was changed."
+
+
+def usage(problem: str) -> SlackMessage:
+    """Short usage help after text that did not parse."""
+    return message(f"{mrkdwn_safe(problem, 1000)}\n{_USAGE}")
+
+
+def help_text() -> SlackMessage:
+    """``/offboard help``."""
+    return message(
+        "*Offboard* asks for a destructive Alibaba Cloud call; other people approve it "
+        "in the approval channel, then the bot makes the signed call once and reports "
+        "in the card's thread.",
+        _USAGE,
+    )
+
+
+def status_text(model: CardModel) -> SlackMessage:
+    """``/offboard status ID``: one request in a few lines."""
+    lines = [
+        f"`{code(model.request_id)}` · `{code(model.action)}` · *{status_line(model.status)}*",
+        mrkdwn_safe(model.summary, 1000),
+        f"Requested by {mention(model.requester)} {slack_date(model.created_at)}",
+        tally(model),
+    ]
+    if model.result_summary:
+        lines.append(mrkdwn_safe(model.result_summary, 1000))
+    return message("\n".join(lines))
+
+
+def pending_list(models: Sequence[CardModel]) -> SlackMessage:
+    """``/offboard list``: the pending requests, one line each."""
+    if not models:
+        return message("No requests are waiting for approval.")
+    lines = [
+        f"• `{code(m.request_id)}` `{code(m.action)}` {mrkdwn_safe(m.summary, 300)} — "
+        f"{mention(m.requester)}, {len(m.approvals)} of {m.required}, "
+        f"expires {slack_date(m.expires_at)}"
+        for m in models
+    ]
+    return message(f"*{len(models)} pending*", *_chunks(lines))
+
+
+_USAGE = (
+    "*Usage*\n"
+    "`/offboard` — open the request form\n"
+    "`/offboard DeleteAccount AccountId=1699461245510000` — open it already filled "
+    '(quote values with spaces: `reason="leaver ticket 42"`)\n'
+    "`/offboard list` — pending requests\n"
+    "`/offboard status ID` — one request\n"
+    "`/offboard cancel ID` — withdraw your own pending request\n"
+    "`/offboard help` — this text"
+)
+
+
+def _value(text: str | None) -> str:
+    return code(text) if text else "—"
+
+
+def _link(url: str) -> str:
+    if _SAFE_URL.fullmatch(url) and len(url) <= 1000:
+        # "&" is still escaped inside a link (formatting#escaping); Slack decodes it.
+        return f"<{escape(url)}|{mrkdwn_safe(url, 200)}>"
+    return mrkdwn_safe(url, 1000)
+
+
+def _host_lines(body: Mapping[str, Any]) -> list[str]:
+    """Per-host and per-host-account Codes of DetachHostAccountsFromUser ``Results``."""
+    results = body.get("Results")
+    if not isinstance(results, list) or not results:
+        return ["_No per-host results in the response._"]
+    lines = []
+    for host in results:
+        if not isinstance(host, Mapping):
+            continue
+        line = f"• Host `{_value(_str(host.get('HostId')))}`: `{_value(_str(host.get('Code')))}`"
+        accounts = host.get("HostAccounts")
+        if isinstance(accounts, list) and accounts:
+            parts = [
+                f"`{_value(_str(a.get('HostAccountId')))}` `{_value(_str(a.get('Code')))}`"
+                for a in accounts
+                if isinstance(a, Mapping)
+            ]
+            line += " — accounts " + ", ".join(parts)
+        lines.append(line)
+    return lines
+
+
+def _item_failures(body: Mapping[str, Any]) -> int:
+    """How many hosts and host accounts in ``Results`` have a Code other than OK."""
+    failures = 0
+    for host in body.get("Results") or []:
+        if not isinstance(host, Mapping):
+            continue
+        failures += host.get("Code") != "OK"
+        accounts = host.get("HostAccounts") or []
+        failures += sum(1 for a in accounts if isinstance(a, Mapping) and a.get("Code") != "OK")
+    return failures
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _chunks(lines: Sequence[str]) -> list[str]:
+    """Group lines into paragraphs under the 3000-character section limit."""
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        line = truncate(line, MAX_SECTION_TEXT)
+        if current and len(current) + 1 + len(line) > MAX_SECTION_TEXT:
+            chunks.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        chunks.append(current)
+    return chunks

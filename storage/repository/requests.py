@@ -1,0 +1,271 @@
+"""Requests and decisions, and ``Repository``, which joins every part of the repository.
+
+The approval rules live in ``bot`` as pure functions. ``apply`` is the seam between
+them and the database: it locks the request, hands the current state to the pure
+``decide`` and persists the ``Change`` it returns (decision, status, times, audit
+events, announcements) atomically. Executions and the outbox are in ``executions`` and
+``outbox`` beside this module; ``Repository`` combines them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from storage.audit import append_event
+from storage.audit import to_record as audit_record
+from storage.db import READ_ONLY
+from storage.errors import ConcurrentChange, RequestNotFound
+from storage.models import OUTCOMES, STATUSES, VOTES, AuditEventRow, DecisionRow, RequestRow
+from storage.records import (
+    AnnouncementDraft,
+    AuditDraft,
+    AuditEventRecord,
+    Change,
+    DecisionRecord,
+    NewRequest,
+    RequestRecord,
+)
+from storage.repository.executions import ExecutionStore
+from storage.repository.outbox import OutboxStore
+from storage.repository.transactions import decision_record, request_record, require_aware
+
+Decide = Callable[[RequestRecord, list[DecisionRecord]], Change]
+
+# apply() holds the request's row lock (SQLite: the database write lock) while it reads
+# and writes, so its conditional writes cannot lose. The retry exists for the one case
+# the lock cannot exclude - a writer that inserted a decision without taking the lock -
+# and re-running `decide` is safe because it is pure and nothing was written.
+_APPLY_ATTEMPTS = 3
+_EXECUTION_STATUSES = frozenset({"EXECUTING", *OUTCOMES})
+
+
+class _Lost(Exception):
+    """A conditional write inside apply() matched no row: roll back and retry."""
+
+
+class Repository(ExecutionStore, OutboxStore):
+    """Requests, decisions, executions, the outbox and the audit log over one engine."""
+
+    # --- requests ---------------------------------------------------------------------
+
+    def create_request(
+        self,
+        new: NewRequest,
+        *,
+        audit: Sequence[AuditDraft] = (),
+        announcements: Sequence[AnnouncementDraft] = (),
+        now: datetime,
+    ) -> RequestRecord:
+        """Insert a PENDING request with its audit events and announcements; one transaction.
+
+        Every later status comes through ``apply`` or the execution methods.
+        """
+        require_aware(now)
+        with self._write() as session:
+            row = RequestRow(
+                id=new.id,
+                operation=new.operation,
+                params=dict(new.params),
+                requester=new.requester,
+                requester_team=new.requester_team,
+                reason=new.reason,
+                destructive=new.destructive,
+                required_approvals=new.required_approvals,
+                status="PENDING",
+                channel=new.channel,
+                prechecks=new.prechecks,
+                created_at=now,
+                expires_at=new.expires_at,
+                version=1,
+            )
+            session.add(row)
+            session.flush()
+            self._record_effects(session, new.id, audit, announcements, now)
+            return request_record(row)
+
+    def get_request(self, request_id: str) -> RequestRecord | None:
+        """The request, or None when no request has this id."""
+        with self._read() as session:
+            row = session.get(RequestRow, request_id)
+            return request_record(row) if row else None
+
+    def list_requests(
+        self,
+        *,
+        statuses: Iterable[str] | None = None,
+        requester: str | None = None,
+        limit: int = 50,
+    ) -> list[RequestRecord]:
+        """Newest first, optionally only some statuses and one requester's."""
+        query = select(RequestRow).order_by(RequestRow.created_at.desc(), RequestRow.id)
+        if statuses is not None:
+            query = query.where(RequestRow.status.in_(list(statuses)))
+        if requester is not None:
+            query = query.where(RequestRow.requester == requester)
+        with self._read() as session:
+            return [request_record(r) for r in session.scalars(query.limit(limit))]
+
+    def decisions_for(self, request_id: str) -> list[DecisionRecord]:
+        """Every decision on the request, oldest first."""
+        with self._read() as session:
+            return _decisions(session, request_id)
+
+    def due_for_expiry(self, now: datetime, *, limit: int = 100) -> list[RequestRecord]:
+        """PENDING requests past ``expires_at`` and APPROVED ones past ``execute_by``.
+
+        The sweep expires each through ``apply`` so the rule and its announcements stay
+        in ``bot``; a request decided meanwhile is simply seen in its new state there.
+        """
+        require_aware(now)
+        pending = (RequestRow.status == "PENDING") & (RequestRow.expires_at <= now)
+        stale = (RequestRow.status == "APPROVED") & (RequestRow.execute_by <= now)
+        query = select(RequestRow).where(pending | stale).order_by(RequestRow.id).limit(limit)
+        with self._read() as session:
+            return [request_record(r) for r in session.scalars(query)]
+
+    def set_card(self, request_id: str, channel: str, ts: str) -> None:
+        """Remember where the approval card was posted."""
+        self._set_fields(request_id, channel=channel, card_ts=ts)
+
+    def set_prechecks(self, request_id: str, findings: Any) -> None:
+        """Store the pre-check findings (JSON values) shown on the card."""
+        self._set_fields(request_id, prechecks=findings)
+
+    def _set_fields(self, request_id: str, **values: Any) -> None:
+        with self._write() as session:
+            result = session.execute(
+                update(RequestRow)
+                .where(RequestRow.id == request_id)
+                .values(version=RequestRow.version + 1, **values)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                raise RequestNotFound(request_id)
+
+    # --- the unit of work for decisions and transitions ---------------------------------
+
+    def apply(
+        self, request_id: str, decide: Decide, *, now: datetime
+    ) -> tuple[RequestRecord, Change]:
+        """Lock the request, ask ``decide`` what to do, persist it; one transaction.
+
+        Returns the request as it is after the change and the Change that was persisted.
+        A repeated vote by the same person cannot be written twice: ``decide`` sees the
+        earlier decision (the row lock orders concurrent calls) and returns a refusal, and
+        should a duplicate still reach the UNIQUE(request_id, user_id) constraint, the
+        transaction is rolled back and ``decide`` runs again on the fresh state - so the
+        repeat becomes whatever ``decide`` says about a repeat, never a second vote.
+        Raises RequestNotFound, or ConcurrentChange if retries run out.
+        """
+        require_aware(now)
+        for _ in range(_APPLY_ATTEMPTS):
+            try:
+                with self._write() as session:
+                    return self._apply_once(session, request_id, decide, now)
+            except _Lost:
+                continue
+        raise ConcurrentChange(f"request {request_id} kept changing; nothing was written")
+
+    def _apply_once(
+        self, session: Session, request_id: str, decide: Decide, now: datetime
+    ) -> tuple[RequestRecord, Change]:
+        row = session.scalars(
+            select(RequestRow).where(RequestRow.id == request_id).with_for_update()
+        ).one_or_none()
+        if row is None:
+            raise RequestNotFound(request_id)
+        before = request_record(row)
+        change = decide(before, _decisions(session, request_id))
+        if change.is_empty:
+            return before, change
+        if change.status is not None:
+            _check_status_change(before.status, change.status)
+        if change.decision is not None:
+            if change.decision.vote not in VOTES:
+                raise ValueError(f"unknown vote {change.decision.vote!r}")
+            session.add(
+                DecisionRow(
+                    request_id=request_id,
+                    user_id=change.decision.user_id,
+                    vote=change.decision.vote,
+                    created_at=now,
+                )
+            )
+            try:
+                session.flush()
+            except IntegrityError as duplicate:
+                raise _Lost from duplicate
+        values: dict[str, Any] = {"version": RequestRow.version + 1}
+        for name in ("status", "approved_at", "execute_by", "finished_at"):
+            if getattr(change, name) is not None:
+                values[name] = getattr(change, name)
+        # Conditional on what `decide` saw: if anything changed since, this matches no row.
+        result = session.execute(
+            update(RequestRow)
+            .where(
+                RequestRow.id == request_id,
+                RequestRow.status == before.status,
+                RequestRow.version == before.version,
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise _Lost
+        self._record_effects(session, request_id, change.audit, change.announcements, now)
+        session.refresh(row)
+        return request_record(row), change
+
+    # --- audit and health -----------------------------------------------------------------
+
+    def append_audit(self, draft: AuditDraft, now: datetime) -> AuditEventRecord:
+        """Append an event that comes with no state change (a refused click, say)."""
+        require_aware(now)
+        with self._write() as session:
+            return append_event(session, draft, now)
+
+    def audit_trail(self, request_id: str) -> list[AuditEventRecord]:
+        """The request's audit events in order."""
+        query = (
+            select(AuditEventRow)
+            .where(AuditEventRow.request_id == request_id)
+            .order_by(AuditEventRow.seq)
+        )
+        with self._read() as session:
+            return [audit_record(r) for r in session.scalars(query)]
+
+    def ping(self) -> bool:
+        """True when the database answers (for ``GET /healthz``)."""
+        try:
+            # Read-only, so a health check never queues for SQLite's write lock.
+            with self.engine.connect().execution_options(**READ_ONLY) as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return False
+        return True
+
+
+def _check_status_change(current: str, new: str) -> None:
+    if new not in STATUSES:
+        raise ValueError(f"unknown status {new!r}")
+    # Execution statuses have one door each, which keeps the executions table in step:
+    # in through claim_for_execution, out through finish_execution.
+    if current in _EXECUTION_STATUSES or new in _EXECUTION_STATUSES:
+        raise ValueError(
+            f"{current} -> {new} is not a decision: use claim_for_execution/finish_execution"
+        )
+
+
+def _decisions(session: Session, request_id: str) -> list[DecisionRecord]:
+    rows = session.scalars(
+        select(DecisionRow)
+        .where(DecisionRow.request_id == request_id)
+        .order_by(DecisionRow.created_at, DecisionRow.id)
+    )
+    return [decision_record(r) for r in rows]

@@ -1,0 +1,31 @@
+"""`offboard-bot demo` runs the story end to end and prints it from the stand-in's records."""
+
+from __future__ import annotations
+
+from bot.devstack.demo import run_demo
+
+
+def test_demo_tells_the_whole_story() -> None:
+    lines: list[str] = []
+    assert run_demo(out=lines.append) == 0
+    transcript = "\n".join(lines)
+    story = [
+        "/offboard DeleteAccount AccountId=1699461245510000",
+        "(blocked)",  # the pre-check on the first card
+        "The member is a delegated administrator of",
+        "(only alice sees this)",
+        "You asked for this",
+        "RemoveConfilctAccountAsDelegatedAdministator",
+        "DEREGISTERDELEGATEDADMINISTRATOR: SUCCEEDED",
+        "RELIEVEACCOUNTRELATION: SUCCEEDED",
+        "Deletion is allowed.",
+        "status: *Deletion deleting.*",
+        "DELETEACCOUNT: SUCCEEDED",
+        "Outcomes: FAILED, SUCCEEDED, SUCCEEDED, SUCCEEDED",
+    ]
+    position = 0
+    for words in story:
+        found = transcript.find(words, position)
+        assert found >= 0, f"{words!r} missing (or out of order) in the transcript"
+        position = found
+    assert "[ Approve ]" in transcript  # a pending card shows its buttons

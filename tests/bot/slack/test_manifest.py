@@ -1,0 +1,45 @@
+"""app_manifest.yml asks for exactly the bot scopes the code's Web API calls need."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+MANIFEST = Path(__file__).resolve().parents[3] / "app_manifest.yml"
+SOURCES = Path(__file__).resolve().parents[3] / "bot"
+
+# Web API method -> the bot scope it needs (api.slack.com/scopes; views.* need none).
+SCOPE_OF = {
+    "chat_postMessage": "chat:write",
+    "chat_update": "chat:write",
+    "chat_postEphemeral": "chat:write",
+    "conversations_open": "im:write",
+    "usergroups_users_list": "usergroups:read",
+    "users_info": "users:read",
+    "views_open": None,
+    "views_update": None,
+    "views_push": None,
+}
+
+
+def bot_scopes(text: str) -> set[str]:
+    block = text.split("    bot:\n", 1)[1]
+    return set(re.findall(r"^      - ([a-z:.]+)$", block.split("settings:", 1)[0], re.M))
+
+
+def test_scopes_are_exactly_what_the_code_calls() -> None:
+    text = MANIFEST.read_text()
+    code = "\n".join(p.read_text() for p in SOURCES.rglob("*.py") if "standin" not in p.name)
+    called = {m for m in SCOPE_OF if re.search(rf"\.{m}\(", code)}
+    needed = {SCOPE_OF[m] for m in called} - {None} | {"commands"}
+    assert bot_scopes(text) == needed
+    assert "users:read" not in needed  # users.info is never called
+
+
+def test_command_interactivity_and_mode() -> None:
+    text = MANIFEST.read_text()
+    assert "- command: /offboard" in text
+    assert "should_escape: true" in text
+    assert text.count("url: https://offboard.example.com/slack/events") == 2
+    assert "socket_mode_enabled: false" in text
+    assert "is_enabled: true" in text

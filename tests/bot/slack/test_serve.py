@@ -1,0 +1,120 @@
+"""`offboard-bot serve --http`: starts, answers /healthz and signed requests, stops on SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.devstack.local_stack import APPROVAL_CHANNEL, APPROVERS, REQUESTER
+from bot.devstack.payloads import SlackSigner
+from bot.devstack.standin import SlackStandIn
+from storage.migrate import upgrade
+
+SECRET = "serve-test-signing-secret"
+
+
+@pytest.fixture
+def served(
+    tmp_path: Path, slack_standin: SlackStandIn
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    database = f"sqlite:///{tmp_path / 'serve.db'}"
+    upgrade(database)
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": slack_standin.token,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack_standin.api_url,
+        "OFFBOARD_DATABASE_URL": database,
+        "OFFBOARD_APPROVAL_CHANNEL": APPROVAL_CHANNEL,
+        "OFFBOARD_APPROVERS": ",".join([REQUESTER.user_id, *(p.user_id for p in APPROVERS)]),
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    command = [sys.executable, "-m", "bot", "serve", "--http", "--port", "0"]
+    proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    url = None
+    for line in proc.stderr:
+        if '"serving"' in line:
+            url = json.loads(line)["url"]
+            break
+    assert url, "the bot did not say where it serves"
+    drain = threading.Thread(target=proc.stderr.read, daemon=True)
+    drain.start()
+    try:
+        yield proc, url
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(10)
+        drain.join(5)
+        proc.stderr.close()
+
+
+def test_serve_answers_and_stops_gracefully(
+    served: tuple[subprocess.Popen[str], str], slack_standin: SlackStandIn
+) -> None:
+    proc, url = served
+    health = httpx.get(f"{url}/healthz")
+    assert health.status_code == 200 and health.json() == {"status": "ok", "database": True}
+
+    signer = SlackSigner(SECRET, f"{url}/slack/events", response_url=slack_standin.response_url)
+    try:
+        assert (
+            signer.slash_command(REQUESTER, "DeleteAccount AccountId=1512996702208737").status_code
+            == 200
+        )
+        opened = slack_standin.wait_for_calls("views.open")[0].params["view"]
+        assert any(b.get("block_id") == "AccountId" for b in opened["blocks"])
+        assert signer.slash_command(REQUESTER, "help", secret="forged").status_code == 401
+    finally:
+        signer.close()
+
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(15) == 0
+
+
+def test_serve_refuses_a_policy_that_can_never_be_met(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": "xoxb-unused",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": "http://127.0.0.1:9/api/",
+        "OFFBOARD_DATABASE_URL": f"sqlite:///{tmp_path / 'refuse.db'}",
+        "OFFBOARD_APPROVAL_CHANNEL": APPROVAL_CHANNEL,
+        "OFFBOARD_APPROVERS": "U0BOB,U0CAROL",  # two approvers, two approvals required
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    env.pop("OFFBOARD_APPROVER_USERGROUP", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "serve", "--http", "--port", "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "refusing to start" in done.stderr and "OFFBOARD_APPROVERS" in done.stderr
+
+
+def test_serve_refuses_to_start_without_its_required_settings(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OFFBOARD_"))}
+    env["OFFBOARD_DATABASE_URL"] = f"sqlite:///{tmp_path / 'unset.db'}"
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "serve", "--http", "--port", "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "OFFBOARD_APPROVAL_CHANNEL"):
+        assert name in done.stderr
