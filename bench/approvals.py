@@ -25,7 +25,6 @@ from datetime import UTC, datetime
 
 from bot import logs
 from bot.approvals.policy import ApprovalRules, ApproverDirectory
-from bot.approvals.rules import Vote
 from bot.approvals.workflow import Submitted, Workflow
 from bot.execution.worker import Worker
 from commands.catalog import get_spec, validate_params
@@ -35,6 +34,7 @@ from commands.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Sandbox
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.repository import Repository
+from storage.states import Vote
 from tests.support.scratch import scratch_postgres, unreachable
 
 POSTGRES = os.environ.get(

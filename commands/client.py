@@ -2,7 +2,7 @@
 
 The spec (``commands.catalog``) says what to call: ``action``, ``product``, ``version``,
 ``serialize(params)`` (flat parameters exactly as the official SDK sends them),
-``regional`` and ``is_destructive(params)``. Like the official SDKs for these RPC
+``regional`` and ``changes_cloud(params)``. Like the official SDKs for these RPC
 products (``style='RPC'``, ``method='POST'``, every parameter in ``query``), we POST to
 ``/`` with the parameters in the query string and an empty body.
 
@@ -10,7 +10,8 @@ httpx exceptions are translated here and nowhere else (see ``commands.errors``).
 Retries are bounded, with exponential backoff and jitter (``commands.retrying``):
 
 - read-only calls retry throttling, 5xx and NetworkError;
-- destructive calls retry only NetworkError (the request provably never left);
+- calls that change the cloud (writes and destructive calls) retry only NetworkError (the
+  request provably never left);
 - OutcomeUnknownError is never retried: the caller must reconcile.
 
 Each attempt is signed afresh (new ``x-acs-date`` and nonce): the cloud refuses a
@@ -60,7 +61,7 @@ class SpecLike(Protocol):
     @property
     def regional(self) -> bool: ...
     def serialize(self, params: Any, /) -> dict[str, str]: ...
-    def is_destructive(self, params: BaseModel, /) -> bool: ...
+    def changes_cloud(self, params: BaseModel, /) -> bool: ...
 
 
 # Connection-phase failures: no byte of the request reached the server.
@@ -145,7 +146,7 @@ class CloudClient:
     def call(self, spec: SpecLike, params: BaseModel) -> CallResult:
         """Make the call; the successful ``CallResult`` or a ``CloudError`` subclass."""
         policy = retrying(
-            destructive=spec.is_destructive(params),
+            changes_cloud=spec.changes_cloud(params),
             max_attempts=self._max_attempts,
             backoff=self._backoff,
             sleep=self._sleep,

@@ -1,7 +1,7 @@
 """When a failed call may be sent again, and how long to wait first.
 
-Read-only calls retry throttling, 5xx and NetworkError; destructive calls retry only
-NetworkError (provably never sent, so a second send cannot act twice); nothing retries
+Read-only calls retry throttling, 5xx and NetworkError; calls that change the cloud retry
+only NetworkError (provably never sent, so a second send cannot act twice); nothing retries
 OutcomeUnknownError. Waits are exponential with full jitter ("random exponential"),
 bounded; when a throttled answer says how long to wait (``x-acs-retry-after``, in
 milliseconds, as the official SDKs read it) we wait at least that, up to a cap.
@@ -27,9 +27,9 @@ __all__ = ["MAX_RETRY_AFTER", "retry_on", "retrying"]
 MAX_RETRY_AFTER = 30.0
 
 
-def retry_on(destructive: bool) -> tuple[type[CloudError], ...]:
+def retry_on(changes_cloud: bool) -> tuple[type[CloudError], ...]:
     """The errors after which a call may be sent again."""
-    if destructive:
+    if changes_cloud:
         return (NetworkError,)
     return (ThrottledError, ServerError, NetworkError)
 
@@ -48,13 +48,13 @@ def _wait(backoff: float) -> Callable[[RetryCallState], float]:
 
 
 def retrying(
-    *, destructive: bool, max_attempts: int, backoff: float, sleep: Callable[[float], None]
+    *, changes_cloud: bool, max_attempts: int, backoff: float, sleep: Callable[[float], None]
 ) -> Retrying:
     """A tenacity ``Retrying`` for one call; re-raises the last error when it gives up."""
     return Retrying(
         stop=stop_after_attempt(max_attempts),
         wait=_wait(backoff),
-        retry=retry_if_exception_type(retry_on(destructive)),
+        retry=retry_if_exception_type(retry_on(changes_cloud)),
         sleep=sleep,
         reraise=True,
     )

@@ -23,31 +23,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.db import Base, bigint, json_doc, str16, str64, str255, text, utc
-
-STATUSES = (
-    "PENDING",
-    "APPROVED",
-    "EXECUTING",
-    "SUCCEEDED",
-    "FAILED",
-    "UNKNOWN",
-    "REJECTED",
-    "EXPIRED",
-    "CANCELLED",
-)
-#: Statuses an execution may finish with.
-OUTCOMES = ("SUCCEEDED", "FAILED", "UNKNOWN")
-VOTES = ("approve", "reject")
-
-
-def _one_of(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+from storage.states import OUTCOMES, Status, Vote, sql_one_of
 
 
 class RequestRow(Base):
     __tablename__ = "requests"
     __table_args__ = (
-        CheckConstraint(_one_of("status", STATUSES), name="status"),
+        CheckConstraint(sql_one_of("status", Status), name="status"),
         CheckConstraint("required_approvals >= 0", name="required_approvals"),
         Index(None, "status", "expires_at"),
         Index(None, "requester", "created_at"),
@@ -79,7 +61,7 @@ class DecisionRow(Base):
     __tablename__ = "decisions"
     __table_args__ = (
         UniqueConstraint("request_id", "user_id"),
-        CheckConstraint(_one_of("vote", VOTES), name="vote"),
+        CheckConstraint(sql_one_of("vote", Vote), name="vote"),
     )
 
     id: Mapped[int] = mapped_column(Integer(), primary_key=True, autoincrement=True)
@@ -94,7 +76,7 @@ class ExecutionRow(Base):
     __table_args__ = (
         UniqueConstraint("request_id", "attempt"),
         CheckConstraint(
-            f"outcome IS NULL OR {_one_of('outcome', OUTCOMES)}",
+            f"outcome IS NULL OR {sql_one_of('outcome', OUTCOMES)}",
             name="outcome",
         ),
         Index(None, "finished_at", "lease_expires_at"),
@@ -155,9 +137,6 @@ class OutboxRow(Base):
 
 
 __all__ = [
-    "OUTCOMES",
-    "STATUSES",
-    "VOTES",
     "AuditEventRow",
     "Base",
     "DecisionRow",

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from storage.states import Status, Vote
+
 # Crockford's base32 without I, L, O, U: unambiguous when read aloud or retyped.
 _ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -124,7 +126,7 @@ class RequestRecord:
     reason: str
     destructive: bool
     required_approvals: int
-    status: str
+    status: Status
     channel: str | None
     card_ts: str | None
     prechecks: Any
@@ -140,7 +142,7 @@ class RequestRecord:
 class DecisionRecord:
     request_id: str
     user_id: str
-    vote: str
+    vote: Vote
     created_at: datetime
 
 
@@ -153,7 +155,7 @@ class ExecutionRecord:
     started_at: datetime
     sent_at: datetime | None
     finished_at: datetime | None
-    outcome: str | None
+    outcome: Status | None
     http_status: int | None
     code: str | None
     message: str | None

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from bot.approvals.rules import Refusal, Request, Review, Status, Transition, Vote
+from bot.approvals.rules import Refusal, Request, Review, Transition
 from storage.records import (
     AnnouncementDraft,
     AuditDraft,
@@ -20,6 +20,7 @@ from storage.records import (
     NewDecision,
     RequestRecord,
 )
+from storage.states import Status, Vote
 
 
 def to_request(record: RequestRecord) -> Request:

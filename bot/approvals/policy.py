@@ -16,9 +16,10 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from bot.approvals.rules import Assurance, Policy
+from bot.approvals.rules import Policy
 from bot.settings import Settings
 from commands.errors import OffboardError
+from storage.states import Assurance
 
 log = structlog.get_logger(__name__)
 

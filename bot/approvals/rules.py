@@ -32,39 +32,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from enum import IntEnum, StrEnum
+from enum import StrEnum
 from typing import Any, Literal
 
-
-class Status(StrEnum):
-    """Where a request is in its life; the strings are what storage keeps."""
-
-    PENDING = "PENDING"
-    APPROVED = "APPROVED"
-    EXECUTING = "EXECUTING"
-    SUCCEEDED = "SUCCEEDED"
-    FAILED = "FAILED"
-    UNKNOWN = "UNKNOWN"
-    REJECTED = "REJECTED"
-    EXPIRED = "EXPIRED"
-    CANCELLED = "CANCELLED"
-
-    @property
-    def is_final(self) -> bool:
-        """True when nothing can happen to the request any more."""
-        return self not in (Status.PENDING, Status.APPROVED, Status.EXECUTING)
-
-
-class Vote(StrEnum):
-    APPROVE = "approve"
-    REJECT = "reject"
-
-
-class Assurance(IntEnum):
-    """How strongly a reviewer was identified; higher is stronger."""
-
-    SLACK_ACCOUNT = 1
-    SECOND_FACTOR = 2
+from storage.states import Assurance, Status, Vote
 
 
 @dataclass(frozen=True)

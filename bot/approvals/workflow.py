@@ -42,12 +42,9 @@ from pydantic import BaseModel
 from bot.approvals.changes import refusal_change, to_request, to_reviews, transition_change
 from bot.approvals.policy import ApprovalRules
 from bot.approvals.rules import (
-    Assurance,
     Refusal,
     Review,
-    Status,
     Transition,
-    Vote,
     apply_review,
     cancel,
     expire,
@@ -64,6 +61,7 @@ from storage.records import (
     RequestRecord,
 )
 from storage.repository import Repository
+from storage.states import Assurance, Status, Vote
 
 
 @dataclass(frozen=True)

@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot import logs
-from bot.approvals.rules import Status
 from bot.devstack.local_stack import APPROVAL_CHANNEL, APPROVERS, REQUESTER, LocalStack, local_stack
 from bot.devstack.payloads import Person
 from bot.devstack.standin import Message
 from bot.devstack.transcript import boxed, render, reply
 from storage.records import RequestRecord
+from storage.states import Status
 
 T = TypeVar("T")
 NAMES = {p.user_id: p.name for p in (REQUESTER, *APPROVERS)} | {"U0OFFBOT": "offboard"}

@@ -123,6 +123,6 @@ def _parse_open(verb: str, args: list[str], operations: Mapping[str, Collection[
 
 def _operations() -> dict[str, list[str]]:
     # Imported lazily so parsing "help" never needs the catalog loaded.
-    from commands.catalog import DESTRUCTIVE_ACTIONS, get_spec
+    from commands.catalog import REQUESTABLE_ACTIONS, get_spec
 
-    return {action: [f.name for f in get_spec(action).fields()] for action in DESTRUCTIVE_ACTIONS}
+    return {action: [f.name for f in get_spec(action).fields()] for action in REQUESTABLE_ACTIONS}

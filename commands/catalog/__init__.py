@@ -1,7 +1,8 @@
 """The operation catalog: one declarative spec per Alibaba Cloud API operation.
 
-    CATALOG              every operation by action (destructive and read-only)
-    DESTRUCTIVE_ACTIONS  the five destructive operations of DESIGN.md, in its order
+    CATALOG              every operation by action (read, write and destructive)
+    REQUESTABLE_ACTIONS  the operations that change the cloud (each is an approved request)
+    OperationClass       read / write / destructive, declared by every spec
     get_spec(action)     the spec, or ParameterError({"operation": ...})
     validate_params      raw modal/CLI input -> the operation's parameter model
     prepare_params       fills BssOpenApi's RequestId from our own request id
@@ -9,10 +10,16 @@
 A new operation is one spec (in the module of its product) and its tests.
 """
 
-from commands.catalog.base import FieldSpec, OperationParams, OperationSpec, ResponseModel
+from commands.catalog.base import (
+    FieldSpec,
+    OperationClass,
+    OperationParams,
+    OperationSpec,
+    ResponseModel,
+)
 from commands.catalog.registry import (
     CATALOG,
-    DESTRUCTIVE_ACTIONS,
+    REQUESTABLE_ACTIONS,
     get_spec,
     prepare_params,
     validate_params,
@@ -20,8 +27,9 @@ from commands.catalog.registry import (
 
 __all__ = [
     "CATALOG",
-    "DESTRUCTIVE_ACTIONS",
+    "REQUESTABLE_ACTIONS",
     "FieldSpec",
+    "OperationClass",
     "OperationParams",
     "OperationSpec",
     "ResponseModel",

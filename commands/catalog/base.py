@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, ClassVar, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -19,6 +20,22 @@ from pydantic_core import PydanticCustomError, PydanticUndefined
 from commands.endpoints import Product
 
 FieldKind = Literal["text", "select", "multiline"]
+
+
+class OperationClass(StrEnum):
+    """What a call does to the cloud. Every spec declares it; nothing is inferred.
+
+    "Not destructive" never means "read": a write changes the cloud and is approved by
+    someone other than the requester, just by fewer people than a destructive call.
+    """
+
+    READ = "read"  # looks only: runs without approval (pre-checks, look-ups, the CLI)
+    WRITE = "write"  # changes the cloud: OFFBOARD_REQUIRED_WRITE_APPROVALS (at least 1)
+    DESTRUCTIVE = "destructive"  # OFFBOARD_REQUIRED_APPROVALS
+
+    @property
+    def changes_cloud(self) -> bool:
+        return self is not OperationClass.READ
 
 
 class OperationParams(BaseModel):
@@ -138,14 +155,6 @@ def fields_of(model: type[BaseModel]) -> list[FieldSpec]:
     return specs
 
 
-def _never(_: Any) -> bool:
-    return False
-
-
-def _always(_: Any) -> bool:
-    return True
-
-
 @dataclass(frozen=True)
 class OperationSpec:
     """One API operation as data. See docs/ARCHITECTURE.md "catalog"."""
@@ -157,19 +166,33 @@ class OperationSpec:
     summary: Callable[[Any], str]
     serialize: Callable[[Any], dict[str, str]]
     response_model: type[ResponseModel]
+    # The declared class: the most this operation can do to the cloud. Required, so a new
+    # operation cannot be read-only by omission.
+    op_class: OperationClass
+    # When the class depends on the parameters (ModifyAccountRelation: DELETE is
+    # destructive, ADD a write): never more than ``op_class``.
+    class_when: Callable[[Any], OperationClass] | None = None
     danger: str = ""
-    destructive_when: Callable[[Any], bool] = _never
     idempotency_param: str | None = None
     regional: bool = False
 
-    def is_destructive(self, params: BaseModel) -> bool:
-        """Whether this call with these parameters needs approval."""
-        return self.destructive_when(params)
+    def classify(self, params: BaseModel) -> OperationClass:
+        """The class of this call with these parameters."""
+        if self.class_when is None:
+            return self.op_class
+        found = self.class_when(params)
+        order = list(OperationClass)
+        if order.index(found) > order.index(self.op_class):
+            raise ValueError(f"{self.action}: {found} exceeds the declared {self.op_class}")
+        return found
 
-    @property
-    def maybe_destructive(self) -> bool:
-        """True for the operations DESIGN.md lists as destructive (for some parameters)."""
-        return self.destructive_when is not _never
+    def is_destructive(self, params: BaseModel) -> bool:
+        """Whether this call needs OFFBOARD_REQUIRED_APPROVALS."""
+        return self.classify(params) is OperationClass.DESTRUCTIVE
+
+    def changes_cloud(self, params: BaseModel) -> bool:
+        """Whether this call needs approval at all (every write does)."""
+        return self.classify(params).changes_cloud
 
     def fields(self) -> list[FieldSpec]:
         """The modal inputs, one per API parameter, in the order of the API page."""
@@ -199,11 +222,6 @@ def spec_factory(
         )
 
     return make
-
-
-def destructive() -> Callable[[Any], bool]:
-    """``destructive_when`` of an operation that is always destructive."""
-    return _always
 
 
 # ---- serialization helpers: how the official SDK flattens parameters ----------------

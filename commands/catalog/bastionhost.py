@@ -15,10 +15,10 @@ from pydantic import BeforeValidator, Field
 
 from commands.catalog import types as t
 from commands.catalog.base import (
+    OperationClass,
     OperationParams,
     OperationSpec,
     ResponseModel,
-    destructive,
     flat,
     param,
     spec_factory,
@@ -174,7 +174,7 @@ DETACH_HOST_ACCOUNTS_FROM_USER: OperationSpec = _bh(
         "Revokes the user's access to these hosts and host accounts on the bastion host; "
         "a host given without HostAccountIds loses all of its accounts for the user."
     ),
-    destructive_when=destructive(),
+    op_class=OperationClass.DESTRUCTIVE,
     serialize=flat,
 )
 
@@ -184,6 +184,7 @@ LIST_HOST_ACCOUNTS_FOR_USER: OperationSpec = _bh(
     ListHostAccountsForUserResponse,
     summary=lambda p: f"List user {p.UserId}'s accounts on host {p.HostId} of {p.InstanceId}",
     serialize=flat,
+    op_class=OperationClass.READ,
 )
 
 SPECS: tuple[OperationSpec, ...] = (DETACH_HOST_ACCOUNTS_FROM_USER, LIST_HOST_ACCOUNTS_FOR_USER)

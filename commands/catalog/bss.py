@@ -15,10 +15,10 @@ from pydantic import BaseModel, Field
 
 from commands.catalog import types as t
 from commands.catalog.base import (
+    OperationClass,
     OperationParams,
     OperationSpec,
     ResponseModel,
-    destructive,
     flat,
     param,
     spec_factory,
@@ -154,8 +154,12 @@ def _modify_summary(p: Any) -> str:
     return f"{verb} {what} on {_relation(p)}"
 
 
-def _is_delete(p: BaseModel) -> bool:
-    return getattr(p, "RelationOperation", None) == "DELETE"
+def _modify_class(p: BaseModel) -> OperationClass:
+    # DELETE takes finance permissions away; ADD grants them (FORBID_WITHDRAW_CASH,
+    # FORBID_MANAGE_INVOICE...): a write to a real billing relation, never a read.
+    if getattr(p, "RelationOperation", None) == "DELETE":
+        return OperationClass.DESTRUCTIVE
+    return OperationClass.WRITE
 
 
 _bss = spec_factory(Product.BSS, VERSION)
@@ -170,7 +174,7 @@ RELIEVE_ACCOUNT_RELATION: OperationSpec = _bss(
         "Ends the finance relation: the parent account stops paying for and managing the "
         "member's finances (credit, discounts, invoices) at once."
     ),
-    destructive_when=destructive(),
+    op_class=OperationClass.DESTRUCTIVE,
     serialize=flat,
     idempotency_param="RequestId",
 )
@@ -184,7 +188,8 @@ MODIFY_ACCOUNT_RELATION: OperationSpec = _bss(
         "With RelationOperation=DELETE it removes finance permissions (credit identity, "
         "discounts, invoice management) from the relation."
     ),
-    destructive_when=_is_delete,
+    op_class=OperationClass.DESTRUCTIVE,
+    class_when=_modify_class,
     serialize=lambda p: flat(p, lists={"PermissionCodes": "repeat", "RoleCodes": "repeat"}),
     idempotency_param="RequestId",
 )
@@ -195,6 +200,7 @@ QUERY_RELATION_LIST: OperationSpec = _bss(
     QueryRelationListResponse,
     summary=lambda p: f"List the finance relations of account {p.UserId}",
     serialize=lambda p: flat(p, lists={"StatusList": "repeat"}),
+    op_class=OperationClass.READ,
 )
 
 SPECS: tuple[OperationSpec, ...] = (

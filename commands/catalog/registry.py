@@ -23,14 +23,9 @@ _ALL: tuple[OperationSpec, ...] = resourcemanager.SPECS + bss.SPECS + bastionhos
 
 CATALOG: Mapping[str, OperationSpec] = MappingProxyType({spec.action: spec for spec in _ALL})
 
-# The five destructive operations of DESIGN.md, in its order.
-DESTRUCTIVE_ACTIONS: tuple[str, ...] = (
-    "DeleteAccount",
-    "DeregisterDelegatedAdministrator",
-    "RelieveAccountRelation",
-    "ModifyAccountRelation",
-    "DetachHostAccountsFromUser",
-)
+# The operations that can change the cloud, in the catalog's order: each is asked for as a
+# request and approved by others; the rest are reads.
+REQUESTABLE_ACTIONS: tuple[str, ...] = tuple(s.action for s in _ALL if s.op_class.changes_cloud)
 
 # uuid5 namespace of the BssOpenApi RequestIds we derive from our own request ids.
 # Fixed forever: changing it would give a retried request a new idempotency key.

@@ -13,10 +13,10 @@ from pydantic import Field
 
 from commands.catalog import types as t
 from commands.catalog.base import (
+    OperationClass,
     OperationParams,
     OperationSpec,
     ResponseModel,
-    destructive,
     flat,
     param,
     spec_factory,
@@ -200,7 +200,7 @@ DELETE_ACCOUNT: OperationSpec = _rm(
         "Deletes the member account and every resource and all data in it; the member "
         "can no longer log on and cannot be recovered."
     ),
-    destructive_when=destructive(),
+    op_class=OperationClass.DESTRUCTIVE,
     serialize=lambda p: flat(p, lists={"AbandonableCheckId": "json"}),
 )
 
@@ -215,7 +215,7 @@ DEREGISTER_DELEGATED_ADMINISTRATOR: OperationSpec = _rm(
         "The trusted service loses its delegated administrator; management tasks the "
         "account ran in that service may be affected."
     ),
-    destructive_when=destructive(),
+    op_class=OperationClass.DESTRUCTIVE,
     serialize=flat,
 )
 
@@ -225,6 +225,7 @@ CHECK_ACCOUNT_DELETE: OperationSpec = _rm(
     RequestIdResponse,
     summary=lambda p: f"Start the deletion check of member {p.AccountId}",
     serialize=flat,
+    op_class=OperationClass.READ,
 )
 
 GET_ACCOUNT_DELETION_CHECK_RESULT: OperationSpec = _rm(
@@ -233,6 +234,7 @@ GET_ACCOUNT_DELETION_CHECK_RESULT: OperationSpec = _rm(
     GetAccountDeletionCheckResultResponse,
     summary=lambda p: f"Read the deletion check result of member {p.AccountId}",
     serialize=flat,
+    op_class=OperationClass.READ,
 )
 
 GET_ACCOUNT_DELETION_STATUS: OperationSpec = _rm(
@@ -241,6 +243,7 @@ GET_ACCOUNT_DELETION_STATUS: OperationSpec = _rm(
     GetAccountDeletionStatusResponse,
     summary=lambda p: f"Read the deletion status of member {p.AccountId}",
     serialize=flat,
+    op_class=OperationClass.READ,
 )
 
 GET_ACCOUNT: OperationSpec = _rm(
@@ -249,6 +252,7 @@ GET_ACCOUNT: OperationSpec = _rm(
     GetAccountResponse,
     summary=lambda p: f"Read member account {p.AccountId}",
     serialize=flat,
+    op_class=OperationClass.READ,
 )
 
 LIST_DELEGATED_ADMINISTRATORS: OperationSpec = _rm(
@@ -260,6 +264,7 @@ LIST_DELEGATED_ADMINISTRATORS: OperationSpec = _rm(
         + (f" of {p.ServicePrincipal}" if p.ServicePrincipal else "")
     ),
     serialize=flat,
+    op_class=OperationClass.READ,
 )
 
 LIST_DELEGATED_SERVICES_FOR_ACCOUNT: OperationSpec = _rm(
@@ -268,6 +273,7 @@ LIST_DELEGATED_SERVICES_FOR_ACCOUNT: OperationSpec = _rm(
     ListDelegatedServicesForAccountResponse,
     summary=lambda p: f"List the services member {p.AccountId} is delegated administrator of",
     serialize=flat,
+    op_class=OperationClass.READ,
 )
 
 SPECS: tuple[OperationSpec, ...] = (

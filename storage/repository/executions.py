@@ -33,7 +33,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storage.errors import ConcurrentChange
-from storage.models import OUTCOMES, ExecutionRow, RequestRow
+from storage.models import ExecutionRow, RequestRow
 from storage.records import (
     AnnouncementDraft,
     AuditDraft,
@@ -47,6 +47,7 @@ from storage.repository.transactions import (
     request_record,
     require_aware,
 )
+from storage.states import OUTCOMES, Status
 
 _NO_SYNC = {"synchronize_session": False}
 
@@ -92,7 +93,7 @@ class ExecutionStore(Transactions):
         with self._write() as session:
             candidates = session.scalars(
                 select(RequestRow.id)
-                .where(RequestRow.status == "APPROVED", RequestRow.execute_by > now)
+                .where(RequestRow.status == Status.APPROVED, RequestRow.execute_by > now)
                 .order_by(RequestRow.approved_at, RequestRow.id)
                 .limit(1)
                 .with_for_update(skip_locked=True)
@@ -119,10 +120,10 @@ class ExecutionStore(Transactions):
             update(RequestRow)
             .where(
                 RequestRow.id == request_id,
-                RequestRow.status == "APPROVED",
+                RequestRow.status == Status.APPROVED,
                 RequestRow.execute_by > now,
             )
-            .values(status="EXECUTING", version=RequestRow.version + 1)
+            .values(status=Status.EXECUTING, version=RequestRow.version + 1)
             .execution_options(**_NO_SYNC)
         )
         if won.rowcount != 1:  # type: ignore[attr-defined]
@@ -253,7 +254,7 @@ class ExecutionStore(Transactions):
                 return None
             moved = session.execute(
                 update(RequestRow)
-                .where(RequestRow.id == request_id, RequestRow.status == "EXECUTING")
+                .where(RequestRow.id == request_id, RequestRow.status == Status.EXECUTING)
                 .values(status=status, finished_at=now, version=RequestRow.version + 1)
                 .execution_options(**_NO_SYNC)
             )

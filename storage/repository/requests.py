@@ -21,7 +21,7 @@ from storage.audit import append_event
 from storage.audit import to_record as audit_record
 from storage.db import READ_ONLY
 from storage.errors import ConcurrentChange, RequestNotFound
-from storage.models import OUTCOMES, STATUSES, VOTES, AuditEventRow, DecisionRow, RequestRow
+from storage.models import AuditEventRow, DecisionRow, RequestRow
 from storage.records import (
     AnnouncementDraft,
     AuditDraft,
@@ -34,6 +34,7 @@ from storage.records import (
 from storage.repository.executions import ExecutionStore
 from storage.repository.outbox import OutboxStore
 from storage.repository.transactions import decision_record, request_record, require_aware
+from storage.states import OUTCOMES, Status, Vote
 
 Decide = Callable[[RequestRecord, list[DecisionRecord]], Change]
 
@@ -42,7 +43,7 @@ Decide = Callable[[RequestRecord, list[DecisionRecord]], Change]
 # the lock cannot exclude - a writer that inserted a decision without taking the lock -
 # and re-running `decide` is safe because it is pure and nothing was written.
 _APPLY_ATTEMPTS = 3
-_EXECUTION_STATUSES = frozenset({"EXECUTING", *OUTCOMES})
+_EXECUTION_STATUSES = frozenset({Status.EXECUTING, *OUTCOMES})
 
 
 class _Lost(Exception):
@@ -77,7 +78,7 @@ class Repository(ExecutionStore, OutboxStore):
                 reason=new.reason,
                 destructive=new.destructive,
                 required_approvals=new.required_approvals,
-                status="PENDING",
+                status=Status.PENDING,
                 channel=new.channel,
                 prechecks=new.prechecks,
                 created_at=now,
@@ -123,8 +124,8 @@ class Repository(ExecutionStore, OutboxStore):
         in ``bot``; a request decided meanwhile is simply seen in its new state there.
         """
         require_aware(now)
-        pending = (RequestRow.status == "PENDING") & (RequestRow.expires_at <= now)
-        stale = (RequestRow.status == "APPROVED") & (RequestRow.execute_by <= now)
+        pending = (RequestRow.status == Status.PENDING) & (RequestRow.expires_at <= now)
+        stale = (RequestRow.status == Status.APPROVED) & (RequestRow.execute_by <= now)
         query = select(RequestRow).where(pending | stale).order_by(RequestRow.id).limit(limit)
         with self._read() as session:
             return [request_record(r) for r in session.scalars(query)]
@@ -187,7 +188,7 @@ class Repository(ExecutionStore, OutboxStore):
         if change.status is not None:
             _check_status_change(before.status, change.status)
         if change.decision is not None:
-            if change.decision.vote not in VOTES:
+            if change.decision.vote not in tuple(Vote):
                 raise ValueError(f"unknown vote {change.decision.vote!r}")
             session.add(
                 DecisionRow(
@@ -252,7 +253,7 @@ class Repository(ExecutionStore, OutboxStore):
 
 
 def _check_status_change(current: str, new: str) -> None:
-    if new not in STATUSES:
+    if new not in tuple(Status):
         raise ValueError(f"unknown status {new!r}")
     # Execution statuses have one door each, which keeps the executions table in step:
     # in through claim_for_execution, out through finish_execution.

@@ -21,6 +21,7 @@ from storage.records import (
     ExecutionRecord,
     RequestRecord,
 )
+from storage.states import Status, Vote
 
 
 def require_aware(now: datetime) -> datetime:
@@ -91,7 +92,7 @@ def request_record(row: RequestRow) -> RequestRecord:
         reason=row.reason,
         destructive=row.destructive,
         required_approvals=row.required_approvals,
-        status=row.status,
+        status=Status(row.status),
         channel=row.channel,
         card_ts=row.card_ts,
         prechecks=row.prechecks,
@@ -106,7 +107,10 @@ def request_record(row: RequestRow) -> RequestRecord:
 
 def decision_record(row: DecisionRow) -> DecisionRecord:
     return DecisionRecord(
-        request_id=row.request_id, user_id=row.user_id, vote=row.vote, created_at=row.created_at
+        request_id=row.request_id,
+        user_id=row.user_id,
+        vote=Vote(row.vote),
+        created_at=row.created_at,
     )
 
 
@@ -119,7 +123,7 @@ def execution_record(row: ExecutionRow) -> ExecutionRecord:
         started_at=row.started_at,
         sent_at=row.sent_at,
         finished_at=row.finished_at,
-        outcome=row.outcome,
+        outcome=Status(row.outcome) if row.outcome else None,
         http_status=row.http_status,
         code=row.code,
         message=row.message,

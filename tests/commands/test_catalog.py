@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from commands.catalog import (
     CATALOG,
-    DESTRUCTIVE_ACTIONS,
+    REQUESTABLE_ACTIONS,
+    OperationClass,
     get_spec,
     prepare_params,
     validate_params,
@@ -77,7 +78,7 @@ def refused(action: str, raw: dict[str, Any]) -> dict[str, str]:
 
 
 def test_the_catalog_holds_the_design_operations() -> None:
-    assert DESTRUCTIVE_ACTIONS == (
+    assert REQUESTABLE_ACTIONS == (
         "DeleteAccount",
         "DeregisterDelegatedAdministrator",
         "RelieveAccountRelation",
@@ -87,8 +88,8 @@ def test_the_catalog_holds_the_design_operations() -> None:
     assert set(VALID) == set(CATALOG)
     for action, spec in CATALOG.items():
         assert spec.action == action
-        assert spec.maybe_destructive == (action in DESTRUCTIVE_ACTIONS)
-        assert (spec.danger != "") == (action in DESTRUCTIVE_ACTIONS)
+        assert spec.op_class.changes_cloud == (action in REQUESTABLE_ACTIONS)
+        assert (spec.danger != "") == (action in REQUESTABLE_ACTIONS)
     assert get_spec("DeleteAccount").version == "2020-03-31"
     assert get_spec("RelieveAccountRelation").product is Product.BSS
     assert get_spec("DetachHostAccountsFromUser").regional
@@ -111,11 +112,14 @@ def test_valid_input_round_trips_through_what_we_store(action: str) -> None:
     assert all(isinstance(v, str) for v in spec.serialize(params).values())
 
 
-def test_modify_account_relation_is_destructive_only_when_deleting() -> None:
+def test_modify_account_relation_is_destructive_when_deleting_and_a_write_when_adding() -> None:
     spec = get_spec("ModifyAccountRelation")
     delete = validate_params(spec, VALID["ModifyAccountRelation"])
     add = validate_params(spec, {**VALID["ModifyAccountRelation"], "RelationOperation": "ADD"})
-    assert spec.is_destructive(delete)
+    assert spec.classify(delete) is OperationClass.DESTRUCTIVE
+    # "Not destructive" is not "read": ADD changes a real billing relation.
+    assert spec.classify(add) is OperationClass.WRITE
+    assert spec.changes_cloud(add)
     assert not spec.is_destructive(add)
     assert get_spec("DeleteAccount").is_destructive(
         validate_params(get_spec("DeleteAccount"), DELETE_MEMBER)

@@ -70,7 +70,7 @@ class TinySpec:
                 out[name] = str(value)
         return out
 
-    def is_destructive(self, params: BaseModel) -> bool:
+    def changes_cloud(self, params: BaseModel) -> bool:
         return self.destructive
 
 

@@ -16,7 +16,6 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.approvals.rules import Vote
 from bot.approvals.workflow import Done, Workflow
 from bot.deps import Deps
 from bot.slack.listeners import errors, identity
@@ -30,6 +29,7 @@ from bot.slack.views.modal import (
 )
 from commands.catalog import get_spec
 from commands.errors import ParameterError
+from storage.states import Vote
 
 
 def register(app: App, deps: Deps) -> None:

@@ -31,7 +31,7 @@ from bot.slack.views.modal import (
     is_picker,
     parse_submission,
 )
-from commands.catalog import OperationSpec, get_spec, validate_params
+from commands.catalog import OperationClass, OperationSpec, get_spec, validate_params
 from commands.errors import ParameterError
 from commands.prechecks import run_prechecks
 
@@ -101,7 +101,7 @@ def check(spec: OperationSpec, submission: Submission, *, refusal: str | None) -
     except ParameterError as error:
         problems.update(error.field_errors)
     destructive = params is None or spec.is_destructive(params)
-    if destructive and spec.maybe_destructive:
+    if destructive and spec.op_class is OperationClass.DESTRUCTIVE:
         why = reason_problem(submission.reason or "")
         if why is not None:
             problems[REASON] = why

@@ -34,7 +34,7 @@ from bot.slack.views.text import (
     section,
     truncate,
 )
-from commands.catalog import DESTRUCTIVE_ACTIONS, FieldSpec, OperationSpec, validate_params
+from commands.catalog import REQUESTABLE_ACTIONS, FieldSpec, OperationSpec, validate_params
 from commands.errors import ParameterError
 
 CALLBACK_ID = "offboard_request"
@@ -67,7 +67,7 @@ def build_picker(
     initial_values: Mapping[str, str] | None = None,
     *,
     private_metadata: str = "",
-    actions: Sequence[str] = DESTRUCTIVE_ACTIONS,
+    actions: Sequence[str] = REQUESTABLE_ACTIONS,
 ) -> dict[str, Any]:
     """The first view: only the operation picker.
 
@@ -87,7 +87,7 @@ def build_operation_modal(
     *,
     values: Mapping[str, str],
     private_metadata: str,
-    actions: Sequence[str] = DESTRUCTIVE_ACTIONS,
+    actions: Sequence[str] = REQUESTABLE_ACTIONS,
 ) -> dict[str, Any]:
     """The modal for one operation, filled with ``values`` (raw strings by parameter name).
 
@@ -99,7 +99,7 @@ def build_operation_modal(
     blocks: list[dict[str, Any]] = [_picker_block(actions, spec.action)]
     blocks.append(section(_statement(spec, values)))
     blocks.extend(_input_block(f, values.get(f.name)) for f in spec.fields())
-    if spec.maybe_destructive:
+    if spec.op_class.changes_cloud:
         blocks.append(
             {
                 "type": "input",

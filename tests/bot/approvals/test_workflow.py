@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.approvals.policy import ApprovalRules, ApproverDirectory
-from bot.approvals.rules import Status, Vote
 from bot.approvals.workflow import Done, Refused, Submitted, Workflow
 from commands.catalog import get_spec, validate_params
 from storage.repository import Repository
+from storage.states import Status, Vote
 from tests.support.clock import FakeClock
 
 MEMBER = "1512996702208737"

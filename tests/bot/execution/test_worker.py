@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.approvals.policy import ApprovalRules, ApproverDirectory
-from bot.approvals.rules import Vote
 from bot.approvals.workflow import Submitted, Workflow
 from bot.execution.reconcile import deletion_finding, unknown_outcome
 from bot.execution.worker import FollowPolicy, Worker
@@ -20,6 +19,7 @@ from commands.credentials import Credentials, StaticCredentialsProvider
 from commands.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Sandbox
 from storage.records import RequestRecord
 from storage.repository import Repository
+from storage.states import Vote
 from tests.support.clock import FakeClock
 
 CLEAN_MEMBER = "1512996702208737"

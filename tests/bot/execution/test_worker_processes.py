@@ -13,13 +13,13 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.approvals.policy import ApprovalRules, ApproverDirectory
-from bot.approvals.rules import Vote
 from bot.approvals.workflow import Submitted, Workflow
 from bot.execution.worker import FollowPolicy, Worker
 from commands.catalog import get_spec, validate_params
 from commands.client import CloudClient
 from commands.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Sandbox
 from storage.repository import Repository
+from storage.states import Vote
 
 pytestmark = pytest.mark.slow
 

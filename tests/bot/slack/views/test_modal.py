@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from bot.slack.views import modal
-from commands.catalog import DESTRUCTIVE_ACTIONS, get_spec, validate_params
+from commands.catalog import REQUESTABLE_ACTIONS, get_spec, validate_params
 from commands.errors import ParameterError
 from tests.bot.slack.views.blockkit_checks import assert_cannot_ping, check_modal
 
@@ -42,7 +42,7 @@ def test_picker_is_a_dispatching_input_named_operation() -> None:
     assert picker["block_id"] == picker["element"]["action_id"] == "operation"
     assert picker["dispatch_action"] is True
     assert picker["element"]["type"] == "static_select"
-    assert [o["value"] for o in picker["element"]["options"]] == list(DESTRUCTIVE_ACTIONS)
+    assert [o["value"] for o in picker["element"]["options"]] == list(REQUESTABLE_ACTIONS)
     assert "initial_option" not in picker["element"]
     assert view["callback_id"] == modal.CALLBACK_ID
 
@@ -55,7 +55,7 @@ def test_picker_preselects_a_known_operation_only() -> None:
     assert "initial_option" not in inputs(bogus)["operation"]["element"]
 
 
-@pytest.mark.parametrize("action", DESTRUCTIVE_ACTIONS)
+@pytest.mark.parametrize("action", REQUESTABLE_ACTIONS)
 def test_operation_modal_has_one_input_per_parameter_named_as_the_api(action: str) -> None:
     spec = get_spec(action)
     view = modal.build_operation_modal(spec, values={}, private_metadata="meta")
@@ -156,7 +156,7 @@ def test_overlong_prefill_is_dropped_not_cut() -> None:
     assert inputs(view)["reason"]["element"]["max_length"] == modal.MAX_REASON
 
 
-@pytest.mark.parametrize("action", DESTRUCTIVE_ACTIONS)
+@pytest.mark.parametrize("action", REQUESTABLE_ACTIONS)
 def test_parse_round_trips_what_was_prefilled(action: str) -> None:
     spec = get_spec(action)
     values = {f.name: (f.options[0] if f.options else f.placeholder) for f in spec.fields()}
@@ -198,7 +198,7 @@ def test_parse_refuses_unreadable_or_operation_less_views(payload: dict[str, Any
     assert list(info.value.field_errors) == ["operation"]
 
 
-@pytest.mark.parametrize("action", DESTRUCTIVE_ACTIONS)
+@pytest.mark.parametrize("action", REQUESTABLE_ACTIONS)
 def test_only_the_picker_view_is_a_picker(action: str) -> None:
     assert modal.is_picker(modal.build_picker())
     operation = modal.build_operation_modal(get_spec(action), values={}, private_metadata="")
@@ -216,7 +216,7 @@ def test_selected_operation_reads_the_picker_action() -> None:
     assert modal.selected_operation({}) is None
 
 
-@pytest.mark.parametrize("action", DESTRUCTIVE_ACTIONS)
+@pytest.mark.parametrize("action", REQUESTABLE_ACTIONS)
 def test_every_catalog_error_lands_on_an_input_block_of_the_modal(action: str) -> None:
     spec = get_spec(action)
     view = slack_state(modal.build_operation_modal(spec, values={}, private_metadata=""))
