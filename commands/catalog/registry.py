@@ -28,7 +28,8 @@ CATALOG: Mapping[str, OperationSpec] = MappingProxyType({spec.action: spec for s
 REQUESTABLE_ACTIONS: tuple[str, ...] = tuple(s.action for s in _ALL if s.op_class.changes_cloud)
 
 # uuid5 namespace of the BssOpenApi RequestIds we derive from our own request ids.
-# Fixed forever: changing it would give a retried request a new idempotency key.
+# Fixed forever: changing it would change the RequestId a stored request is shown with
+# on its card and sent with. (The BssOpenApi pages promise no de-duplication by it.)
 BSS_REQUEST_ID_NAMESPACE = uuid.UUID("6f1f8a52-3c1e-5b7e-9d4a-0ffb0a4d0001")
 
 
