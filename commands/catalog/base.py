@@ -17,6 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError, PydanticUndefined
 
 from commands.catalog.error_codes import ErrorCode, fill_next_step
+
+# The wire helpers moved to commands.catalog.wire; still importable from here.
+from commands.catalog.wire import flat as flat
+from commands.catalog.wire import json_list as json_list
+from commands.catalog.wire import repeat_list as repeat_list
+from commands.catalog.wire import scalar as scalar
 from commands.endpoints import Product
 
 FieldKind = Literal["text", "select", "multiline"]
