@@ -62,6 +62,7 @@ class SpecLike(Protocol):
     def regional(self) -> bool: ...
     def serialize(self, params: Any, /) -> dict[str, str]: ...
     def changes_cloud(self, params: BaseModel, /) -> bool: ...
+    def documented_status(self, code: str | None, /) -> int | None: ...
 
 
 # Connection-phase failures: no byte of the request reached the server.
@@ -180,7 +181,7 @@ class CloudClient:
             result.request_id,
         )
         if not result.ok:
-            raise error_for(result)
+            raise error_for(result, spec.documented_status(result.code))
         return result
 
     def _send(self, request: httpx.Request) -> httpx.Response:

@@ -13,6 +13,10 @@
           ├── NetworkError       provably never reached the server: safe to retry
           └── OutcomeUnknownError  sent, but no answer: never re-send, reconcile
 
+A Code the operation's API page documents is classed by the HTTP status the page gives
+it (``AccountNotExist.DeleteAccount``: 409, a ``ConflictError``); the patterns above
+class only undocumented codes (``commands.responses.error_for``).
+
 Foreign exceptions (httpx) are translated in one place, ``commands.client``. No message
 in this tree ever contains a secret: they are built from codes, ids and our own words.
 """

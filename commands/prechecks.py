@@ -110,18 +110,29 @@ def _guard(title: str, run: Callable[[], Finding]) -> Finding:
 # ---- DeleteAccount ------------------------------------------------------------------
 
 
+# GetAccount's Type: ResourceAccount or CloudAccount. The DeleteAccount page: "Deletes a
+# member of the resource account type"; a cloud account answers MemberTypeError.DeleteAccount.
+RESOURCE_ACCOUNT = "ResourceAccount"
+
+
 def _member(checks: _Checks, account_id: str) -> Finding:
     body = checks.read("GetAccount", {"AccountId": account_id})
     account = body.get("Account") or {}
     name = account.get("DisplayName") or account.get("AccountName") or "?"
-    return Finding(
-        "Member account",
-        "ok",
-        [
-            f"{account_id}: {name} "
-            f"({account.get('Type', 'unknown type')}, {account.get('Status', '')})"
-        ],
+    kind = account.get("Type")
+    details = [f"{account_id}: {name} ({kind or 'unknown type'}, {account.get('Status', '')})"]
+    if kind == RESOURCE_ACCOUNT:
+        return Finding("Member account", "ok", details)
+    if kind:
+        details.append(
+            f"Only members of the resource account type can be deleted; this one is {kind}: "
+            "the call would answer MemberTypeError.DeleteAccount."
+        )
+        return Finding("Member account", "blocked", details)
+    details.append(
+        "GetAccount did not say the member's type; only resource accounts can be deleted."
     )
+    return Finding("Member account", "warning", details)
 
 
 def _deletion_check(checks: _Checks, account_id: str, abandoning: list[str]) -> Finding:

@@ -3,7 +3,8 @@
 Every product answers JSON with ``RequestId`` and, on errors, ``Code``/``Message`` (and
 usually ``Recommend``, a diagnosis link). BssOpenApi also answers ``Success``: "Success
 false" is an error even at HTTP 200. ``error_for`` maps a failed result onto the tree of
-``commands.errors``.
+``commands.errors``: by the status the operation's API page gives a documented code, by
+generic rules (code patterns, then the HTTP status) for any other.
 """
 
 from __future__ import annotations
@@ -100,12 +101,31 @@ _AUTH_CODE_PREFIXES = (
 )
 
 
-def error_for(result: CallResult) -> ApiError:
+def _by_status(result: CallResult, status: int) -> ApiError:
+    if status == 429:
+        return ThrottledError(result)
+    if status in (401, 403):
+        return AuthError(result)
+    if status == 404:
+        return NotFoundError(result)
+    if status == 409:
+        return ConflictError(result)
+    if status >= 500:
+        return ServerError(result)
+    return ApiError(result)
+
+
+def error_for(result: CallResult, documented_status: int | None = None) -> ApiError:
     """The ``ApiError`` subclass for a failed result (``result.ok`` is false).
 
-    Codes are checked before statuses: a ``Throttling.User`` at HTTP 400 is throttling,
-    a ``SignatureDoesNotMatch`` is an auth error whatever the status.
+    ``documented_status`` is the HTTP status the operation's API page gives this Code
+    (``OperationSpec.documented_status``): when there is one, it decides, so the page's
+    409 ``AccountNotExist.DeleteAccount`` is a conflict, not a not-found. For codes no
+    page documents, codes are checked before statuses: a ``Throttling.User`` at HTTP 400
+    is throttling, a ``SignatureDoesNotMatch`` is an auth error whatever the status.
     """
+    if documented_status is not None:
+        return _by_status(result, documented_status)
     code = result.code or ""
     status = result.http_status
     if code.startswith("Throttling") or status == 429:
@@ -119,8 +139,4 @@ def error_for(result: CallResult) -> ApiError:
         or code.endswith(".NotFound")
     ):
         return NotFoundError(result)
-    if status == 409:
-        return ConflictError(result)
-    if status >= 500:
-        return ServerError(result)
-    return ApiError(result)
+    return _by_status(result, status)

@@ -3,9 +3,11 @@
 A destructive call that was sent but not answered (the worker died, or the connection
 broke after sending) is never sent again. For DeleteAccount the cloud can be asked:
 ``GetAccountDeletionStatus`` says whether a deletion is under way, failed or done, and
-``GetAccount`` whether the member still exists. The other operations have no such
-status call we can trust to tell our call apart from anyone else's, so they end UNKNOWN
-with a message naming the read-only call a person should run.
+``GetAccount`` whether the member still exists: only its ``EntityNotExists.Account``
+says the member is gone; any other error, a not-found included, leaves the outcome
+unknown. The other operations have no such status call we can trust to tell our call
+apart from anyone else's, so they end UNKNOWN with a message naming the read-only call
+a person should run.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from commands.catalog import get_spec, validate_params
+from commands.catalog.resourcemanager import MEMBER_NOT_FOUND
 from commands.client import CallResult, CloudClient
-from commands.errors import CloudError, NotFoundError
+from commands.errors import ApiError, CloudError, NotFoundError
 
 DELETE_ACCOUNT = "DeleteAccount"
 #: GetAccountDeletionStatus ``Status`` values, from the API page.
@@ -106,9 +109,9 @@ def reconcile_deletion(client: CloudClient, params: Mapping[str, Any]) -> Findin
     spec = get_spec("GetAccount")
     try:
         client.call(spec, validate_params(spec, {"AccountId": account_id}))
-    except NotFoundError:
-        return Finding("SUCCEEDED", f"Member {account_id} no longer exists.")
     except CloudError as error:
+        if isinstance(error, ApiError) and error.code == MEMBER_NOT_FOUND:
+            return Finding("SUCCEEDED", f"Member {account_id} no longer exists.")
         return unknown_outcome(DELETE_ACCOUNT, params, f"Asking the cloud failed ({error}).")
     # The member exists and no deletion is visible, but the call may still be in flight.
     return unknown_outcome(

@@ -204,11 +204,25 @@ def thread_message(
         detail = str(payload.get("message") or execution.message or "no answer came back")
         return replies.unknown(record.operation, detail)
     if event == "result" and execution is not None:
-        return replies.result(record.operation, StoredResult.of(execution))
+        return replies.result(
+            record.operation, StoredResult.of(execution), next_step(record, execution)
+        )
     if event == "reconciled":
         status = str(payload.get("status") or record.status)
         return replies.reconciled(record.operation, status, str(payload.get("message") or ""))
     return replies.message(status_line(record.status))
+
+
+def next_step(record: RequestRecord, execution: ExecutionRecord) -> str | None:
+    """The catalog's next step for a failed call's Code, filled from the request's
+    parameters and the cloud's Message; ``None`` for a success or an undocumented Code."""
+    if execution.outcome != "FAILED" or not execution.code:
+        return None
+    try:
+        spec = get_spec(record.operation)
+    except OffboardError:
+        return None
+    return spec.next_step(execution.code, record.params, execution.message)
 
 
 def _ids(value: Any) -> tuple[str, ...]:

@@ -6,6 +6,8 @@
     get_spec(action)     the spec, or ParameterError({"operation": ...})
     validate_params      raw modal/CLI input -> the operation's parameter model
     prepare_params       fills BssOpenApi's RequestId from our own request id
+    spec.errors          the API page's error codes: status, message, next step for people
+    spec.next_step(code, params, message)   that next step, filled from the request
 
 A new operation is one spec (in the module of its product) and its tests.
 """

@@ -8,15 +8,21 @@ its parameters on the wire. ``commands.catalog.registry`` collects the specs.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError, PydanticUndefined
 
+from commands.catalog.error_codes import ErrorCode, fill_next_step
+
+# The wire helpers moved to commands.catalog.wire; still importable from here.
+from commands.catalog.wire import flat as flat
+from commands.catalog.wire import json_list as json_list
+from commands.catalog.wire import repeat_list as repeat_list
+from commands.catalog.wire import scalar as scalar
 from commands.endpoints import Product
 
 FieldKind = Literal["text", "select", "multiline"]
@@ -81,9 +87,17 @@ def param(
     hint: str = "",
     required: bool = True,
     kind: FieldKind | None = None,
+    refused: str = "",
 ) -> Any:
-    """A pydantic ``Field`` carrying what the modal shows: label, hint, the page's example."""
+    """A pydantic ``Field`` carrying what the modal shows: label, hint, the page's example.
+
+    ``refused``: people may not give this parameter (Offboard sets it, or the page says
+    it cannot be used); it has no modal input and ``validate_params`` refuses it at its
+    field with this message.
+    """
     extra: dict[str, Any] = {"kind": kind} if kind else {}
+    if refused:
+        extra["refused"] = refused
     return Field(
         default=PydanticUndefined if required else None,
         title=label,
@@ -124,10 +138,23 @@ def _literal_options(annotation: Any) -> tuple[tuple[str, ...], bool]:
     return (), False
 
 
-def fields_of(model: type[BaseModel]) -> list[FieldSpec]:
-    """The modal inputs of a parameter model, in declaration order."""
-    specs: list[FieldSpec] = []
+def refusals_of(model: type[BaseModel]) -> dict[str, str]:
+    """The parameters people may not give (``param(refused=...)``), with the reason."""
+    refusals: dict[str, str] = {}
     for name, info in model.model_fields.items():
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        if extra.get("refused"):
+            refusals[name] = str(extra["refused"])
+    return refusals
+
+
+def fields_of(model: type[BaseModel]) -> list[FieldSpec]:
+    """The modal inputs of a parameter model, in declaration order (refused ones left out)."""
+    specs: list[FieldSpec] = []
+    refused = refusals_of(model)
+    for name, info in model.model_fields.items():
+        if name in refused:
+            continue
         options, multiple = _literal_options(info.annotation)
         if info.annotation in (bool, bool | None):
             options = ("true", "false")
@@ -175,6 +202,8 @@ class OperationSpec:
     danger: str = ""
     idempotency_param: str | None = None
     regional: bool = False
+    # The page's error table: code -> status, message and Offboard's next step.
+    errors: Mapping[str, ErrorCode] = field(default_factory=dict)
 
     def classify(self, params: BaseModel) -> OperationClass:
         """The class of this call with these parameters."""
@@ -193,6 +222,19 @@ class OperationSpec:
     def changes_cloud(self, params: BaseModel) -> bool:
         """Whether this call needs approval at all (every write does)."""
         return self.classify(params).changes_cloud
+
+    def documented_status(self, code: str | None, /) -> int | None:
+        """The HTTP status this operation's page gives ``code``; ``None`` if undocumented."""
+        entry = self.errors.get(code or "")
+        return entry.status if entry is not None else None
+
+    def next_step(
+        self, code: str | None, params: Mapping[str, Any], message: str | None = None
+    ) -> str | None:
+        """The next step for people after the cloud answered ``code``; ``None`` when the
+        page does not document it. ``params`` are the request's, ``message`` the cloud's."""
+        entry = self.errors.get(code or "")
+        return fill_next_step(entry, params, message) if entry is not None else None
 
     def fields(self) -> list[FieldSpec]:
         """The modal inputs, one per API parameter, in the order of the API page."""
@@ -222,39 +264,3 @@ def spec_factory(
         )
 
     return make
-
-
-# ---- serialization helpers: how the official SDK flattens parameters ----------------
-
-
-def scalar(value: Any) -> str:
-    """Tea's ``Utils.query`` renders scalars with ``str()`` (so a bool is ``True``)."""
-    return str(value)
-
-
-def repeat_list(name: str, values: Sequence[Any]) -> dict[str, str]:
-    """A list passed straight to ``Utils.query``: ``Name.1``, ``Name.2``, ..."""
-    return {f"{name}.{index}": scalar(value) for index, value in enumerate(values, start=1)}
-
-
-def json_list(values: Sequence[Any]) -> str:
-    """``array_to_string_with_specified_style(..., 'json')``: compact JSON, UTF-8 kept."""
-    return json.dumps(list(values), ensure_ascii=False, separators=(",", ":"))
-
-
-def flat(params: BaseModel, *, lists: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Every set field as the SDK sends it; ``lists`` maps list fields to "repeat"/"json"."""
-    out: dict[str, str] = {}
-    styles = lists or {}
-    for name in type(params).model_fields:
-        value = getattr(params, name)
-        if value is None:
-            continue
-        style = styles.get(name)
-        if style == "repeat":
-            out.update(repeat_list(name, value))
-        elif style == "json":
-            out[name] = json_list(value)
-        else:
-            out[name] = scalar(value)
-    return out

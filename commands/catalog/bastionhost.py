@@ -13,16 +13,17 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
 
+from commands.catalog import page_errors
 from commands.catalog import types as t
 from commands.catalog.base import (
     OperationClass,
     OperationParams,
     OperationSpec,
     ResponseModel,
-    flat,
     param,
     spec_factory,
 )
+from commands.catalog.wire import flat
 from commands.endpoints import Product
 
 VERSION = "2019-12-09"
@@ -38,6 +39,7 @@ def _host_entry(index: int, entry: Any) -> dict[str, Any]:
     where = f"Host {index}"
     if not isinstance(entry, dict):
         raise ValueError(f'{where} must be an object like {{"HostId":"1"}}.')
+    # The page's "Description of the Hosts parameter" has these two fields only.
     unknown = set(entry) - {"HostId", "HostAccountIds"}
     if unknown:
         raise ValueError(f"{where} may only have HostId and HostAccountIds.")
@@ -46,6 +48,9 @@ def _host_entry(index: int, entry: Any) -> dict[str, Any]:
     host: dict[str, Any] = {"HostId": str(entry["HostId"])}
     if "HostAccountIds" in entry:
         accounts = entry["HostAccountIds"]
+        # Offboard limit: an empty list is refused. "You can specify only host IDs" (all
+        # accounts revoked) is said by leaving HostAccountIds out, never by ``[]``, whose
+        # meaning the page does not give.
         if not isinstance(accounts, list) or not accounts:
             raise ValueError(f"{where}: HostAccountIds must be a non-empty array of IDs.")
         if len(accounts) > MAX_HOST_ACCOUNTS:
@@ -53,6 +58,7 @@ def _host_entry(index: int, entry: Any) -> dict[str, Any]:
         if not all(t.is_numeric_id(a) for a in accounts):
             raise ValueError(f"{where}: each HostAccountId must be {_ID}.")
         ids = [str(a) for a in accounts]
+        # Offboard limit: no repeats, so each listed account is one the card counts once.
         if len(set(ids)) != len(ids):
             raise ValueError(f"{where}: HostAccountIds repeat an ID.")
         host["HostAccountIds"] = ids
@@ -73,6 +79,7 @@ def canonical_hosts(value: Any) -> str:
     if len(value) > MAX_HOSTS:
         raise ValueError(f"At most {MAX_HOSTS} hosts per call.")
     hosts = [_host_entry(i, entry) for i, entry in enumerate(value, start=1)]
+    # Offboard limit: a host given twice would make its two entries' meaning unclear.
     if len({h["HostId"] for h in hosts}) != len(hosts):
         raise ValueError("A HostId appears twice.")
     return json.dumps(hosts, separators=(",", ":"))
@@ -176,6 +183,7 @@ DETACH_HOST_ACCOUNTS_FROM_USER: OperationSpec = _bh(
     ),
     op_class=OperationClass.DESTRUCTIVE,
     serialize=flat,
+    errors=page_errors.DETACH_HOST_ACCOUNTS,
 )
 
 LIST_HOST_ACCOUNTS_FOR_USER: OperationSpec = _bh(

@@ -3,40 +3,59 @@
 Parameters follow the official SDK ``alibabacloud_bssopenapi20171214``: every
 parameter goes in the query, and its arrays (``PermissionCodes``, ``RoleCodes``,
 ``StatusList``) are passed to ``Utils.query`` as lists, which flattens them to
-``Name.1``, ``Name.2``, ... The required ``RequestId`` is ours to choose:
-``prepare_params`` fills it from our own request id so a retry carries the same one.
+``Name.1``, ``Name.2``, ... The required ``RequestId`` is Offboard's own: people cannot
+type it; ``prepare_params`` derives it from our request id, so every attempt of one
+request carries the same one. (The pages say only that it "is used to mark a request and
+troubleshoot issues"; they promise no de-duplication, and Offboard relies on none.)
+The pages document no error codes ("See Error Codes for a complete list").
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
+from pydantic_core import PydanticCustomError
 
+from commands.catalog import page_errors
 from commands.catalog import types as t
 from commands.catalog.base import (
     OperationClass,
     OperationParams,
     OperationSpec,
     ResponseModel,
-    flat,
     param,
     spec_factory,
 )
+from commands.catalog.wire import flat
 from commands.endpoints import Product
 
 VERSION = "2017-12-14"
 
 _EITHER = "Give RelationId, or all of ParentUserId, ChildUserId and RelationType."
 _EITHER_MODIFY = "Give RelationId, or both ParentUserId and ChildUserId."
-_REQUEST_ID_HINT = "Leave empty: Offboard derives one from this request, so retries reuse it."
+_REQUEST_ID_REFUSED = "Offboard sets RequestId itself (derived from this request); leave it out."
+_SAME_PARTY = "Must differ from ParentUserId: a relation is between two accounts."
 
 
 def _request_id() -> Any:
-    return param("Request ID", example="request_id", hint=_REQUEST_ID_HINT, required=False)
+    return param("Request ID", example="request_id", required=False, refused=_REQUEST_ID_REFUSED)
 
 
-class RelieveAccountRelationParams(OperationParams):
+class _RelationParams(OperationParams):
+    """A relation named by its two parties: the parent and the member account."""
+
+    @model_validator(mode="after")
+    def _two_parties(self) -> _RelationParams:
+        # Offboard limit: the pages call ParentUserId "the Alibaba Cloud account" and
+        # ChildUserId the member (or RAM user); one account is never both ends.
+        parent, child = getattr(self, "ParentUserId", None), getattr(self, "ChildUserId", None)
+        if parent is not None and parent == child:
+            raise PydanticCustomError("same_party", _SAME_PARTY, {"field": "ChildUserId"})
+        return self
+
+
+class RelieveAccountRelationParams(_RelationParams):
     # "You must specify either the RelationId parameter, or the ParentUserId,
     # ChildUserId, and RelationType parameters."
     requires_one_of = (
@@ -58,9 +77,10 @@ class RelieveAccountRelationParams(OperationParams):
     )
 
 
-class ModifyAccountRelationParams(OperationParams):
-    # The page does not spell the rule out, but a relation must be named somehow: by
-    # RelationId ("Obtain this value from ... QueryRelationList") or by its two parties.
+class ModifyAccountRelationParams(_RelationParams):
+    # Offboard limit: the page marks every one of these optional, but approvers must see
+    # which relation changes (and the pre-check look it up): by RelationId ("Obtain this
+    # value from ... QueryRelationList") or by its two parties.
     requires_one_of = (
         ("RelationId", _EITHER_MODIFY, (("RelationId",), ("ParentUserId", "ChildUserId"))),
     )
@@ -84,8 +104,8 @@ class ModifyAccountRelationParams(OperationParams):
     RoleCodes: t.RoleCodeList | None = param(
         "Role codes",
         example="trusteeship",
-        hint="Modifying roles is not supported.",
         required=False,
+        refused="Modifying roles is not supported (the ModifyAccountRelation page).",
     )
     PermissionCodes: t.PermissionCodeList | None = param(
         "Permissions", example="SYNCHRONIZE_FINANCE_IDENTITY", required=False
@@ -177,6 +197,7 @@ RELIEVE_ACCOUNT_RELATION: OperationSpec = _bss(
     op_class=OperationClass.DESTRUCTIVE,
     serialize=flat,
     idempotency_param="RequestId",
+    errors=page_errors.NONE,
 )
 
 MODIFY_ACCOUNT_RELATION: OperationSpec = _bss(
@@ -192,6 +213,7 @@ MODIFY_ACCOUNT_RELATION: OperationSpec = _bss(
     class_when=_modify_class,
     serialize=lambda p: flat(p, lists={"PermissionCodes": "repeat", "RoleCodes": "repeat"}),
     idempotency_param="RequestId",
+    errors=page_errors.NONE,
 )
 
 QUERY_RELATION_LIST: OperationSpec = _bss(

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from commands.catalog import bastionhost, bss, resourcemanager
-from commands.catalog.base import OperationSpec
+from commands.catalog.base import OperationSpec, refusals_of
 from commands.errors import ParameterError
 
 _ALL: tuple[OperationSpec, ...] = resourcemanager.SPECS + bss.SPECS + bastionhost.SPECS
@@ -28,7 +28,8 @@ CATALOG: Mapping[str, OperationSpec] = MappingProxyType({spec.action: spec for s
 REQUESTABLE_ACTIONS: tuple[str, ...] = tuple(s.action for s in _ALL if s.op_class.changes_cloud)
 
 # uuid5 namespace of the BssOpenApi RequestIds we derive from our own request ids.
-# Fixed forever: changing it would give a retried request a new idempotency key.
+# Fixed forever: changing it would change the RequestId a stored request is shown with
+# on its card and sent with. (The BssOpenApi pages promise no de-duplication by it.)
 BSS_REQUEST_ID_NAMESPACE = uuid.UUID("6f1f8a52-3c1e-5b7e-9d4a-0ffb0a4d0001")
 
 
@@ -92,12 +93,14 @@ def validate_params(spec: OperationSpec, raw: Mapping[str, Any]) -> BaseModel:
     Empty strings count as absent. Lists may be JSON arrays or comma-separated text.
     Raises ``ParameterError`` with every field error at once, keyed by API parameter
     name (a rule spanning fields is keyed on the field the API page names first).
+    A parameter people may not give (``param(refused=...)``: BssOpenApi's RequestId,
+    ModifyAccountRelation's RoleCodes) is refused at its field.
     """
     if not isinstance(raw, Mapping):
         raise ParameterError({"operation": "Parameters must be name=value pairs."})
     given = {str(name): value for name, value in raw.items() if _present(value)}
     model = spec.params_model
-    errors: dict[str, str] = {}
+    errors = {name: why for name, why in refusals_of(model).items() if name in given}
     try:
         params = model.model_validate(given)
     except ValidationError as exc:
@@ -105,20 +108,21 @@ def validate_params(spec: OperationSpec, raw: Mapping[str, Any]) -> BaseModel:
             errors.setdefault(_key(error), _message(error, spec.action))
         for key, message in model.presence_errors(set(given)).items():
             errors.setdefault(key, message)
-        raise ParameterError(errors) from None
+    if errors:
+        raise ParameterError(errors)
     return params
 
 
 def prepare_params(
     spec: OperationSpec, params: BaseModel, *, offboard_request_id: str
 ) -> BaseModel:
-    """Fill the idempotency parameter (BssOpenApi ``RequestId``) unless the user gave one.
+    """Set the operation's own request key (BssOpenApi ``RequestId``); people never type it.
 
-    The value is ``uuid5`` of our own request id, so every retry of the same Offboard
-    request carries the same RequestId.
+    The value is ``uuid5`` of our own request id, so the card shows the RequestId that
+    is signed, and every attempt of the same Offboard request carries the same one.
     """
     name = spec.idempotency_param
-    if name is None or getattr(params, name, None) is not None:
+    if name is None:
         return params
     value = str(uuid.uuid5(BSS_REQUEST_ID_NAMESPACE, offboard_request_id))
     return params.model_copy(update={name: value})

@@ -2,7 +2,9 @@
 
 DetachHostAccountsFromUser answers per host and per host account (``Results``),
 ``OBJECT_NOT_FOUND`` where the host, the user or the host account is unknown, and
-HTTP 200 overall, as the page's example shows.
+HTTP 200 overall, as the page's example shows. A missing or malformed argument is the
+page's ``InvalidParameter`` ("The argument is invalid."); an unknown instance is
+invented (``EntityNotExists.Instance``, listed in ``commands.sandbox.errors``).
 """
 
 from __future__ import annotations
@@ -13,20 +15,28 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from commands.sandbox.errors import SandboxError, required
+from commands.sandbox.errors import SandboxError, documented, invented, required
 from commands.sandbox.world import BastionInstance, World
 
-INVALID = (400, "InvalidParameter", "The argument is invalid.")
-INSTANCE_NOT_FOUND = (404, "EntityNotExists.Instance", "The bastion host instance does not exist.")
-HOST_NOT_FOUND = (404, "EntityNotExists.Host", "The host does not exist.")
-USER_NOT_FOUND = (404, "EntityNotExists.User", "The user does not exist.")
+DETACH = "DetachHostAccountsFromUser"
 
 
-def _instance(world: World, params: Mapping[str, str]) -> BastionInstance:
-    instance = world.instances.get(required(params, "InstanceId"))
+def _invalid() -> SandboxError:
+    return documented(DETACH, "InvalidParameter")
+
+
+def _argument(params: Mapping[str, str], name: str) -> str:
+    value = params.get(name)
+    if not value:
+        raise _invalid()  # the page documents no MissingParameter: the argument is invalid
+    return value
+
+
+def _instance(world: World, params: Mapping[str, str], instance_id: str) -> BastionInstance:
+    instance = world.instances.get(instance_id)
     region = params.get("RegionId")
     if instance is None or (region and region != instance.region_id):
-        raise SandboxError.of(INSTANCE_NOT_FOUND)
+        raise invented("EntityNotExists.Instance")
     return instance
 
 
@@ -35,15 +45,15 @@ def _hosts(text: str) -> list[dict[str, Any]]:
     try:
         hosts = json.loads(text)
     except ValueError:
-        raise SandboxError.of(INVALID) from None
+        raise _invalid() from None
     if not isinstance(hosts, list) or not 1 <= len(hosts) <= 10:
-        raise SandboxError.of(INVALID)
+        raise _invalid()
     for host in hosts:
         if not isinstance(host, dict) or "HostId" not in host:
-            raise SandboxError.of(INVALID)
+            raise _invalid()
         accounts = host.get("HostAccountIds", [])
         if not isinstance(accounts, list) or len(accounts) > 10:
-            raise SandboxError.of(INVALID)
+            raise _invalid()
     return hosts
 
 
@@ -62,9 +72,9 @@ def _result(
 def detach_host_accounts_from_user(
     world: World, params: Mapping[str, str], now: datetime
 ) -> dict[str, Any]:
-    instance = _instance(world, params)
-    user_id = required(params, "UserId")
-    hosts = _hosts(required(params, "Hosts"))
+    instance = _instance(world, params, _argument(params, "InstanceId"))
+    user_id = _argument(params, "UserId")
+    hosts = _hosts(_argument(params, "Hosts"))
     known_user = user_id in instance.users
     grants = instance.grants.setdefault(user_id, {}) if known_user else {}
     results = []
@@ -103,14 +113,14 @@ def detach_host_accounts_from_user(
 def list_host_accounts_for_user(
     world: World, params: Mapping[str, str], now: datetime
 ) -> dict[str, Any]:
-    instance = _instance(world, params)
+    instance = _instance(world, params, required(params, "InstanceId"))
     user_id = required(params, "UserId")
     host_id = required(params, "HostId")
     if user_id not in instance.users:
-        raise SandboxError.of(USER_NOT_FOUND)
+        raise invented("EntityNotExists.User")
     host = instance.hosts.get(host_id)
     if host is None:
-        raise SandboxError.of(HOST_NOT_FOUND)
+        raise invented("EntityNotExists.Host")
     name = params.get("HostAccountName")
     held = instance.grants.get(user_id, {}).get(host_id, set())
     rows = [
@@ -128,7 +138,7 @@ def list_host_accounts_for_user(
     page = params.get("PageNumber") or "1"
     size = params.get("PageSize") or "20"
     if not (re.fullmatch(r"[0-9]{1,4}", page) and re.fullmatch(r"[0-9]{1,3}", size)):
-        raise SandboxError.of(INVALID)
+        raise invented("InvalidParameter.PageSize")
     number, per = max(int(page), 1), min(max(int(size), 1), 100)
     return {"TotalCount": len(rows), "HostAccounts": rows[(number - 1) * per : number * per]}
 

@@ -1,19 +1,22 @@
 """BssOpenApi (2017-12-14) as the sandbox answers it.
 
 Answers carry ``Code``, ``Message``, ``Success`` and ``Data`` as the pages show
-(``"Code": "200"``, ``"Success": true``); errors carry ``"Success": false``. The
-required ``RequestId`` is the caller's idempotency key: the same RequestId for the
-same action gets the first answer again and changes nothing more.
+(``"Code": "200"``, ``"Success": true``); errors carry ``"Success": false``. The pages
+document no error codes, so every code here is invented (listed in
+``commands.sandbox.errors``). The required ``RequestId`` must be given, but nothing is
+replayed by it: the pages say only that it "is used to mark a request and troubleshoot
+issues", not that a repeated RequestId is answered once, so the sandbox promises no
+such thing either (each call is applied as it comes).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from commands.sandbox.errors import SandboxError
+from commands.sandbox.errors import SandboxError, invented
 from commands.sandbox.world import FinanceRelation, World
 
 PERMISSIONS = frozenset(
@@ -27,13 +30,11 @@ PERMISSIONS = frozenset(
         "CHECK_TARGET_CONSUMPTION",
     }
 )
-RELATION_NOT_FOUND = (404, "RelationNotExist", "The account relation does not exist.")
 HOST_ID = "business.aliyuncs.com"
 
 
 def _missing(name: str) -> SandboxError:
-    return SandboxError(
-        400,
+    return invented(
         "MissingParameter",
         f"The input parameter {name} that is mandatory for processing this request is not "
         "supplied.",
@@ -41,7 +42,7 @@ def _missing(name: str) -> SandboxError:
 
 
 def _invalid(name: str) -> SandboxError:
-    return SandboxError(400, "InvalidParameter", f"The parameter {name} is invalid.")
+    return invented("InvalidParameter", f"The parameter {name} is invalid.")
 
 
 def _int(params: Mapping[str, str], name: str) -> int | None:
@@ -79,33 +80,23 @@ def _find_relation(world: World, params: Mapping[str, str], *, need_type: bool) 
         # ChildUserId, and RelationType parameters."
         raise _missing("RelationId")
     if relation is None or relation.state != "RELATED":
-        raise SandboxError.of(RELATION_NOT_FOUND)
+        raise invented("RelationNotExist")
     return relation
 
 
-def _once(
-    world: World, action: str, params: Mapping[str, str], apply: Callable[[], dict[str, Any]]
-) -> dict[str, Any]:
-    request_id = params.get("RequestId")
-    if not request_id:
+def _request_id(params: Mapping[str, str]) -> None:
+    # "RequestId ... Required: Yes" on both pages.
+    if not params.get("RequestId"):
         raise _missing("RequestId")
-    key = (action, request_id)
-    if key in world.bss_answers:
-        return dict(world.bss_answers[key])
-    body: dict[str, Any] = apply()
-    world.bss_answers[key] = dict(body)
-    return body
 
 
 def relieve_account_relation(
     world: World, params: Mapping[str, str], now: datetime
 ) -> dict[str, Any]:
-    def apply() -> dict[str, Any]:
-        relation = _find_relation(world, params, need_type=True)
-        relation.state = "CANCELLED"
-        return _ok({"HostId": HOST_ID})
-
-    return _once(world, "RelieveAccountRelation", params, apply)
+    _request_id(params)
+    relation = _find_relation(world, params, need_type=True)
+    relation.state = "CANCELLED"
+    return _ok({"HostId": HOST_ID})
 
 
 def modify_account_relation(
@@ -120,16 +111,13 @@ def modify_account_relation(
     codes = [v for k, v in sorted(params.items()) if re.fullmatch(r"PermissionCodes\.[0-9]+", k)]
     if any(code not in PERMISSIONS for code in codes):
         raise _invalid("PermissionCodes")
-
-    def apply() -> dict[str, Any]:
-        relation = _find_relation(world, params, need_type=False)
-        if operation == "ADD":
-            relation.permissions |= set(codes)
-        else:
-            relation.permissions -= set(codes)
-        return _ok({"HostId": HOST_ID})
-
-    return _once(world, "ModifyAccountRelation", params, apply)
+    _request_id(params)
+    relation = _find_relation(world, params, need_type=False)
+    if operation == "ADD":
+        relation.permissions |= set(codes)
+    else:
+        relation.permissions -= set(codes)
+    return _ok({"HostId": HOST_ID})
 
 
 def query_relation_list(world: World, params: Mapping[str, str], now: datetime) -> dict[str, Any]:

@@ -2,7 +2,17 @@
 
 Each handler takes the world, the flat parameters and ``now``, and returns the body
 (the server adds ``RequestId``) or raises ``SandboxError`` with the code the API page
-documents for that situation.
+documents for that situation (``documented``), or one listed as invented in
+``commands.sandbox.errors``.
+
+DeleteAccount refuses, in this order: an unknown member (``EntityNotExists.Account``),
+a deleted one (``AccountNotExist.DeleteAccount``), a cloud account
+(``MemberTypeError.DeleteAccount``: "You can only delete accounts of the resource
+account type"), one being deleted or checked, a delegated administrator
+(``RemoveConfilctAccountAsDelegatedAdministator``), one with a payer account
+(``NotSupport.HasPayerAccount``). DeregisterDelegatedAdministrator answers
+``AccountNotRegistered`` for any account that is not registered for the service, an
+unknown one included (the page documents no other code for it).
 """
 
 from __future__ import annotations
@@ -13,61 +23,29 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from commands.sandbox.errors import SandboxError, invalid, required
-from commands.sandbox.world import CheckItem, DeletionCheck, MemberAccount, World
+from commands.sandbox.errors import SandboxError, documented, invalid, invented, required
+from commands.sandbox.world import (
+    RESOURCE_ACCOUNT,
+    CheckItem,
+    DeletionCheck,
+    MemberAccount,
+    World,
+)
 
 # GetAccountDeletionStatus: "in RFC 3339 format with a UTC offset of +08:00".
 _CST = timezone(timedelta(hours=8))
 
-ACCOUNT_NOT_FOUND = (
-    404,
-    "EntityNotExists.Account",
-    "This resource directory account does not exist.",
-)
-ACCOUNT_GONE = (
-    409,
-    "AccountNotExist.DeleteAccount",
-    "The deletion failed. The account does not exist. Please confirm whether it has been deleted.",
-)
-DELETING = (
-    409,
-    "NotSupportedOperation.DeletingAccount",
-    "The operation is not supported because the account is being deleted.",
-)
+DELETE = "DeleteAccount"
+DEREGISTER = "DeregisterDelegatedAdministrator"
 # The code is spelled this way by the API ("Confilct", "Administator").
-DELEGATED_ADMIN = (
-    409,
-    "RemoveConfilctAccountAsDelegatedAdministator",
-    "You attempted to remove a member that is registered as a delegated administrator. "
-    "To complete this operation, you must first deregister this account as a delegated "
-    "administrator.",
-)
-HAS_PAYER = (
-    409,
-    "NotSupport.HasPayerAccount",
-    "This account has a payer account. Please release the financial relationship of this "
-    "account first.",
-)
-NOT_REGISTERED = (
-    409,
-    "AccountNotRegistered",
-    "The specified account is not a delegated administrator for this service.",
-)
-BAD_SERVICE_PRINCIPAL = (
-    409,
-    "InvalidParameter.ServicePrincipal",
-    "The specified ServicePrincipal is invalid.",
-)
-CHECKING = (
-    409,
-    "NotSupportedOperation.CheckingAccount",
-    "The operation is not supported because the account is checking for deletion.",
-)
-NO_CHECK = (
-    404,
-    "EntityNotExists.CheckResult",
-    "No deletion check was started for this account. Call CheckAccountDelete first.",
-)
+DELEGATED_ADMIN = "RemoveConfilctAccountAsDelegatedAdministator"
+
+
+def _gone() -> SandboxError:
+    # The reads' pages are not in our reference set: they borrow DeleteAccount's answer
+    # for a member that does not exist.
+    return documented(DELETE, "EntityNotExists.Account")
+
 
 _SERVICE = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*\.aliyuncs\.com")
 
@@ -76,18 +54,18 @@ def _cst(moment: datetime) -> str:
     return moment.astimezone(_CST).isoformat(timespec="seconds")
 
 
-def _account_id(params: Mapping[str, str]) -> str:
-    value = required(params, "AccountId")
+def _account_id(params: Mapping[str, str], action: str | None = None) -> str:
+    value = required(params, "AccountId", action)
     if not re.fullmatch(r"[0-9]{16}", value):
         # "InvalidParameter.AccountId ... Specify a 16-digit ID."
-        raise invalid("AccountId")
+        raise invalid("AccountId", action=action)
     return value
 
 
 def _member(world: World, params: Mapping[str, str], now: datetime) -> MemberAccount:
     account = world.accounts.get(_account_id(params))
     if account is None or account.deleted(now):
-        raise SandboxError.of(ACCOUNT_NOT_FOUND)
+        raise _gone()
     return account
 
 
@@ -98,38 +76,52 @@ def _items(items: list[CheckItem]) -> list[dict[str, str]]:
     ]
 
 
-def delete_account(world: World, params: Mapping[str, str], now: datetime) -> dict[str, Any]:
-    account = world.accounts.get(_account_id(params))
-    if account is None:
-        raise SandboxError.of(ACCOUNT_NOT_FOUND)
+def _refusal(world: World, account: MemberAccount, now: datetime) -> str | None:
+    """The DeleteAccount page's code for why ``account`` cannot be deleted now, if any."""
     if account.deleted(now):
-        raise SandboxError.of(ACCOUNT_GONE)
+        return "AccountNotExist.DeleteAccount"
+    if account.type != RESOURCE_ACCOUNT:
+        return "MemberTypeError.DeleteAccount"
     if account.deleting(now):
-        raise SandboxError.of(DELETING)
+        return "NotSupportedOperation.DeletingAccount"
     if account.check is not None and now < account.check.completes:
-        raise SandboxError.of(CHECKING)
+        return "NotSupportedOperation.CheckingAccount"
     if world.delegations_of(account.account_id):
-        raise SandboxError.of(DELEGATED_ADMIN)
+        return DELEGATED_ADMIN
     if any(b.check_id == "FINANCE_RELATION" for b in world.blockers(account.account_id)):
-        raise SandboxError.of(HAS_PAYER)
-    abandoned: tuple[str, ...] = ()
-    if params.get("AbandonableCheckId"):
-        # The official SDK sends this array as one JSON string.
-        try:
-            parsed = json.loads(params["AbandonableCheckId"])
-        except ValueError:
-            raise invalid("AbandonableCheckId") from None
-        if not isinstance(parsed, list):
-            raise invalid("AbandonableCheckId")
-        abandoned = tuple(str(item) for item in parsed)
-    world.start_deletion(account, now, abandoned)
+        return "NotSupport.HasPayerAccount"
+    return None
+
+
+def _abandoned(params: Mapping[str, str]) -> tuple[str, ...]:
+    if not params.get("AbandonableCheckId"):
+        return ()
+    # The official SDK sends this array as one JSON string.
+    try:
+        parsed = json.loads(params["AbandonableCheckId"])
+    except ValueError:
+        raise invalid("AbandonableCheckId", action=DELETE) from None
+    if not isinstance(parsed, list):
+        raise invalid("AbandonableCheckId", action=DELETE)
+    return tuple(str(item) for item in parsed)
+
+
+def delete_account(world: World, params: Mapping[str, str], now: datetime) -> dict[str, Any]:
+    account = world.accounts.get(_account_id(params, DELETE))
+    if account is None:
+        raise documented(DELETE, "EntityNotExists.Account")
+    refusal = _refusal(world, account, now)
+    if refusal is not None:
+        raise documented(DELETE, refusal)
+    world.start_deletion(account, now, _abandoned(params))
     return {"DeletionType": 0}
 
 
 def check_account_delete(world: World, params: Mapping[str, str], now: datetime) -> dict[str, Any]:
     account = _member(world, params, now)
     if account.deleting(now):
-        raise SandboxError.of(DELETING)
+        # DeleteAccount's code for the same state, borrowed by this read.
+        raise documented(DELETE, "NotSupportedOperation.DeletingAccount")
     account.check = DeletionCheck(now, now + timedelta(seconds=world.check_seconds))
     return {}
 
@@ -139,7 +131,7 @@ def get_account_deletion_check_result(
 ) -> dict[str, Any]:
     account = _member(world, params, now)
     if account.check is None:
-        raise SandboxError.of(NO_CHECK)
+        raise invented("EntityNotExists.CheckResult")
     if now < account.check.completes:
         info: dict[str, Any] = {"Status": "PreChecking"}
     else:
@@ -158,7 +150,7 @@ def get_account_deletion_status(
 ) -> dict[str, Any]:
     account = world.accounts.get(_account_id(params))
     if account is None or account.deletion is None:
-        raise SandboxError.of(ACCOUNT_NOT_FOUND)
+        raise _gone()
     deletion = account.deletion
     status: dict[str, Any] = {
         "AccountId": account.account_id,
@@ -194,15 +186,14 @@ def get_account(world: World, params: Mapping[str, str], now: datetime) -> dict[
 def deregister_delegated_administrator(
     world: World, params: Mapping[str, str], now: datetime
 ) -> dict[str, Any]:
-    account = _member(world, params, now)
-    service = required(params, "ServicePrincipal")
+    account_id = _account_id(params, DEREGISTER)
+    service = required(params, "ServicePrincipal", DEREGISTER)
     if not _SERVICE.fullmatch(service):
-        raise SandboxError.of(BAD_SERVICE_PRINCIPAL)
-    matches = [
-        d for d in world.delegations_of(account.account_id) if d.service_principal == service
-    ]
+        raise documented(DEREGISTER, "InvalidParameter.ServicePrincipal")
+    # A member that does not exist (or is deleted) is not registered for anything.
+    matches = [d for d in world.delegations_of(account_id) if d.service_principal == service]
     if not matches:
-        raise SandboxError.of(NOT_REGISTERED)
+        raise documented(DEREGISTER, "AccountNotRegistered")
     world.delegations.remove(matches[0])
     return {}
 

@@ -6,6 +6,8 @@
 - member 1388102837270001: delegated administrator of config.aliyuncs.com, with an
   abandonable check (container service resources).
 - member 1276001234567890: a finance relation (51464) only.
+- member 1455000012345678: an invited cloud account (Type CloudAccount): the pre-check
+  flags it and DeleteAccount answers MemberTypeError.DeleteAccount.
 - bastion host bastionhost-cn-st220aw0001 in cn-hangzhou: user 1 holds hosts 1..3
   with host accounts; user 2 holds host 4. bastionhost-cn-sh9000aw0002 in cn-shanghai.
 """
@@ -13,6 +15,7 @@
 from __future__ import annotations
 
 from commands.sandbox.world import (
+    CLOUD_ACCOUNT,
     BastionInstance,
     CheckItem,
     Delegation,
@@ -26,6 +29,7 @@ from commands.sandbox.world import (
 MANAGEMENT_ACCOUNT_ID = 1738376485192612
 DELEGATED_ADMIN_MEMBER = "1699461245510000"
 CLEAN_MEMBER = "1512996702208737"
+INVITED_MEMBER = "1455000012345678"
 DEMO_INSTANCE_ID = "bastionhost-cn-st220aw0001"
 DEMO_REGION_ID = "cn-hangzhou"
 
@@ -60,6 +64,13 @@ def demo_world(*, deletion_seconds: float = 1.0, check_seconds: float = 0.0) -> 
         ("1276001234567890", "billing-linked", "billing-linked@example-rd"),
     ):
         world.accounts[account_id] = MemberAccount(account_id, display, name)
+    world.accounts[INVITED_MEMBER] = MemberAccount(
+        INVITED_MEMBER,
+        "partner-invited",
+        "partner@example.com",
+        join_method="invited",
+        type=CLOUD_ACCOUNT,
+    )
     world.accounts["1388102837270001"].abandonable_checks.append(
         CheckItem("NON_SP_cs", "Container Service", "The member still has ACK clusters.")
     )

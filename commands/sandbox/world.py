@@ -37,14 +37,19 @@ class DeletionCheck:
     completes: datetime
 
 
+# GetAccount's Type: a member created in the directory, or an invited cloud account.
+RESOURCE_ACCOUNT = "ResourceAccount"
+CLOUD_ACCOUNT = "CloudAccount"
+
+
 @dataclass
 class MemberAccount:
     account_id: str
     display_name: str
     account_name: str
     folder_id: str = "fd-offboard01"
-    join_method: str = "created"
-    type: str = "ResourceAccount"
+    join_method: str = "created"  # "invited" for a CloudAccount
+    type: str = RESOURCE_ACCOUNT
     join_time: str = "2024-03-01T08:00:00Z"
     # Check items that fail but may be abandoned (AbandonableCheckId).
     abandonable_checks: list[CheckItem] = field(default_factory=list)
@@ -115,8 +120,6 @@ class World:
     instances: dict[str, BastionInstance] = field(default_factory=dict)
     deletion_seconds: float = 1.0
     check_seconds: float = 0.0
-    # BssOpenApi RequestId -> the answer given, so a retried request is not applied twice.
-    bss_answers: dict[tuple[str, str], dict[str, object]] = field(default_factory=dict)
 
     def delegations_of(self, account_id: str) -> list[Delegation]:
         return [d for d in self.delegations if d.account_id == account_id]

@@ -311,11 +311,29 @@ def test_bss_request_id_is_derived_from_our_request_id() -> None:
     assert first.RequestId != other.RequestId  # type: ignore[attr-defined]
     assert uuid.UUID(first.RequestId).version == 5  # type: ignore[attr-defined]
     assert spec.serialize(first)["RequestId"] == first.RequestId  # type: ignore[attr-defined]
-    given_id = validate_params(spec, {"RelationId": "51463", "RequestId": "mine-1"})
-    assert prepare_params(spec, given_id, offboard_request_id="req-1") == given_id
+    # Preparing twice (a retried execution) keeps the key: it is ours, never the input's.
+    assert prepare_params(spec, first, offboard_request_id="req-1") == first
     delete = get_spec("DeleteAccount")
     member = validate_params(delete, DELETE_MEMBER)
     assert prepare_params(delete, member, offboard_request_id="req-1") is member
+
+
+@pytest.mark.parametrize("action", ["RelieveAccountRelation", "ModifyAccountRelation"])
+def test_a_typed_bss_request_id_is_refused_at_its_field(action: str) -> None:
+    # The attack: a requester picks the idempotency key (e.g. another request's) by hand.
+    raw = {**VALID[action], "RequestId": "6f1f8a52-3c1e-5b7e-9d4a-0ffb0a4d0001"}
+    errors = refused(action, raw)
+    assert set(errors) == {"RequestId"}
+    assert "Offboard sets RequestId itself" in errors["RequestId"]
+    assert "RequestId" not in {f.name for f in get_spec(action).fields()}
+
+
+def test_role_codes_are_refused_at_their_field() -> None:
+    raw = {**VALID["ModifyAccountRelation"], "RoleCodes": "trusteeship"}
+    assert refused("ModifyAccountRelation", raw) == {
+        "RoleCodes": "Modifying roles is not supported (the ModifyAccountRelation page)."
+    }
+    assert "RoleCodes" not in {f.name for f in get_spec("ModifyAccountRelation").fields()}
 
 
 def test_fields_describe_the_modal() -> None:
@@ -323,7 +341,7 @@ def test_fields_describe_the_modal() -> None:
     assert fields["RelationOperation"].kind == "select"
     assert fields["RelationOperation"].options == ("ADD", "DELETE")
     assert fields["RelationOperation"].required
-    assert not fields["RequestId"].required
+    assert "RequestId" not in fields and "RoleCodes" not in fields
     assert fields["PermissionCodes"].multiple
     assert len(fields["PermissionCodes"].options) == 7
     detach = {f.name: f for f in get_spec("DetachHostAccountsFromUser").fields()}

@@ -24,7 +24,8 @@ from alibabacloud_tea_openapi.utils_models import Config
 from darabonba.runtime import RuntimeOptions
 
 from commands import signing
-from commands.catalog import CATALOG, OperationSpec, validate_params
+from commands.catalog import CATALOG, OperationSpec, prepare_params, validate_params
+from commands.catalog.base import refusals_of
 from commands.client import CloudClient
 from commands.credentials import Credentials, StaticCredentialsProvider
 from commands.endpoints import Product
@@ -46,7 +47,6 @@ RICHER: dict[str, dict[str, Any]] = {
         "RelationOperation": "DELETE",
         "ChildNick": "Display name of the member 成员 ~*",
         "PermissionCodes": ["SYNCHRONIZE_FINANCE_IDENTITY", "CHECK_FINANCE_INFO"],
-        "RoleCodes": ["trusteeship"],
     },
     "QueryRelationList": {"StatusList": ["RELATED", "CONFIRMING"]},
     "GetAccount": {"IncludeTags": "true"},
@@ -54,10 +54,15 @@ RICHER: dict[str, dict[str, Any]] = {
 
 
 def example_input(spec: OperationSpec) -> dict[str, Any]:
-    """Every parameter of the operation set to its API page example (or a richer value)."""
+    """Every parameter people may give set to its API page example (or a richer value).
+
+    BssOpenApi's RequestId is Offboard's own (set by ``prepare_params``) and RoleCodes
+    is refused ("Modifying roles is not supported"): neither is input.
+    """
     raw: dict[str, Any] = {}
+    refused = refusals_of(spec.params_model)
     for name, info in spec.params_model.model_fields.items():
-        if info.examples:
+        if info.examples and name not in refused:
             raw[name] = info.examples[0]
     raw.update(RICHER.get(spec.action, {}))
     return raw
@@ -131,7 +136,9 @@ def test_same_request_as_the_official_sdk(
     action: str, server: RecordingServer, ours: CloudClient
 ) -> None:
     spec = CATALOG[action]
-    params = validate_params(spec, example_input(spec))
+    params = prepare_params(
+        spec, validate_params(spec, example_input(spec)), offboard_request_id=f"diff-{action}"
+    )
     theirs_req = record(server, lambda: call_official(spec, params, server))
     ours_req = record(server, lambda: ours.call(spec, params))
 

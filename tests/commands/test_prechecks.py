@@ -9,6 +9,7 @@ from commands.catalog import get_spec, validate_params
 from commands.client import CloudClient
 from commands.prechecks import Finding, PollPolicy, run_prechecks
 from commands.sandbox import DEMO_ACCESS_KEY_SECRET, Sandbox
+from commands.sandbox.seed import INVITED_MEMBER
 from tests.support.clock import FakeClock
 from tests.support.cloud import call, demo_client
 
@@ -161,3 +162,22 @@ def test_read_only_operations_have_no_prechecks(
 ) -> None:
     assert prechecks(cloud_client, "GetAccount", {"AccountId": ADMIN}) == []
     assert sandbox.calls == []
+
+
+def test_a_member_that_is_not_a_resource_account_is_blocked(cloud_client: CloudClient) -> None:
+    # "Deletes a member of the resource account type": an invited cloud account answers
+    # MemberTypeError.DeleteAccount, so approvers see it before approving.
+    findings = prechecks(cloud_client, "DeleteAccount", {"AccountId": INVITED_MEMBER})
+    member = findings[0]
+    assert (member.title, member.status) == ("Member account", "blocked")
+    assert "CloudAccount" in member.details[0]
+    assert "MemberTypeError.DeleteAccount" in member.details[1]
+    resource = prechecks(cloud_client, "DeleteAccount", {"AccountId": CLEAN})[0]
+    assert resource.status == "ok" and "ResourceAccount" in resource.details[0]
+
+
+def test_a_member_of_unknown_type_is_a_warning(cloud_client: CloudClient, sandbox: Sandbox) -> None:
+    sandbox.world.accounts[CLEAN].type = ""
+    member = prechecks(cloud_client, "DeleteAccount", {"AccountId": CLEAN})[0]
+    assert member.status == "warning"
+    assert "only resource accounts can be deleted" in member.details[-1]

@@ -245,24 +245,19 @@ def test_bss_answers_code_message_success(cloud_client: CloudClient, sandbox: Sa
     assert 51463 not in ids
 
 
-def test_bss_request_id_makes_a_retry_harmless(sandbox: Sandbox) -> None:
-    params = {"RelationId": "51463", "RequestId": "retry-me"}
+def test_bss_request_id_is_required_but_replays_nothing(sandbox: Sandbox) -> None:
+    # The pages promise no de-duplication by RequestId, so neither does the sandbox: the
+    # same RequestId again is a new call, answered as the world is now.
+    params = {"RelationId": "51463", "RequestId": "same-key"}
     first = send(signed(sandbox, "RelieveAccountRelation", params, version="2017-12-14"))
     again = send(signed(sandbox, "RelieveAccountRelation", params, version="2017-12-14"))
-    assert first.json()["Success"] is True and again.json()["Success"] is True
-    fresh = send(
-        signed(
-            sandbox,
-            "RelieveAccountRelation",
-            {"RelationId": "51463", "RequestId": "new"},
-            version="2017-12-14",
-        )
-    )
-    assert fresh.json()["Success"] is False
+    assert first.json()["Success"] is True
+    assert again.json()["Success"] is False and again.json()["Code"] == "RelationNotExist"
     missing = send(
         signed(sandbox, "RelieveAccountRelation", {"RelationId": "51464"}, version="2017-12-14")
     )
     assert missing.status_code == 400 and missing.json()["Code"] == "MissingParameter"
+    assert sandbox.world.relations[51464].state == "RELATED"
 
 
 def test_modify_account_relation_changes_permissions(
@@ -278,11 +273,7 @@ def test_modify_account_relation_changes_permissions(
         "CHECK_FINANCE_INFO",
         "FORBID_WITHDRAW_CASH",
     }
-    call(
-        cloud_client,
-        "ModifyAccountRelation",
-        {**raw, "RelationOperation": "DELETE", "RequestId": "r2"},
-    )
+    call(cloud_client, "ModifyAccountRelation", {**raw, "RelationOperation": "DELETE"})
     assert sandbox.world.relations[51464].permissions == {"CHECK_FINANCE_INFO"}
 
 

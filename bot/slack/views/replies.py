@@ -135,11 +135,12 @@ def progress(action: str, status: str, details: Iterable[str] = ()) -> SlackMess
     return message("\n".join(lines))
 
 
-def result(action: str, outcome: ResultLike) -> SlackMessage:
+def result(action: str, outcome: ResultLike, next_step: str | None = None) -> SlackMessage:
     """The call's result: Code, Message, RequestId and HTTP status, always.
 
-    On failure also the error's Recommend link; for DetachHostAccountsFromUser the
-    per-host and per-account Codes from ``Results``.
+    On failure also the error's Recommend link and, when the API page documents the
+    Code, ``next_step`` (the catalog's line for people, shown as it is); for
+    DetachHostAccountsFromUser the per-host and per-account Codes from ``Results``.
     """
     head = ":white_check_mark: Succeeded" if outcome.ok else ":x: Failed"
     if outcome.ok and action == "DetachHostAccountsFromUser" and _item_failures(outcome.body):
@@ -153,6 +154,8 @@ def result(action: str, outcome: ResultLike) -> SlackMessage:
     ]
     if not outcome.ok and outcome.recommend:
         lines.append(f"*Recommend* {_link(outcome.recommend)}")
+    if not outcome.ok and next_step:
+        lines.append(f":point_right: *Next step* {mrkdwn_safe(next_step, 1500)}")
     paragraphs = ["\n".join(lines)]
     if action == "DetachHostAccountsFromUser":
         paragraphs.extend(_chunks(_host_lines(outcome.body)))
