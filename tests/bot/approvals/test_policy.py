@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-
 from pydantic import ValidationError
 
 from bot.approvals.policy import ApprovalRules, ApproverDirectory, PolicyError, UserDirectory
@@ -86,12 +85,18 @@ def test_required_approvals_per_operation(clock: FakeClock) -> None:
 
 def test_a_write_is_never_free(clock: FakeClock) -> None:
     """Not destructive is not read: a write needs OFFBOARD_REQUIRED_WRITE_APPROVALS."""
-    assert rules(clock, {"U1", "U2", "U3"}, 2).required_approvals(
-        "ModifyAccountRelation", destructive=False
-    ) == 1
-    assert rules(clock, {"U1", "U2", "U3", "U4"}, 2, write=3).required_approvals(
-        "ModifyAccountRelation", destructive=False
-    ) == 3
+    assert (
+        rules(clock, {"U1", "U2", "U3"}, 2).required_approvals(
+            "ModifyAccountRelation", destructive=False
+        )
+        == 1
+    )
+    assert (
+        rules(clock, {"U1", "U2", "U3", "U4"}, 2, write=3).required_approvals(
+            "ModifyAccountRelation", destructive=False
+        )
+        == 3
+    )
 
 
 @pytest.mark.parametrize("value", ["0", "-1"])
@@ -107,7 +112,7 @@ def test_write_approvals_of_zero_are_refused_by_settings(value: str) -> None:
 def test_write_approvals_of_zero_built_by_hand_refuse_to_start(clock: FakeClock) -> None:
     directory = ApproverDirectory({"U1", "U2", "U3"}, clock=clock)
     policy = ApprovalRules(directory=directory, write_required=0)
-    with pytest.raises(PolicyError, match="OFFBOARD_REQUIRED_WRITE_APPROVALS.*at least 1"):
+    with pytest.raises(PolicyError, match=r"OFFBOARD_REQUIRED_WRITE_APPROVALS.*at least 1"):
         policy.check_satisfiable()
     assert policy.required_approvals("ModifyAccountRelation", destructive=False) == 1
 
