@@ -1,8 +1,13 @@
 """`offboard-bot call`: one API call from the command line, with no approval bypass.
 
-Read-only operations run and print the normalised result. Destructive ones are never
-sent from here; `--dry-run` prints the exact signed request with secret-derived parts
-masked, so an operator can see what an approved request would send.
+Reads run and print the normalised result. Nothing that changes the cloud is ever sent
+from here, a write no more than a destructive call: both go through Slack and other
+people's approval. `--dry-run` prints the exact signed request with the signature and any
+STS token masked, so an operator can see what an approved request would send.
+
+Every error is a message and an exit code, never a traceback: 0 done, 1 the cloud refused
+or could not be reached, 2 bad input or local set-up (a field error names the parameter),
+3 refused because the call changes the cloud.
 """
 
 from __future__ import annotations
@@ -11,11 +16,21 @@ import json
 import uuid
 from collections.abc import Callable, Sequence
 
+import structlog
+
 from bot.settings import Settings
-from commands.catalog import get_spec, prepare_params, validate_params
+from commands.catalog import (
+    OperationClass,
+    OperationSpec,
+    get_spec,
+    prepare_params,
+    validate_params,
+)
 from commands.client import CallResult, CloudClient
 from commands.credentials import EnvironmentCredentialsProvider
-from commands.errors import ApiError, CloudError, CredentialsError, ParameterError
+from commands.errors import ApiError, CloudError, OffboardError, ParameterError
+
+log = structlog.get_logger(__name__)
 
 EXIT_OK = 0
 EXIT_API_ERROR = 1
@@ -56,36 +71,12 @@ def run_call(
     dry_run: bool,
     out: Callable[[str], None],
 ) -> int:
-    """Validate, then run (read-only), print (dry run) or refuse (destructive); exit code."""
+    """Validate, then run (a read), print (dry run) or refuse (a write); the exit code."""
     try:
-        spec = get_spec(action)
-        params = validate_params(spec, parse_assignments(assignments))
+        return _run(settings, action, assignments, dry_run=dry_run, out=out)
     except ParameterError as exc:
         for name, message in exc.field_errors.items():
             out(f"error: {name}: {message}")
-        return EXIT_USAGE
-    # A BSS RequestId must be unique per logical call; a CLI call is its own.
-    params = prepare_params(spec, params, offboard_request_id=f"cli-{uuid.uuid4()}")
-    if spec.is_destructive(params) and not dry_run:
-        out(
-            f"refused: {spec.action} is destructive. It runs only as a request in Slack "
-            "(/offboard) that two other people approve. Add --dry-run to print the "
-            "signed request it would send."
-        )
-        return EXIT_REFUSED
-    client = CloudClient(
-        EnvironmentCredentialsProvider(),
-        endpoint_override=settings.alibaba_endpoint,
-        bss_site=settings.bss_site,
-    )
-    try:
-        if dry_run:
-            out(client.describe(client.build_request(spec, params)))
-            return EXIT_OK
-        out(render_result(client.call(spec, params)))
-        return EXIT_OK
-    except CredentialsError as exc:
-        out(f"error: {exc}")
         return EXIT_USAGE
     except ApiError as exc:
         out(render_result(exc.result))
@@ -93,5 +84,52 @@ def run_call(
     except CloudError as exc:
         out(f"error: {type(exc).__name__}: {exc}")
         return EXIT_API_ERROR
-    finally:
-        client.close()
+    except (OffboardError, ValueError) as exc:  # credentials, a bad endpoint setting
+        out(f"error: {exc}")
+        return EXIT_USAGE
+    except Exception as exc:  # a bug: say so in one line; the traceback is a debug log
+        log.debug("call_failed", error_type=type(exc).__name__, exc_info=True)
+        out(f"error: unexpected {type(exc).__name__}; run with --log-level DEBUG for details")
+        return EXIT_API_ERROR
+
+
+def _run(
+    settings: Settings,
+    action: str,
+    assignments: Sequence[str],
+    *,
+    dry_run: bool,
+    out: Callable[[str], None],
+) -> int:
+    spec = get_spec(action)
+    params = validate_params(spec, parse_assignments(assignments))
+    # A BSS RequestId must be unique per logical call; a CLI call is its own.
+    params = prepare_params(spec, params, offboard_request_id=f"cli-{uuid.uuid4()}")
+    with CloudClient(
+        EnvironmentCredentialsProvider(),
+        endpoint_override=settings.alibaba_endpoint,
+        bss_site=settings.bss_site,
+    ) as client:
+        client.endpoint_for(spec, params)  # what prevents building it is a field error
+        op_class = spec.classify(params)
+        if op_class.changes_cloud and not dry_run:
+            out(refusal(spec, op_class))
+            return EXIT_REFUSED
+        if dry_run:
+            out(client.describe(client.build_request(spec, params)))
+            return EXIT_OK
+        out(render_result(client.call(spec, params)))
+        return EXIT_OK
+
+
+def refusal(spec: OperationSpec, op_class: OperationClass) -> str:
+    """Why a call that changes the cloud is not sent from the command line."""
+    if op_class is OperationClass.DESTRUCTIVE:
+        kind, count = "is destructive", "OFFBOARD_REQUIRED_APPROVALS"
+    else:
+        kind, count = "changes the cloud (a write)", "OFFBOARD_REQUIRED_WRITE_APPROVALS"
+    return (
+        f"refused: {spec.action} with these parameters {kind}. It runs only as a request "
+        f"in Slack (/offboard) that other people approve ({count}); nothing was sent. "
+        "Add --dry-run to print the signed request it would send."
+    )

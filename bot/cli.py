@@ -115,12 +115,16 @@ def audit_export(output: TextIO) -> None:
 @main.command(context_settings={"ignore_unknown_options": True})
 @click.argument("action")
 @click.argument("assignments", nargs=-1)
-@click.option("--dry-run", is_flag=True, help="Print the signed request instead of sending it.")
+@click.option(
+    "--dry-run", is_flag=True, help="Print the signed request (signature masked); send nothing."
+)
 def call(action: str, assignments: tuple[str, ...], dry_run: bool) -> None:
-    """Run a read-only ACTION, or print a destructive one's signed request with --dry-run.
+    """Run a read ACTION; print any other call's signed request with --dry-run.
 
-    Parameters are given as Param=Value. Destructive calls are never sent from here:
-    they go through Slack and two approvers.
+    Parameters are given as Param=Value. Nothing that changes the cloud (a write or a
+    destructive call) is sent from here: it goes through Slack and other people's
+    approval. Exit codes: 0 done, 1 the cloud refused or could not be reached, 2 bad
+    input or set-up, 3 refused because the call changes the cloud.
     """
     from bot.calls import run_call
 

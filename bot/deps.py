@@ -19,6 +19,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot.approvals.access import Access, Account
 from bot.approvals.policy import ApprovalRules
 from bot.settings import Settings
 from commands.client import CloudClient
@@ -52,13 +53,15 @@ class Doorbell:
 
 @dataclass(frozen=True)
 class Deps:
-    """The app's collaborators. ``policy`` resolves approvers at decision time."""
+    """The app's collaborators. ``policy`` resolves approvers at decision time; ``access``
+    says who may file and read requests (it may call Slack: only after the ack)."""
 
     settings: Settings
     repo: Repository
     cloud: CloudClient
     slack: WebClient
     policy: ApprovalRules
+    access: Access
     clock: Callable[[], datetime] = utcnow
     worker_bell: Doorbell = field(default_factory=Doorbell)
     announcer_bell: Doorbell = field(default_factory=Doorbell)
@@ -101,6 +104,28 @@ def usergroup_resolver(slack: WebClient) -> Callable[[str], Iterable[str]]:
     return members
 
 
+def account_resolver(slack: WebClient) -> Callable[[str], Account]:
+    """``users.info`` as the access checks' account look-up.
+
+    Slack's user object: ``is_restricted`` marks a guest, with ``is_ultra_restricted`` a
+    single-channel guest; ``is_bot``; ``deleted`` for a deactivated account (which may
+    lack the other flags). A missing ``deleted``, ``is_bot`` or ``is_restricted`` counts
+    against the person (fail closed).
+    """
+
+    def account(user_id: str) -> Account:
+        user = slack.users_info(user=user_id).get("user") or {}
+        return Account(
+            user_id=str(user.get("id") or ""),
+            deleted=user.get("deleted") is not False,
+            bot=user.get("is_bot") is not False,
+            # A single-channel guest has both flags set; either one makes a guest.
+            guest=user.get("is_restricted") is not False or bool(user.get("is_ultra_restricted")),
+        )
+
+    return account
+
+
 def build_deps(
     settings: Settings,
     *,
@@ -117,12 +142,21 @@ def build_deps(
             endpoint_override=settings.alibaba_endpoint,
             bss_site=settings.bss_site,
         )
-    policy = ApprovalRules.from_settings(settings, clock=clock, resolver=usergroup_resolver(slack))
+    groups = usergroup_resolver(slack)
+    policy = ApprovalRules.from_settings(settings, clock=clock, resolver=groups)
+    access = Access.from_settings(
+        settings,
+        approvers=policy.directory,
+        accounts=account_resolver(slack),
+        clock=clock,
+        groups=groups,
+    )
     return Deps(
         settings=settings,
         repo=repo or Repository(make_engine(settings.database_url)),
         cloud=cloud,
         slack=slack,
         policy=policy,
+        access=access,
         clock=clock,
     )

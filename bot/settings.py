@@ -32,15 +32,34 @@ class Settings(BaseSettings):
     )
     approver_usergroup: str | None = Field(default=None, alias="OFFBOARD_APPROVER_USERGROUP")
     required_approvals: int = Field(default=2, ge=1, le=10, alias="OFFBOARD_REQUIRED_APPROVALS")
+    # No ge=1 here: the validator below says why 0 is refused, not just that it is.
+    required_write_approvals: int = Field(
+        default=1, le=10, alias="OFFBOARD_REQUIRED_WRITE_APPROVALS"
+    )
+    requesters: Annotated[frozenset[str], NoDecode] = Field(
+        default=frozenset(), alias="OFFBOARD_REQUESTERS"
+    )
+    requester_usergroup: str | None = Field(default=None, alias="OFFBOARD_REQUESTER_USERGROUP")
     request_ttl_seconds: int = Field(default=86400, ge=60, alias="OFFBOARD_REQUEST_TTL_SECONDS")
     execution_window_seconds: int = Field(
         default=900, ge=10, alias="OFFBOARD_EXECUTION_WINDOW_SECONDS"
     )
 
-    @field_validator("approvers", mode="before")
+    @field_validator("approvers", "requesters", mode="before")
     @classmethod
-    def _split_approvers(cls, value: object) -> object:
+    def _split_user_ids(cls, value: object) -> object:
         # "U1, U2,,U3" -> {"U1", "U2", "U3"}: a comma-separated list of Slack user IDs.
         if isinstance(value, str):
             return frozenset(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("required_write_approvals")
+    @classmethod
+    def _writes_are_always_approved(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError(
+                "must be at least 1: every write changes the cloud and is approved by "
+                "someone other than the requester (reads need no approval and never "
+                "become requests)"
+            )
         return value

@@ -1,10 +1,15 @@
 """Who may approve, how many approvals an operation needs, and the startup check.
 
-Approvers are ``OFFBOARD_APPROVERS`` plus the members of ``OFFBOARD_APPROVER_USERGROUP``.
-The group is read through a resolver the Slack layer supplies (``usergroups.users.list``),
-cached for a short time so a click does not cost a Slack call; a failed look-up falls back
-to the static list only (fail closed: nobody gains the right to approve because Slack was
-unreachable).
+Approvers are ``OFFBOARD_APPROVERS`` plus the members of ``OFFBOARD_APPROVER_USERGROUP``;
+requesters, when limited, are ``OFFBOARD_REQUESTERS`` plus ``OFFBOARD_REQUESTER_USERGROUP``
+(:mod:`bot.approvals.access`). One :class:`UserDirectory` serves both: the group is read
+through a resolver the Slack layer supplies (``usergroups.users.list``), cached for a short
+time so a click does not cost a Slack call; a failed look-up falls back to the static list
+only (fail closed: nobody gains a right because Slack was unreachable).
+
+Every request changes the cloud (a read never becomes one): a destructive call needs
+``OFFBOARD_REQUIRED_APPROVALS``, any other write ``OFFBOARD_REQUIRED_WRITE_APPROVALS``,
+never fewer than one, always from people other than the requester.
 """
 
 from __future__ import annotations
@@ -31,8 +36,12 @@ class PolicyError(OffboardError):
     """The configured policy cannot work; the message says what to change."""
 
 
-class ApproverDirectory:
-    """The set of people who may approve now: static ids plus a cached user group."""
+class UserDirectory:
+    """A set of people as of now: static ids plus a cached Slack user group.
+
+    ``setting`` names the group's variable in error messages and logs
+    (``OFFBOARD_APPROVER_USERGROUP``, ``OFFBOARD_REQUESTER_USERGROUP``).
+    """
 
     def __init__(
         self,
@@ -42,11 +51,11 @@ class ApproverDirectory:
         usergroup: str | None = None,
         resolver: GroupResolver | None = None,
         ttl: timedelta = timedelta(minutes=5),
+        setting: str = "OFFBOARD_APPROVER_USERGROUP",
     ) -> None:
         if usergroup and resolver is None:
-            raise PolicyError(
-                f"OFFBOARD_APPROVER_USERGROUP is {usergroup} but nothing can list its members."
-            )
+            raise PolicyError(f"{setting} is {usergroup} but nothing can list its members.")
+        self.setting = setting
         self._static = frozenset(static)
         self._usergroup = usergroup
         self._resolver = resolver
@@ -56,8 +65,13 @@ class ApproverDirectory:
         self._members: frozenset[str] = frozenset()
         self._fetched_at: datetime | None = None
 
-    def approvers(self) -> frozenset[str]:
-        """Everyone who may approve, as of at most ``ttl`` ago."""
+    @property
+    def configured(self) -> bool:
+        """Whether anyone is named at all (static ids or a group)."""
+        return bool(self._static or self._usergroup)
+
+    def members(self) -> frozenset[str]:
+        """Everyone in the set, with the group as of at most ``ttl`` ago."""
         if not self._usergroup or self._resolver is None:
             return self._static
         with self._lock:
@@ -72,9 +86,20 @@ class ApproverDirectory:
             return frozenset(resolver(usergroup))
         except Exception as error:  # any Slack failure: fail closed to the static list
             log.warning(
-                "approver_group_unavailable", usergroup=usergroup, error=type(error).__name__
+                "user_group_unavailable",
+                setting=self.setting,
+                usergroup=usergroup,
+                error=type(error).__name__,
             )
             return frozenset()
+
+
+class ApproverDirectory(UserDirectory):
+    """The people who may approve: ``OFFBOARD_APPROVERS`` and ``OFFBOARD_APPROVER_USERGROUP``."""
+
+    def approvers(self) -> frozenset[str]:
+        """Everyone who may approve, as of at most ``ttl`` ago."""
+        return self.members()
 
 
 @dataclass(frozen=True)
@@ -83,15 +108,20 @@ class ApprovalRules:
 
     directory: ApproverDirectory
     default_required: int = 2
+    write_required: int = 1
     per_operation: Mapping[str, int] = field(default_factory=dict)
     request_ttl: timedelta = timedelta(days=1)
     execution_window: timedelta = timedelta(minutes=15)
     required_assurance: Assurance = Assurance.SLACK_ACCOUNT
 
     def required_approvals(self, operation: str, *, destructive: bool) -> int:
-        """Approvals a request for ``operation`` needs: none when it only reads."""
+        """Approvals a request for ``operation`` needs; never 0.
+
+        Every request changes the cloud (a read is refused before it becomes one), so a
+        request that is not destructive is a write and needs ``write_required``.
+        """
         if not destructive:
-            return 0
+            return max(self.write_required, 1)
         return self.per_operation.get(operation, self.default_required)
 
     def snapshot(self) -> Policy:
@@ -106,24 +136,32 @@ class ApprovalRules:
         """Refuse a policy that can never be met; call it at startup.
 
         A requester who is an approver does not count for their own request, so every
-        required count must be met by the approvers minus one.
+        required count (destructive, per operation and write) must be met by the
+        approvers minus one.
         """
-        for name, value in self.per_operation.items():
+        configured = {
+            "OFFBOARD_REQUIRED_APPROVALS": self.default_required,
+            "OFFBOARD_REQUIRED_WRITE_APPROVALS": self.write_required,
+        }
+        counts = {**configured, **self.per_operation}
+        for name, value in counts.items():
             if value < 1:
                 raise PolicyError(
-                    f"{name} is destructive and would need {value} approvals; at least 1 is "
-                    "required (the two-person rule cannot be switched off per operation)."
+                    f"{name} would need {value} approvals; at least 1 is required (a call "
+                    "that changes the cloud is always approved by someone other than the "
+                    "requester)."
                 )
         approvers = self.directory.approvers()
-        highest = max([self.default_required, *self.per_operation.values()])
+        highest = max(counts.values())
         eligible = len(approvers) - 1
         if eligible < highest:
             named = ", ".join(sorted(approvers)) or "nobody"
+            lower = " or ".join(n for n, v in configured.items() if v > eligible)
             raise PolicyError(
                 f"Offboard needs {highest} distinct approvals, but only {len(approvers)} "
                 f"people may approve ({named}); without the requester at most "
                 f"{max(eligible, 0)} can approve. Add people to OFFBOARD_APPROVERS or "
-                "OFFBOARD_APPROVER_USERGROUP, or lower OFFBOARD_REQUIRED_APPROVALS."
+                f"OFFBOARD_APPROVER_USERGROUP, or lower {lower or 'the per-operation counts'}."
             )
 
     @classmethod
@@ -145,6 +183,7 @@ class ApprovalRules:
         return cls(
             directory=directory,
             default_required=settings.required_approvals,
+            write_required=settings.required_write_approvals,
             per_operation=dict(per_operation or {}),
             request_ttl=timedelta(seconds=settings.request_ttl_seconds),
             execution_window=timedelta(seconds=settings.execution_window_seconds),

@@ -50,7 +50,7 @@ from bot.approvals.rules import (
     expire,
     reason_problem,
 )
-from commands.catalog import OperationSpec
+from commands.catalog import OperationClass, OperationSpec
 from storage.errors import RequestNotFound
 from storage.records import (
     AnnouncementDraft,
@@ -132,19 +132,24 @@ class Workflow:
         channel: str | None = None,
         prechecks: Any = None,
     ) -> Submitted | Refused:
-        """Store a new request; a destructive one needs a reason of a few real words."""
-        destructive = spec.is_destructive(params)
-        problem = reason_problem(reason) if destructive else None
-        if problem is not None:
-            self.repo.append_audit(
-                AuditDraft(
-                    "request.refused",
-                    requester,
-                    {"operation": spec.action, "reason": "reason_too_short"},
-                ),
-                now,
+        """Store a new request, PENDING until other people approve it; never approved here.
+
+        A read is refused (it needs no approval: ``offboard-bot call`` runs it). Every
+        request changes the cloud, so every one needs a reason of a few real words: the
+        approvers of a write judge it from that reason as much as for a destructive call,
+        and the audit log keeps why the cloud was changed.
+        """
+        op_class = spec.classify(params)
+        if not op_class.changes_cloud:
+            why = (
+                f"{spec.action} only reads, so it needs no approval and is never a request; "
+                f"run it with `offboard-bot call {spec.action} ...`."
             )
-            return Refused(None, "reason_too_short", problem, field="reason")
+            return self.refuse(requester, spec.action, "read_only", why, now, field="operation")
+        problem = reason_problem(reason)
+        if problem is not None:
+            return self.refuse(requester, spec.action, "reason_too_short", problem, now, "reason")
+        destructive = op_class is OperationClass.DESTRUCTIVE
         required = self.rules.required_approvals(spec.action, destructive=destructive)
         new = NewRequest(
             operation=spec.action,
@@ -159,7 +164,7 @@ class Workflow:
             prechecks=prechecks,
         )
         facts: dict[str, Any] = {"operation": new.operation, "params": new.params}
-        facts |= {"reason": new.reason}
+        facts |= {"reason": new.reason, "class": op_class.value}
         facts |= {"destructive": destructive, "required": required}
         record = self.repo.create_request(
             new,
@@ -171,23 +176,23 @@ class Workflow:
             ),
             now=now,
         )
-        if required == 0:
-            # Read-only: nothing to approve; it is approved on submission and runs at once.
-            window = self.rules.execution_window
-
-            def approve(current: RequestRecord, _: list[DecisionRecord]) -> Change:
-                transition = Transition(
-                    previous=Status.PENDING,
-                    status=Status.APPROVED,
-                    event="approved",
-                    actor=None,
-                    execute_by=now + window,
-                )
-                return transition_change(current, transition, now)
-
-            record, _ = self.repo.apply(record.id, approve, now=now)
-            self._wake()
         return Submitted(record)
+
+    def refuse(
+        self,
+        user: str,
+        operation: str,
+        reason: str,
+        message: str,
+        now: datetime,
+        field: str | None = None,
+    ) -> Refused:
+        """Audit a refused filing (``request.refused``) and return it; nothing is stored."""
+        self.repo.append_audit(
+            AuditDraft("request.refused", user, {"operation": operation, "reason": reason}),
+            now,
+        )
+        return Refused(None, reason, message, field=field)
 
     def decide(
         self,

@@ -69,6 +69,9 @@ def stack_settings(
         "approvers": frozenset([REQUESTER.user_id, *(p.user_id for p in APPROVERS)]),
         "approver_usergroup": None,
         "required_approvals": 2,
+        "required_write_approvals": 1,
+        "requesters": frozenset(),
+        "requester_usergroup": None,
         "request_ttl_seconds": 86400,
         "execution_window_seconds": 900,
     }

@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from bot.devstack.standin_methods import Message, Workspace, answer
+from bot.devstack.standin_methods import USER_KINDS, Message, Workspace, answer
 
 __all__ = [
     "STANDIN_BOT_TOKEN",
@@ -146,6 +146,13 @@ class SlackStandIn:
     def set_usergroup(self, usergroup: str, users: list[str]) -> None:
         with self._cond:
             self._workspace.usergroups[usergroup] = list(users)
+
+    def set_user(self, user: str, kind: str) -> None:
+        """Make ``users.info`` describe ``user`` as ``kind`` (a ``USER_KINDS`` key)."""
+        if kind not in USER_KINDS:
+            raise ValueError(f"unknown user kind {kind!r}; one of {sorted(USER_KINDS)}")
+        with self._cond:
+            self._workspace.users[user] = kind
 
     def reset(self) -> None:
         """Forget calls, messages and failures."""

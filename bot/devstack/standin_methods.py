@@ -3,7 +3,9 @@
 Each answer is what Slack documents for the method, for the arguments Offboard sends:
 ``chat.postMessage`` returns a ``ts`` and refuses an unknown ``thread_ts``;
 ``chat.update`` drops the blocks when only ``text`` is sent, as Slack does; views are
-checked against Slack's limits; ``conversations.open`` returns a ``D…`` channel.
+checked against Slack's limits; ``conversations.open`` returns a ``D…`` channel;
+``users.info`` answers Slack's user object, everyone a full member of the team unless
+marked otherwise (:data:`USER_KINDS`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,18 @@ from typing import Any
 _MAX_MESSAGE_BLOCKS = 50
 _MAX_VIEW_BLOCKS = 100
 _MAX_VIEW_TITLE = 24
+
+# How users.info describes each kind of account (api.slack.com/types/user): a guest has
+# is_restricted, a single-channel guest also is_ultra_restricted; a deactivated account
+# is deleted; "absent" answers user_not_found.
+USER_KINDS: dict[str, dict[str, bool]] = {
+    "member": {},
+    "multi_channel_guest": {"is_restricted": True},
+    "single_channel_guest": {"is_restricted": True, "is_ultra_restricted": True},
+    "bot": {"is_bot": True},
+    "deactivated": {"deleted": True},
+    "absent": {},
+}
 
 
 @dataclass
@@ -42,6 +56,7 @@ class Workspace:
     bot_user_id: str
     messages: dict[tuple[str, str], Message] = field(default_factory=dict)
     usergroups: dict[str, list[str]] = field(default_factory=dict)
+    users: dict[str, str] = field(default_factory=dict)  # user id -> a USER_KINDS key
     seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def next_ts(self) -> str:
@@ -141,6 +156,33 @@ def _usergroup_users(w: Workspace, p: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True, "users": list(users)}
 
 
+def _users_info(w: Workspace, p: dict[str, Any]) -> dict[str, Any]:
+    user = str(p.get("user") or "")
+    kind = w.users.get(user, "bot" if user == w.bot_user_id else "member")
+    if not user or kind == "absent":
+        return {"ok": False, "error": "user_not_found"}
+    name = user.lower()
+    flags = {"is_restricted": False, "is_ultra_restricted": False, "is_bot": False}
+    flags |= {"deleted": False, "is_admin": False, "is_owner": False}
+    flags |= USER_KINDS[kind]
+    profile = {"real_name": name, "display_name": name, "team": w.team_id}
+    return {
+        "ok": True,
+        "user": {
+            "id": user,
+            "team_id": w.team_id,
+            "name": name,
+            "real_name": name,
+            "tz": "Asia/Shanghai",
+            "tz_offset": 28800,
+            "profile": profile,
+            "is_app_user": False,
+            "updated": 1700000000,
+            **flags,
+        },
+    }
+
+
 def _blocks(p: Mapping[str, Any]) -> list[dict[str, Any]]:
     blocks = p.get("blocks") or []
     if isinstance(blocks, str):  # form-encoded callers send blocks as a JSON string
@@ -158,4 +200,5 @@ _ANSWERS: dict[str, Callable[[Workspace, dict[str, Any]], dict[str, Any]]] = {
     "views.update": lambda w, p: _view(w, p, needs_trigger=False),
     "conversations.open": _conversations_open,
     "usergroups.users.list": _usergroup_users,
+    "users.info": _users_info,
 }

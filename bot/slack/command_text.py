@@ -103,6 +103,12 @@ def _parse_open(verb: str, args: list[str], operations: Mapping[str, Collection[
     canonical = {name.lower(): name for name in operations}
     action = canonical.get(verb.lower())
     if action is None:
+        read = _read_operation(verb)
+        if read is not None:
+            return Usage(
+                f"`{read}` only reads: it needs no approval and is never a request. "
+                f"Run it with `offboard-bot call {read} ...` on the bot's host."
+            )
         known = ", ".join(sorted(operations))
         return Usage(f"Unknown operation or command `{verb}`. Operations: {known}.")
     allowed = set(operations[action]) | {REASON_KEY}
@@ -126,3 +132,13 @@ def _operations() -> dict[str, list[str]]:
     from commands.catalog import REQUESTABLE_ACTIONS, get_spec
 
     return {action: [f.name for f in get_spec(action).fields()] for action in REQUESTABLE_ACTIONS}
+
+
+def _read_operation(verb: str) -> str | None:
+    """The catalog's name of a read operation spelled ``verb`` (any case), if there is one."""
+    from commands.catalog import CATALOG
+
+    found = [a for a, spec in CATALOG.items() if a.lower() == verb.lower()]
+    if found and not CATALOG[found[0]].op_class.changes_cloud:
+        return found[0]
+    return None

@@ -4,6 +4,11 @@ Slack wants the 200 within 3000 ms and a ``trigger_id`` is good for 3 s and one 
 ack function answers at once (with the whole reply when it is pure text, like help); the
 lazy function then opens the modal, or does the database work and answers through
 ``response_url`` ("Posts to response_url are ephemeral by default").
+
+Who may do what is checked in the lazy function, because it may ask Slack
+(``users.info``): the modal opens only for someone who may file a request; ``list``,
+``status`` and ``cancel`` answer only requesters and approvers, and a refusal says
+nothing about any request (not even whether an id exists).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from bot.deps import Deps
 from bot.slack import rendering
 from bot.slack.command_text import Cancel, Help, List, Open, Status, Usage, parse_command
 from bot.slack.listeners import errors, identity
-from bot.slack.views import replies
+from bot.slack.views import guide, replies
 from bot.slack.views.modal import build_operation_modal, build_picker
 from commands.catalog import get_spec
 
@@ -37,27 +42,34 @@ def register(app: App, deps: Deps) -> None:
         if refused is not None:
             ack(response_type="ephemeral", text=replies.refusal(refused))
         elif isinstance(command, Help):
-            ack(response_type="ephemeral", **replies.help_text())
+            ack(response_type="ephemeral", **guide.help_text())
         elif isinstance(command, Usage):
-            ack(response_type="ephemeral", **replies.usage(command.message))
+            ack(response_type="ephemeral", **guide.usage(command.message))
         else:
             ack()
 
     def work(
         body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
     ) -> None:
-        """After the ack: open the modal, or look up / cancel and answer via response_url."""
+        """After the ack: check who asks, then open the modal or answer via response_url."""
         command = parse_command(str(body.get("text") or ""))
-        if identity.foreign(identity.actor(body), context) is not None:
-            return
+        who = identity.actor(body)
+        if identity.foreign(who, context) is not None or isinstance(command, Help | Usage):
+            return  # answered in the ack
         if isinstance(command, Open):
+            refused = identity.may_file(who, context, deps.access)
+        else:
+            refused = identity.may_read(who, context, deps.access)
+        if refused is not None:
+            respond(response_type="ephemeral", text=replies.refusal(refused))
+        elif isinstance(command, Open):
             client.views_open(trigger_id=body["trigger_id"], view=open_view(command, body))
         elif isinstance(command, Status):
             respond(response_type="ephemeral", **status(deps, command.request_id))
         elif isinstance(command, List):
             respond(response_type="ephemeral", **pending(deps))
         elif isinstance(command, Cancel):
-            outcome = workflow.cancel(command.request_id, str(body["user_id"]), deps.clock())
+            outcome = workflow.cancel(command.request_id, who.user_id, deps.clock())
             if isinstance(outcome, Done):
                 deps.announcer_bell.ring()
                 respond(response_type="ephemeral", text=outcome.message)

@@ -5,6 +5,11 @@ from other organisations "can click buttons" on our messages; apps must decide w
 interact (api.slack.com/apis/channels-between-orgs). So an actor is (user id, team id),
 and only people of the team the bot is installed in (``auth.test``'s team) may ask or
 decide. Approver lists hold user ids of that team.
+
+Beyond the team: who may file requests and who may read them is
+:class:`bot.approvals.access.Access`'s (requesters, guests, bots). Those checks may ask
+Slack (``users.info``), so listeners call :func:`may_file` and :func:`may_read` only in
+their lazy part, after the ack.
 """
 
 from __future__ import annotations
@@ -14,6 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import BoltContext
+
+from bot.approvals.access import Access
+from bot.slack.views.guide import access_refusal
 
 FOREIGN_TEAM = (
     "Only members of the workspace Offboard is installed in can ask for or decide on "
@@ -42,6 +50,24 @@ def foreign(who: Actor, context: BoltContext) -> str | None:
     if not who.user_id or not who.team_id or (home and who.team_id != home):
         return FOREIGN_TEAM
     return None
+
+
+def may_file(who: Actor, context: BoltContext, access: Access) -> str | None:
+    """A refusal when ``who`` may not file a request now, else None. May call Slack."""
+    refused = foreign(who, context)
+    if refused is not None:
+        return refused
+    denial = access.may_request(who.user_id)
+    return None if denial is None else access_refusal(denial)
+
+
+def may_read(who: Actor, context: BoltContext, access: Access) -> str | None:
+    """A refusal when ``who`` may not list or look up requests, else None. May call Slack."""
+    refused = foreign(who, context)
+    if refused is not None:
+        return refused
+    denial = access.may_read(who.user_id)
+    return None if denial is None else access_refusal(denial, reading=True)
 
 
 def _team(body: Mapping[str, Any]) -> str | None:

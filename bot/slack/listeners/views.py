@@ -5,6 +5,10 @@ errors can only be shown in the reply: ``response_action: errors`` keyed by the
 ``block_id`` of input blocks, which here are the API parameter names. Everything slow
 (pre-checks against the cloud, storing the request, posting the card) happens after the
 ack has closed the modal.
+
+Whether the person may file a request at all is checked again after the ack, before
+anything is stored or sent to the cloud (it may ask Slack, ``users.info``): a modal
+opened earlier by someone who has since lost the right files nothing.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from bot.slack.views.modal import (
     is_picker,
     parse_submission,
 )
-from commands.catalog import OperationClass, OperationSpec, get_spec, validate_params
+from commands.catalog import OperationSpec, get_spec, validate_params
 from commands.errors import ParameterError
 from commands.prechecks import run_prechecks
 
@@ -70,6 +74,11 @@ def register(app: App, deps: Deps) -> None:
             params = check(spec, submission, refusal=identity.foreign(who, context))
         except ParameterError:
             return  # already answered with field errors
+        refused = identity.may_file(who, context, deps.access)
+        if refused is not None:
+            workflow.refuse(who.user_id, spec.action, "not_allowed_to_file", refused, deps.clock())
+            tell(deps.slack, _with_channel(body, submission), refused)
+            return
         # Stored as plain JSON with the request; the card re-reads them from there.
         findings = [asdict(f) for f in run_prechecks(deps.cloud, spec, params)]
         outcome = workflow.submit(
@@ -100,8 +109,14 @@ def check(spec: OperationSpec, submission: Submission, *, refusal: str | None) -
         params = validate_params(spec, submission.raw_params)
     except ParameterError as error:
         problems.update(error.field_errors)
-    destructive = params is None or spec.is_destructive(params)
-    if destructive and spec.op_class is OperationClass.DESTRUCTIVE:
+    op_class = spec.op_class if params is None else spec.classify(params)
+    if not op_class.changes_cloud:
+        problems.setdefault(
+            OPERATION,
+            f"{spec.action} only reads: it needs no approval and is never a request. "
+            f"Run it with offboard-bot call {spec.action} on the bot's host.",
+        )
+    else:  # every write needs a reason, as Workflow.submit says why
         why = reason_problem(submission.reason or "")
         if why is not None:
             problems[REASON] = why

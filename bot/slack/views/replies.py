@@ -199,21 +199,6 @@ def refusal(reason: str) -> str:
     return f":no_entry: {mrkdwn_safe(reason, 2500)} Nothing was changed."
 
 
-def usage(problem: str) -> SlackMessage:
-    """Short usage help after text that did not parse."""
-    return message(f"{mrkdwn_safe(problem, 1000)}\n{_USAGE}")
-
-
-def help_text() -> SlackMessage:
-    """``/offboard help``."""
-    return message(
-        "*Offboard* asks for a destructive Alibaba Cloud call; other people approve it "
-        "in the approval channel, then the bot makes the signed call once and reports "
-        "in the card's thread.",
-        _USAGE,
-    )
-
-
 def status_text(model: CardModel) -> SlackMessage:
     """``/offboard status ID``: one request in a few lines."""
     lines = [
@@ -238,18 +223,6 @@ def pending_list(models: Sequence[CardModel]) -> SlackMessage:
         for m in models
     ]
     return message(f"*{len(models)} pending*", *_chunks(lines))
-
-
-_USAGE = (
-    "*Usage*\n"
-    "`/offboard` — open the request form\n"
-    "`/offboard DeleteAccount AccountId=1699461245510000` — open it already filled "
-    '(quote values with spaces: `reason="leaver ticket 42"`)\n'
-    "`/offboard list` — pending requests\n"
-    "`/offboard status ID` — one request\n"
-    "`/offboard cancel ID` — withdraw your own pending request\n"
-    "`/offboard help` — this text"
-)
 
 
 def _value(text: str | None) -> str:

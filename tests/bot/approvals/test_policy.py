@@ -1,12 +1,13 @@
-"""Who may approve (static list + cached user group) and the startup check."""
+"""Who may approve (static list + cached user group), how many, and the startup check."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from pydantic import ValidationError
 
-from bot.approvals.policy import ApprovalRules, ApproverDirectory, PolicyError
+from bot.approvals.policy import ApprovalRules, ApproverDirectory, PolicyError, UserDirectory
 from bot.settings import Settings
 from tests.support.clock import FakeClock
 
@@ -53,9 +54,24 @@ def test_a_group_without_a_resolver_is_refused(clock: FakeClock) -> None:
         ApproverDirectory({"U1"}, clock=clock, usergroup="S0APPROVERS")
 
 
-def rules(clock: FakeClock, approvers: set[str], required: int, **kw: int) -> ApprovalRules:
+def test_one_directory_class_serves_requesters_and_names_their_group(clock: FakeClock) -> None:
+    group = Group({"U3"})
+    with pytest.raises(PolicyError, match="OFFBOARD_REQUESTER_USERGROUP"):
+        UserDirectory({"U1"}, clock=clock, usergroup="S0R", setting="OFFBOARD_REQUESTER_USERGROUP")
+    requesters = UserDirectory(
+        {"U1"}, clock=clock, usergroup="S0APPROVERS", resolver=group, setting="X"
+    )
+    assert requesters.members() == {"U1", "U3"} and requesters.configured
+    assert not UserDirectory((), clock=clock).configured
+
+
+def rules(
+    clock: FakeClock, approvers: set[str], required: int, write: int = 1, **kw: int
+) -> ApprovalRules:
     settings = Settings(
-        OFFBOARD_APPROVERS=",".join(approvers), OFFBOARD_REQUIRED_APPROVALS=required
+        OFFBOARD_APPROVERS=",".join(approvers),
+        OFFBOARD_REQUIRED_APPROVALS=required,
+        OFFBOARD_REQUIRED_WRITE_APPROVALS=write,
     )
     return ApprovalRules.from_settings(settings, clock=clock, per_operation=kw)
 
@@ -64,8 +80,49 @@ def test_required_approvals_per_operation(clock: FakeClock) -> None:
     policy = rules(clock, {"U1", "U2", "U3", "U4"}, 2, DeleteAccount=3)
     assert policy.required_approvals("DeleteAccount", destructive=True) == 3
     assert policy.required_approvals("RelieveAccountRelation", destructive=True) == 2
-    assert policy.required_approvals("GetAccount", destructive=False) == 0
     policy.check_satisfiable()
+
+
+def test_a_write_is_never_free(clock: FakeClock) -> None:
+    """Not destructive is not read: a write needs OFFBOARD_REQUIRED_WRITE_APPROVALS."""
+    assert (
+        rules(clock, {"U1", "U2", "U3"}, 2).required_approvals(
+            "ModifyAccountRelation", destructive=False
+        )
+        == 1
+    )
+    assert (
+        rules(clock, {"U1", "U2", "U3", "U4"}, 2, write=3).required_approvals(
+            "ModifyAccountRelation", destructive=False
+        )
+        == 3
+    )
+
+
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_write_approvals_of_zero_are_refused_by_settings(value: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Settings(OFFBOARD_REQUIRED_WRITE_APPROVALS=value)
+    error = caught.value.errors()[0]
+    assert error["loc"] == ("OFFBOARD_REQUIRED_WRITE_APPROVALS",)
+    assert "at least 1" in error["msg"] and "approved by someone other" in error["msg"]
+    assert Settings().required_write_approvals == 1
+
+
+def test_write_approvals_of_zero_built_by_hand_refuse_to_start(clock: FakeClock) -> None:
+    directory = ApproverDirectory({"U1", "U2", "U3"}, clock=clock)
+    policy = ApprovalRules(directory=directory, write_required=0)
+    with pytest.raises(PolicyError, match=r"OFFBOARD_REQUIRED_WRITE_APPROVALS.*at least 1"):
+        policy.check_satisfiable()
+    assert policy.required_approvals("ModifyAccountRelation", destructive=False) == 1
+
+
+def test_an_unsatisfiable_write_policy_is_refused_naming_its_variable(clock: FakeClock) -> None:
+    with pytest.raises(PolicyError) as caught:
+        rules(clock, {"U1", "U2", "U3"}, 2, write=3).check_satisfiable()
+    message = str(caught.value)
+    assert "needs 3 distinct approvals" in message
+    assert "lower OFFBOARD_REQUIRED_WRITE_APPROVALS." in message
 
 
 def test_a_policy_that_can_never_be_met_is_refused_with_a_clear_message(clock: FakeClock) -> None:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from bot.approvals.policy import ApprovalRules, ApproverDirectory
 from bot.approvals.workflow import Done, Refused, Submitted, Workflow
 from commands.catalog import get_spec, validate_params
+from storage.audit import iter_events
 from storage.repository import Repository
 from storage.states import Status, Vote
 from tests.support.clock import FakeClock
@@ -123,6 +124,70 @@ def test_junk_reason_is_refused_and_nothing_is_stored(repo: Repository, clock: F
     )
     assert isinstance(outcome, Refused) and outcome.field == "reason"
     assert repo.list_requests() == []
+
+
+ADD = {
+    "RelationOperation": "ADD",
+    "RelationType": "enterprise_group",
+    "ParentUserId": "1738376485192612",
+    "ChildUserId": "1276001234567890",
+    "PermissionCodes": "FORBID_WITHDRAW_CASH",
+}
+
+
+def test_an_add_write_is_never_approved_on_submission(repo: Repository, clock: FakeClock) -> None:
+    """The hole: "not destructive" was read as "needs no approval" and ran at once."""
+    workflow, wakes = make_workflow(repo, clock)
+    spec = get_spec("ModifyAccountRelation")
+    outcome = workflow.submit(
+        spec=spec,
+        params=validate_params(spec, ADD),
+        requester="UREQ",
+        reason="finance asked to stop cash withdrawal",
+        now=clock(),
+    )
+    assert isinstance(outcome, Submitted)
+    record = repo.get_request(outcome.request.id)
+    assert record is not None and record.status == "PENDING" and wakes.count == 0
+    assert record.required_approvals == 1 and not record.destructive
+    own = workflow.decide(record.id, "UREQ", Vote.APPROVE, clock())
+    assert isinstance(own, Refused) and own.reason == "self_review"
+    other = workflow.decide(record.id, "UBOB", Vote.APPROVE, clock())
+    assert isinstance(other, Done) and other.status is Status.APPROVED and wakes.count == 1
+    assert kinds(repo, record.id) == [
+        "request.submitted",
+        "decision.refused",
+        "decision.recorded",
+        "request.approved",
+    ]
+
+
+@pytest.mark.parametrize("reason", [".", "asdf", ""])
+def test_a_write_needs_a_real_reason_too(repo: Repository, clock: FakeClock, reason: str) -> None:
+    workflow, _ = make_workflow(repo, clock)
+    spec = get_spec("ModifyAccountRelation")
+    outcome = workflow.submit(
+        spec=spec, params=validate_params(spec, ADD), requester="UREQ", reason=reason, now=clock()
+    )
+    assert isinstance(outcome, Refused) and outcome.field == "reason"
+    assert repo.list_requests() == []
+
+
+def test_a_read_never_becomes_a_request(repo: Repository, clock: FakeClock) -> None:
+    workflow, wakes = make_workflow(repo, clock)
+    spec = get_spec("GetAccount")
+    outcome = workflow.submit(
+        spec=spec,
+        params=validate_params(spec, {"AccountId": MEMBER}),
+        requester="UREQ",
+        reason="just looking at the member account",
+        now=clock(),
+    )
+    assert isinstance(outcome, Refused) and outcome.reason == "read_only"
+    assert "offboard-bot call GetAccount" in outcome.message
+    assert repo.list_requests() == [] and wakes.count == 0
+    refused = [e for e in iter_events(repo.engine) if e.kind == "request.refused"]
+    assert [(e.actor, e.data["reason"]) for e in refused] == [("UREQ", "read_only")]
 
 
 def test_cancel_by_the_requester_only(repo: Repository, clock: FakeClock) -> None:

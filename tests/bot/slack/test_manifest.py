@@ -33,7 +33,7 @@ def test_scopes_are_exactly_what_the_code_calls() -> None:
     called = {m for m in SCOPE_OF if re.search(rf"\.{m}\(", code)}
     needed = {SCOPE_OF[m] for m in called} - {None} | {"commands"}
     assert bot_scopes(text) == needed
-    assert "users:read" not in needed  # users.info is never called
+    assert "users:read" in needed  # users.info tells guests and bots from full members
 
 
 def test_command_interactivity_and_mode() -> None:

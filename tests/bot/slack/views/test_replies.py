@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.slack.views import replies
+from bot.slack.views import guide, replies
 from bot.slack.views.card import CardModel
 from commands.responses import CallResult
 from tests.bot.slack.views.blockkit_checks import assert_cannot_ping, check_message_blocks, texts
@@ -187,8 +187,8 @@ def test_refusal_is_escaped_and_says_nothing_changed() -> None:
 
 
 def test_help_usage_status_and_list() -> None:
-    assert "/offboard status ID" in body(replies.help_text())
-    usage = replies.usage("Unknown operation `<!here>`.")
+    assert "/offboard status ID" in body(guide.help_text())
+    usage = guide.usage("Unknown operation `<!here>`.")
     assert "Unknown operation" in body(usage)
     assert_cannot_ping(usage["blocks"])
     status = body(replies.status_text(MODEL))
@@ -217,7 +217,7 @@ def test_hostile_values_in_every_model_reply_cannot_ping() -> None:
         replies.unknown(HOSTILE, HOSTILE),
         replies.executing(HOSTILE, HOSTILE),
         replies.reconciled(HOSTILE, HOSTILE, HOSTILE),
-        replies.usage(HOSTILE),
+        guide.usage(HOSTILE),
     ):
         check_message_blocks(message["blocks"])
         assert_cannot_ping(message["blocks"], allowed_mentions={ALICE})
