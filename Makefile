@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install test lint typecheck migrations-check pytest demo bench clean
+.PHONY: install test lint typecheck migrations-check pytest demo bench mutation clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,5 +37,15 @@ bench: install
 	$(BIN)/python bench/approvals.py
 	$(BIN)/python bench/ack.py
 
+# Mutation testing of the approval rules and the signer against their own tests
+# ([tool.mutmut] in pyproject.toml; docs/mutation.md). Not part of `make test`: it takes
+# minutes of both cores. Starts afresh each time, then prints every surviving mutant.
+mutation: install
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2
+	$(BIN)/mutmut export-cicd-stats
+	$(BIN)/python -c "import json; s = json.load(open('mutants/mutmut-cicd-stats.json')); print(s)"
+	$(BIN)/mutmut results
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis mutants
