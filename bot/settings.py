@@ -2,20 +2,31 @@
 
 Loaded lazily (by the CLI verb that needs them), never at import time, so `--help` and
 tests need no environment.
+
+Each setting is read under its documented name only, exactly as spelled there
+(``OFFBOARD_*``, ``SLACK_*``, ``ALIBABA_CLOUD_*``): an unprefixed ``approvers`` or
+``database_url`` in the environment, left there for some other program, sets nothing.
+Code that builds settings by field name (the local stack) uses :meth:`Settings.from_fields`.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from commands.endpoints import check_override
 
 
 class Settings(BaseSettings):
     """Everything the bot reads from its environment."""
 
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
+    # No populate_by_name: with it, the field name (``approvers``) is read from the
+    # environment too. extra="forbid" makes a field name given to the constructor an
+    # error instead of a silently ignored value (only the environment's variables that
+    # name a field are read, so unrelated ones are no extras).
+    model_config = SettingsConfigDict(env_prefix="", extra="forbid", case_sensitive=True)
 
     slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
@@ -44,6 +55,24 @@ class Settings(BaseSettings):
     execution_window_seconds: int = Field(
         default=900, ge=10, alias="OFFBOARD_EXECUTION_WINDOW_SECONDS"
     )
+
+    @classmethod
+    def from_fields(cls, **values: Any) -> Settings:
+        """Settings given by field name (``database_url=...``), each passed under its alias.
+
+        What is not given is still read from the environment; an unknown name is refused.
+        """
+        aliases = {name: field.alias or name for name, field in cls.model_fields.items()}
+        return cls(**{aliases.get(name, name): value for name, value in values.items()})
+
+    @field_validator("alibaba_endpoint")
+    @classmethod
+    def _check_endpoint(cls, value: str | None) -> str | None:
+        # The same check the cloud client makes, so a bad override stops start-up.
+        # Empty means unset, as for the client.
+        if value:
+            check_override(value)
+        return value
 
     @field_validator("approvers", "requesters", mode="before")
     @classmethod

@@ -2,7 +2,8 @@
 
 ``Product`` lives here (not in the catalog) so the catalog, the client and the sandbox
 share it without an import cycle. ``resolve_endpoint`` returns a base URL
-(``https://host``), or the override (``OFFBOARD_ALIBABA_ENDPOINT``) verbatim.
+(``https://host``), or the override (``OFFBOARD_ALIBABA_ENDPOINT``) verbatim once
+``check_override`` has accepted it: the one check, used by the settings and the client.
 
 The hosts are the ones the official SDKs compute (their client ``__init__``:
 ``_endpoint_rule`` and ``_endpoint_map``, then ``get_endpoint_rules``):
@@ -18,12 +19,13 @@ The hosts are the ones the official SDKs compute (their client ``__init__``:
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from enum import StrEnum
 from typing import Literal
 from urllib.parse import urlsplit
 
-__all__ = ["BASTIONHOST_ENDPOINTS", "Product", "Site", "resolve_endpoint"]
+__all__ = ["BASTIONHOST_ENDPOINTS", "Product", "Site", "check_override", "resolve_endpoint"]
 
 Site = Literal["china", "international"]
 
@@ -115,6 +117,36 @@ BASTIONHOST_ENDPOINTS: dict[str, str] = {
 _REGION = re.compile(r"^[a-z]{2,}(?:-[a-z0-9]+)+$")
 
 
+def check_override(override: str) -> str:
+    """``override`` without a trailing slash, if it may be used as the endpoint.
+
+    It must be an ``http(s)://host[:port]`` URL, and plain ``http://`` only to this
+    machine (127.0.0.0/8, ::1, ``localhost``): over the network, a signed request, its
+    security token and the answer would travel in clear. ``ValueError`` says which rule.
+    """
+    parts = urlsplit(override)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("the endpoint override must look like http://host:port")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ValueError(
+            f"the endpoint override may use plain http:// only to this machine "
+            f"(127.0.0.0/8, ::1, localhost), not to {parts.hostname or 'no host'}: "
+            "use https:// for any other host"
+        )
+    return override.rstrip("/")
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host is None:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name: only "localhost" is known to stay on this machine
+        return False
+
+
 def resolve_endpoint(
     product: Product,
     region: str | None,
@@ -126,14 +158,10 @@ def resolve_endpoint(
 
     ``region`` matters only for Bastionhost, which requires it (``ValueError`` when it is
     missing or not a region id). ``site`` picks BssOpenApi's China or international
-    endpoint. ``override`` must be an ``http(s)://host[:port]`` URL; a trailing slash is
-    dropped.
+    endpoint. ``override`` must pass :func:`check_override`; a trailing slash is dropped.
     """
     if override:
-        parts = urlsplit(override)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError("the endpoint override must look like http://host:port")
-        return override.rstrip("/")
+        return check_override(override)
     if product is Product.RESOURCE_MANAGER:
         host = _RESOURCE_MANAGER_HOST
     elif product is Product.BSS:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,44 +33,14 @@ from sqlalchemy.orm import Session
 from storage.db import READ_ONLY
 from storage.models import AuditEventRow
 from storage.records import AuditDraft, AuditEventRecord
+from storage.redaction import REDACTED as REDACTED  # re-exported: known by this name
+from storage.redaction import scrub
 
 GENESIS_HASH = "0" * 64
-REDACTED = "[redacted]"
 # Any PostgreSQL advisory lock key of ours is a constant; this one guards the chain head.
 AUDIT_CHAIN_LOCK_KEY = 0x0FFB0A4D17
 
-_SECRET_KEY_PARTS = (
-    "secret",
-    "token",
-    "signature",
-    "authorization",
-    "password",
-    "passwd",
-    "credential",
-    "cookie",
-    "private_key",
-)
-# Values that are secrets whatever key they sit under: Slack tokens, signed
-# Authorization headers, bearer tokens.
-_SECRET_VALUE = re.compile(r"^(xox[abposr]-|xapp-|ACS3-HMAC-SHA256 |Bearer )", re.IGNORECASE)
 _EXPORT_BATCH = 500
-
-
-def is_secret_key(key: str) -> bool:
-    """True when a mapping key names something that must never be logged."""
-    lowered = key.lower().replace("-", "_")
-    return any(part in lowered for part in _SECRET_KEY_PARTS)
-
-
-def scrub(value: Any) -> Any:
-    """Return ``value`` with secret-looking keys' values replaced by ``"[redacted]"``."""
-    if isinstance(value, dict):
-        return {str(k): REDACTED if is_secret_key(str(k)) else scrub(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [scrub(v) for v in value]
-    if isinstance(value, str) and _SECRET_VALUE.match(value):
-        return REDACTED
-    return value
 
 
 def _json_default(value: Any) -> Any:
@@ -139,7 +108,8 @@ def append_events(
     rows = []
     for draft in drafts:
         seq += 1
-        # Round-trip through JSON so what is stored is exactly what was hashed.
+        # Scrubbed by the one redaction rule logs use too; then round-tripped through
+        # JSON so what is stored is exactly what was hashed.
         data = json.loads(canonical_json(scrub(draft.data)))
         digest = compute_hash(
             prev_hash, event_content(seq, at, draft.kind, draft.request_id, draft.actor, data)

@@ -11,6 +11,10 @@
   decide, write" safe. This is SQLAlchemy's documented pysqlite recipe ("Serializable
   isolation / Savepoints / Transactional DDL"): turn pysqlite's own BEGIN off and emit
   ours from the ``begin`` event.
+* SQLite files are created readable and writable by their owner only (0600): they hold
+  every request, decision and the audit log. SQLite gives the ``-wal`` and ``-shm``
+  files it creates next to a database the database file's permissions (the unix VFS,
+  ``findCreateFileMode``), so those are 0600 too. An existing file keeps its mode.
 * PostgreSQL: psycopg 3; a plain ``postgresql://`` URL is rewritten to
   ``postgresql+psycopg://``.
 
@@ -20,6 +24,7 @@ option ``READ_ONLY`` so readers never queue behind writers; it is ignored on Pos
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -67,6 +72,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             kwargs.setdefault("max_overflow", 40)
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
+        if not in_memory and parsed.database and not parsed.query.get("uri"):
+            _create_privately(engine, parsed.database)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
@@ -93,6 +100,17 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection: Connection) -> None:
         mode = connection.get_execution_options().get("offboard_sqlite_begin", "IMMEDIATE")
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _create_privately(engine: Engine, path: str) -> None:
+    @event.listens_for(engine, "do_connect")
+    def _before_connect(*_args: Any) -> None:
+        # O_EXCL: create the file only if it is not there yet, never touch an existing
+        # one. Whatever stops us (no such directory) sqlite3 reports in its own words.
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except OSError:
+            return
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -76,7 +76,7 @@ def stack_settings(
         "execution_window_seconds": 900,
     }
     values.update(overrides)
-    return Settings(**values)
+    return Settings.from_fields(**values)
 
 
 @contextmanager

@@ -8,7 +8,9 @@ from alibabacloud_resourcemanager20200331.client import Client as ResourceManage
 from alibabacloud_tea_openapi.utils_models import Config
 from alibabacloud_yundun_bastionhost20191209.client import Client as BastionhostClient
 
-from commands.endpoints import BASTIONHOST_ENDPOINTS, Product, resolve_endpoint
+from commands.client import CloudClient
+from commands.credentials import Credentials, StaticCredentialsProvider
+from commands.endpoints import BASTIONHOST_ENDPOINTS, Product, check_override, resolve_endpoint
 
 
 def official_host(client_class: type, region: str) -> str:
@@ -60,3 +62,47 @@ def test_override_wins_for_every_product() -> None:
 def test_override_must_be_an_http_url(override: str) -> None:
     with pytest.raises(ValueError):
         resolve_endpoint(Product.RESOURCE_MANAGER, None, override=override)
+
+
+# Plain http:// sends the signed request, its security token and the answer in clear:
+# only to this machine (the sandbox), never across a network.
+@pytest.mark.parametrize(
+    "override",
+    [
+        "http://10.0.0.5:9000",
+        "http://sandbox.internal:9000",
+        "http://127.0.0.1.nip.io:9000",  # a name that merely starts like loopback
+        "http://localhost.attacker.example",
+        "http://127.0.0.1@attacker.example",  # userinfo, then the real host
+        "http://[::ffff:10.0.0.5]:9000",
+        "http://0.0.0.0:9000",
+    ],
+)
+def test_plain_http_to_another_host_is_refused_with_the_rule(override: str) -> None:
+    with pytest.raises(ValueError, match=r"plain http:// only to this machine .* use https://"):
+        check_override(override)
+    with pytest.raises(ValueError, match="only to this machine"):
+        resolve_endpoint(Product.BSS, None, override=override)
+    with pytest.raises(ValueError, match="only to this machine"):
+        CloudClient(
+            StaticCredentialsProvider(Credentials("id", "secret")), endpoint_override=override
+        )
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        "http://127.0.0.1:9000",
+        "http://127.45.6.7:9000",
+        "http://[::1]:9000",
+        "http://localhost:9000",
+        "http://LOCALHOST:9000/",
+        "https://sandbox.internal:9443",
+        "https://10.0.0.5",
+    ],
+)
+def test_loopback_http_and_https_anywhere_are_accepted(override: str) -> None:
+    assert check_override(override) == override.rstrip("/")
+    CloudClient(
+        StaticCredentialsProvider(Credentials("id", "secret")), endpoint_override=override
+    ).close()

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import quote, unquote
 
 import httpx
 import pytest
+from alibabacloud_openapi_util.client import Client as OfficialUtil
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -281,3 +285,157 @@ def test_percent_encode_is_rfc3986_with_tilde_kept(value: str) -> None:
     # The fast path for unreserved text must agree with the general encoder.
     assert signing.percent_encode(value) == quote(value, safe="~", encoding="utf-8")
     assert unquote(signing.percent_encode(value)) == value
+
+
+# --- the gaps a mutation run found (docs/mutation.md) ----------------------------------
+
+
+@pytest.fixture
+def host_in_tokyo(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A host whose local time zone is not UTC (a POSIX TZ string: no zone database)."""
+    monkeypatch.setenv("TZ", "JST-9")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def auth_for(credentials: Credentials) -> signing.AcsV3Auth:
+    return signing.AcsV3Auth(
+        credentials,
+        action="GetAccount",
+        version="2020-03-31",
+        clock=lambda: datetime(2026, 11, 23, 9, 0, tzinfo=UTC),
+        nonce=lambda: "n1",
+    )
+
+
+def official_authorization(request: httpx.Request, pathname: str, secret: str) -> str:
+    """What the official alibabacloud_openapi_util signs for the same request and headers."""
+    names = signing.parse_authorization(request.headers["Authorization"]).signed_headers
+    signed = {name: request.headers[name] for name in names}
+    return str(
+        OfficialUtil.get_authorization(
+            SimpleNamespace(
+                pathname=pathname,
+                query=dict(request.url.params.multi_items()),
+                headers=signed,
+                method=request.method,
+            ),
+            signing.ALGORITHM,
+            request.headers["x-acs-content-sha256"],
+            KEY_ID,
+            secret,
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "pathname"),
+    [
+        ("https://h.example/", "/"),
+        ("https://h.example/accounts/a%20b/v1", "/accounts/a%20b/v1"),
+        ("https://h.example/roa/x?Name=a?b&Id=1", "/roa/x"),  # a "?" inside the query
+    ],
+)
+def test_a_path_other_than_the_root_is_signed_as_the_official_sdk_signs_it(
+    url: str, pathname: str
+) -> None:
+    request = httpx.Request("POST", url)
+    auth_for(Credentials(KEY_ID, SECRET)).sign(request)
+    assert request.headers["Authorization"] == official_authorization(request, pathname, SECRET)
+    parsed = signing.parse_authorization(request.headers["Authorization"])
+    args = (request.url.params.multi_items(), request.headers, parsed.signed_headers, b"", SECRET)
+    assert signing.expected_signature("POST", pathname, *args) == parsed.signature
+    if pathname != "/":  # the server must not accept it for another path
+        assert signing.expected_signature("POST", "/", *args) != parsed.signature
+
+
+def test_canonical_request_puts_the_path_on_its_second_line() -> None:
+    creq = signing.canonical_request("post", "/a/b", "x=1", "host:h\n", "host", "e3b0")
+    assert creq == "POST\n/a/b\nx=1\nhost:h\n\nhost\ne3b0"
+    assert signing.canonical_request("POST", "", "", "", "", "e3b0").split("\n")[1] == "/"
+
+
+def test_a_signed_header_missing_from_the_request_counts_as_empty() -> None:
+    request = httpx.Request("POST", "https://h.example/?AccountId=1")
+    auth_for(Credentials(KEY_ID, SECRET)).sign(request)
+    parsed = signing.parse_authorization(request.headers["Authorization"])
+    headers = {k: v for k, v in request.headers.items() if k != "x-acs-date"}
+    query = request.url.params.multi_items()
+    got = signing.expected_signature(
+        "POST", "/", query, headers, parsed.signed_headers, b"", SECRET
+    )
+    # Recomputed with the header present but empty: the same thing.
+    emptied = signing.expected_signature(
+        "POST", "/", query, {**headers, "x-acs-date": ""}, parsed.signed_headers, b"", SECRET
+    )
+    assert got == emptied != parsed.signature
+
+
+def test_the_signed_request_carries_the_headers_as_the_official_sdk_spells_them() -> None:
+    for token, extra in ((None, set()), ("sts-token", {"x-acs-security-token"})):
+        request = httpx.Request("POST", "https://h.example/?AccountId=1")
+        auth_for(Credentials(KEY_ID, SECRET, token)).sign(request)
+        names = {name.decode() for name, _ in request.headers.raw} - {"Content-Length"}
+        assert names == {
+            "host",
+            "x-acs-action",
+            "x-acs-version",
+            "x-acs-date",
+            "x-acs-signature-nonce",
+            "x-acs-content-sha256",
+            "Authorization",
+            *extra,
+        }
+        assert request.headers["host"] == "h.example"
+
+
+def test_debug_log_without_an_sts_token(caplog: pytest.LogCaptureFixture) -> None:
+    request = httpx.Request("POST", "https://h.example/?AccountId=1")
+    with caplog.at_level(logging.DEBUG, logger="commands.signing"):
+        auth_for(Credentials(KEY_ID, "super-secret-value")).sign(request)
+    [record] = caplog.records
+    message = record.getMessage()
+    assert message.startswith("ACS3 canonical request:\nPOST\n/\nAccountId=1\n")
+    assert "\nstring to sign:\nACS3-HMAC-SHA256\n" in message
+    assert "***" not in message and "super-secret-value" not in message
+
+
+def test_debug_log_masks_the_sts_token_where_it_stood(caplog: pytest.LogCaptureFixture) -> None:
+    request = httpx.Request("POST", "https://h.example/?AccountId=1")
+    with caplog.at_level(logging.DEBUG, logger="commands.signing"):
+        auth_for(Credentials(KEY_ID, SECRET, "sts-token-value")).sign(request)
+    assert "\nx-acs-security-token:***\n" in caplog.records[0].getMessage()
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("Basic abc", "Authorization is not a well-formed ACS3-HMAC-SHA256 value"),
+        (
+            f"ACS3-HMAC-SHA256 Credential=k,SignedHeaders=x-acs-date;host,Signature={'a' * 64}",
+            "SignedHeaders must be distinct lower-case names in sorted order",
+        ),
+    ],
+)
+def test_a_malformed_authorization_is_refused_in_words(value: str, message: str) -> None:
+    with pytest.raises(ValueError) as refused:
+        signing.parse_authorization(value)
+    assert str(refused.value) == message
+
+
+def test_x_acs_date_is_utc_whatever_the_hosts_zone(host_in_tokyo: None) -> None:
+    tokyo = timezone(timedelta(hours=9))
+    assert signing.format_date(datetime(2023, 10, 26, 19, 22, 32, tzinfo=tokyo)) == (
+        "2023-10-26T10:22:32Z"
+    )
+    with pytest.raises(ValueError) as refused:
+        signing.format_date(datetime(2023, 10, 26, 10, 22, 32))
+    assert str(refused.value) == "the signing clock must return an aware datetime"
+
+
+def test_the_real_clock_is_aware_utc() -> None:
+    now = signing.utcnow()
+    assert now.tzinfo is UTC
+    assert abs(now - datetime.now(UTC)) < timedelta(minutes=1)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import stat
 import threading
 import time
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from alembic import command
@@ -157,3 +159,33 @@ def test_in_memory_sqlite_works_for_throwaway_use(clock: FakeClock) -> None:
         assert repo.get_request(request.id) == request
     finally:
         engine.dispose()
+
+
+def test_another_local_user_cannot_read_a_new_sqlite_database(tmp_path: Path) -> None:
+    path = tmp_path / "fresh.db"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE t (secret TEXT)")
+            connection.exec_driver_sql("INSERT INTO t VALUES ('who approved what')")
+        with engine.connect() as connection:  # open: the -wal and -shm files exist now
+            connection.exec_driver_sql("SELECT * FROM t").all()
+            files = [path, tmp_path / "fresh.db-wal", tmp_path / "fresh.db-shm"]
+            assert {f.name: stat.S_IMODE(f.stat().st_mode) for f in files} == {
+                f.name: 0o600 for f in files
+            }
+    finally:
+        engine.dispose()
+
+
+def test_an_existing_sqlite_file_keeps_the_mode_its_operator_gave_it(tmp_path: Path) -> None:
+    path = tmp_path / "shared.db"
+    path.touch()
+    path.chmod(0o640)
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+    finally:
+        engine.dispose()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640

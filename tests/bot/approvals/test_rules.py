@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.approvals.rules import (
+    Announcement,
     Assurance,
     Policy,
     Refusal,
@@ -17,12 +20,15 @@ from bot.approvals.rules import (
     Request,
     Review,
     Status,
+    Tally,
     Transition,
     Vote,
     apply_review,
     cancel,
     expire,
     reason_problem,
+    resolve,
+    tally,
 )
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -300,3 +306,241 @@ def test_deny_is_final_and_nothing_changes_after_pending(
     if any(r.vote is R for r in reviews):
         assert seen[-1] is Status.REJECTED
     assert len({r.user for r in reviews}) == len(reviews)  # one review per person
+
+
+# --- the gaps a mutation run found (docs/mutation.md) ----------------------------------
+
+STRICT = replace(POLICY, required_assurance=Assurance.SECOND_FACTOR)
+STRONG = Assurance.SECOND_FACTOR
+
+
+@pytest.fixture
+def host_in_tokyo(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A host whose local time zone is not UTC (a POSIX TZ string: no zone database)."""
+    monkeypatch.setenv("TZ", "JST-9")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_weak_approval_stored_before_a_second_factor_was_required_does_not_count() -> None:
+    # Stored rows as a database could hold them: alice approved when Slack alone was
+    # enough; bob's strong approval was stored twice (a replayed insert).
+    stored = [
+        Review("alice", A, T0),
+        Review("bob", A, T0, STRONG),
+        Review("bob", A, T0, STRONG),
+    ]
+    assert tally(pending(), stored, STRICT) == Tally(("bob",), (), 2)
+    assert resolve(tally(pending(), stored, STRICT)) is Status.PENDING
+    carol = apply_review(pending(), stored, Review("carol", A, T0, STRONG), STRICT, T0)
+    assert isinstance(carol, Transition) and carol.status is Status.APPROVED
+    assert carol.tally == Tally(("bob", "carol"), (), 2)
+
+
+def test_a_review_by_someone_who_no_longer_counts_does_not_stop_the_count() -> None:
+    # The first stored rows are by a removed approver and by the requester (a row written
+    # by hand); the reviews after them still count.
+    stored = [Review("alice", A, T0), Review("req", A, T0), Review("bob", A, T0)]
+    without_alice = replace(POLICY, approvers=POLICY.approvers - {"alice"})
+    assert tally(pending(), stored, without_alice) == Tally(("bob",), (), 2)
+    outcome = apply_review(pending(), stored, Review("carol", A, T0), without_alice, T0)
+    assert isinstance(outcome, Transition) and outcome.status is Status.APPROVED
+    assert outcome.tally == Tally(("bob", "carol"), (), 2)
+    vetoes = [Review("alice", R, T0), Review("bob", R, T0), Review("bob", R, T0)]
+    assert tally(pending(), vetoes, without_alice) == Tally((), ("bob",), 2)
+
+
+def test_each_decision_says_who_made_it_and_what_it_counted() -> None:
+    first = apply_review(pending(), [], Review("alice", A, T0), POLICY, T0)
+    counted = {"vote": "approve", "approvals": ["alice"], "rejections": [], "required": 2}
+    assert first == Transition(
+        previous=Status.PENDING,
+        status=Status.PENDING,
+        event="decided",
+        actor="alice",
+        review=Review("alice", A, T0),
+        tally=Tally(("alice",), (), 2),
+        announcements=(
+            Announcement("card", "decided", counted),
+            Announcement("thread", "decided", counted),
+        ),
+    )
+    later = T0 + timedelta(hours=1)
+    second = apply_review(
+        pending(), [Review("alice", A, T0)], Review("bob", A, later), POLICY, later
+    )
+    execute_by = later + POLICY.execution_window
+    approved = {
+        "vote": "approve",
+        "approvals": ["alice", "bob"],
+        "rejections": [],
+        "required": 2,
+        "execute_by": execute_by.isoformat(),
+    }
+    assert second == Transition(
+        previous=Status.PENDING,
+        status=Status.APPROVED,
+        event="approved",
+        actor="bob",
+        review=Review("bob", A, later),
+        tally=Tally(("alice", "bob"), (), 2),
+        execute_by=execute_by,
+        announcements=(
+            Announcement("card", "approved", approved),
+            Announcement("thread", "approved", approved),
+        ),
+    )
+
+
+def test_a_rejection_says_who_rejected_and_tells_the_requester() -> None:
+    outcome = apply_review(pending(), [Review("alice", A, T0)], Review("bob", R, T0), POLICY, T0)
+    data = {"vote": "reject", "approvals": ["alice"], "rejections": ["bob"], "required": 2}
+    assert outcome == Transition(
+        previous=Status.PENDING,
+        status=Status.REJECTED,
+        event="rejected",
+        actor="bob",
+        review=Review("bob", R, T0),
+        tally=Tally(("alice",), ("bob",), 2),
+        announcements=tuple(Announcement(k, "rejected", data) for k in ("card", "thread", "dm")),
+    )
+
+
+def refused(outcome: Transition | Refusal) -> tuple[RefusalReason, str]:
+    assert isinstance(outcome, Refusal), outcome
+    return outcome.reason, outcome.message
+
+
+def test_every_refusal_says_why_in_its_own_words() -> None:
+    request, alice = pending(), [Review("alice", A, T0)]
+    rejected = [Review("alice", R, T0)]
+    cases = [
+        (
+            apply_review(request, alice, Review("alice", A, T0), POLICY, T0),
+            RefusalReason.REPEATED,
+            "You already approved this request; nothing more to do.",
+        ),
+        (
+            apply_review(request, rejected, Review("alice", R, T0), POLICY, T0),
+            RefusalReason.REPEATED,
+            "You already rejected this request; nothing more to do.",
+        ),
+        (
+            apply_review(
+                replace(request, status=Status.REJECTED), [], Review("bob", A, T0), POLICY, T0
+            ),
+            RefusalReason.NOT_PENDING,
+            "This request is already REJECTED; decisions are only taken while it is PENDING.",
+        ),
+        (
+            apply_review(request, [], Review("bob", A, T0), POLICY, request.expires_at),
+            RefusalReason.EXPIRED,
+            "This request expired at 2026-11-24 09:00 UTC; ask for a new one.",
+        ),
+        (
+            apply_review(request, [], Review("req", A, T0), POLICY, T0),
+            RefusalReason.SELF_REVIEW,
+            "You asked for this; someone else has to decide on it.",
+        ),
+        (
+            apply_review(request, [], Review("mallory", A, T0), POLICY, T0),
+            RefusalReason.NOT_APPROVER,
+            "You are not an approver for Offboard requests, so your click was not counted.",
+        ),
+        (
+            apply_review(request, [], Review("bob", A, T0), STRICT, T0),
+            RefusalReason.ASSURANCE,
+            "Approving needs a stronger identification than this click; "
+            "verify yourself and approve again.",
+        ),
+        (
+            apply_review(request, alice, Review("alice", R, T0), POLICY, T0),
+            RefusalReason.ALREADY_REVIEWED,
+            "You already chose approve on this request; a decision cannot be changed. "
+            "Ask for a new request if it was a mistake.",
+        ),
+        (
+            cancel(request, "alice", T0),
+            RefusalReason.NOT_REQUESTER,
+            "Only the person who asked can cancel it.",
+        ),
+        (
+            cancel(replace(request, status=Status.CANCELLED), "req", T0),
+            RefusalReason.REPEATED,
+            "This request is already cancelled.",
+        ),
+        (
+            cancel(replace(request, status=Status.APPROVED), "req", T0),
+            RefusalReason.NOT_PENDING,
+            "This request is already APPROVED; only a PENDING request can be cancelled.",
+        ),
+        (
+            cancel(request, "req", request.expires_at),
+            RefusalReason.EXPIRED,
+            "This request expired at 2026-11-24 09:00 UTC; there is nothing to cancel.",
+        ),
+    ]
+    for outcome, reason, message in cases:
+        assert refused(outcome) == (reason, message)
+
+
+def test_times_in_refusals_are_utc_whatever_the_hosts_zone(host_in_tokyo: None) -> None:
+    tokyo = timezone(timedelta(hours=9))
+    request = replace(pending(), expires_at=datetime(2026, 11, 24, 18, 30, tzinfo=tokyo))
+    late = apply_review(request, [], Review("bob", A, T0), POLICY, request.expires_at)
+    assert refused(late)[1] == "This request expired at 2026-11-24 09:30 UTC; ask for a new one."
+
+
+def test_cancel_is_the_requesters_and_announced_on_the_card_and_thread() -> None:
+    assert cancel(pending(), "req", T0) == Transition(
+        previous=Status.PENDING,
+        status=Status.CANCELLED,
+        event="cancelled",
+        actor="req",
+        announcements=(Announcement("card", "cancelled"), Announcement("thread", "cancelled")),
+    )
+
+
+def test_expire_says_why_and_tells_everyone() -> None:
+    request = pending()
+    waited = {"why": "no decision before 2026-11-24 09:00 UTC", "was": "PENDING"}
+    assert expire(request, request.expires_at) == Transition(
+        previous=Status.PENDING,
+        status=Status.EXPIRED,
+        event="expired",
+        actor=None,
+        announcements=tuple(Announcement(k, "expired", waited) for k in ("card", "thread", "dm")),
+    )
+    approved = replace(request, status=Status.APPROVED, execute_by=T0 + timedelta(minutes=15))
+    stale = {"why": "approved, but not started before 2026-11-23 09:15 UTC", "was": "APPROVED"}
+    assert expire(approved, T0 + timedelta(minutes=15)) == Transition(
+        previous=Status.APPROVED,
+        status=Status.EXPIRED,
+        event="expired",
+        actor=None,
+        announcements=tuple(Announcement(k, "expired", stale) for k in ("card", "thread", "dm")),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "passes"),
+    [
+        ("员工离职", True),  # four CJK characters: enough
+        ("员工离", False),  # three: not yet
+        ("退職済み", True),  # Japanese, kanji and kana
+        ("퇴사함", False),  # three Hangul syllables
+        ("퇴사했음", True),
+        ("left 员工离", False),  # one word and three characters: neither rule is met
+    ],
+)
+def test_the_cjk_boundary_of_the_reason_rule(text: str, passes: bool) -> None:
+    assert (reason_problem(text) is None) is passes
+
+
+def test_a_refused_reason_says_what_is_wanted() -> None:
+    assert reason_problem("asdf") == (
+        'Say why in a few words (for example: "employee left, account closed in HR"); '
+        "approvers and the audit log rely on it."
+    )
