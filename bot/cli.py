@@ -15,6 +15,12 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 
+class SettingsError(click.ClickException):
+    """Settings the bot cannot run with: exit 2, like any other bad input."""
+
+    exit_code = 2
+
+
 def _settings() -> Settings:
     from pydantic import ValidationError
 
@@ -27,7 +33,7 @@ def _settings() -> Settings:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
         )
-        raise click.ClickException(f"invalid settings: {problems}") from None
+        raise SettingsError(f"invalid settings: {problems}") from None
 
 
 @click.group()

@@ -91,6 +91,6 @@ def test_the_cli_refuses_a_plain_http_endpoint_before_calling() -> None:
         "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "not-a-secret",
     }
     result = CliRunner().invoke(main, ["call", "GetAccount", "AccountId=1"], env=env)
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # bad settings are bad input
     assert "invalid settings: OFFBOARD_ALIBABA_ENDPOINT" in result.output
     assert "use https://" in result.output and "Traceback" not in result.output
