@@ -11,10 +11,10 @@ import json
 import uuid
 from collections.abc import Callable, Sequence
 
+from bot.cloud import make_cloud_client
 from bot.settings import Settings
 from commands.catalog import get_spec, prepare_params, validate_params
-from commands.client import CallResult, CloudClient
-from commands.credentials import EnvironmentCredentialsProvider
+from commands.client import CallResult
 from commands.errors import ApiError, CloudError, CredentialsError, ParameterError
 
 EXIT_OK = 0
@@ -73,11 +73,11 @@ def run_call(
             "signed request it would send."
         )
         return EXIT_REFUSED
-    client = CloudClient(
-        EnvironmentCredentialsProvider(),
-        endpoint_override=settings.alibaba_endpoint,
-        bss_site=settings.bss_site,
-    )
+    try:
+        client = make_cloud_client(settings.alibaba_endpoint, bss_site=settings.bss_site)
+    except CredentialsError as exc:
+        out(f"error: {exc}")
+        return EXIT_USAGE
     try:
         if dry_run:
             out(client.describe(client.build_request(spec, params)))

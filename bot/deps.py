@@ -20,9 +20,9 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.approvals.policy import ApprovalRules
+from bot.cloud import make_cloud_client
 from bot.settings import Settings
 from commands.client import CloudClient
-from commands.credentials import EnvironmentCredentialsProvider
 from storage.db import make_engine
 from storage.repository import Repository
 
@@ -112,11 +112,7 @@ def build_deps(
     """Deps from settings; pass any collaborator to replace the default one."""
     slack = slack or make_slack_client(settings)
     if cloud is None:
-        cloud = CloudClient(
-            EnvironmentCredentialsProvider(),
-            endpoint_override=settings.alibaba_endpoint,
-            bss_site=settings.bss_site,
-        )
+        cloud = make_cloud_client(settings.alibaba_endpoint, bss_site=settings.bss_site)
     policy = ApprovalRules.from_settings(settings, clock=clock, resolver=usergroup_resolver(slack))
     return Deps(
         settings=settings,
