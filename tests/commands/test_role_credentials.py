@@ -46,8 +46,7 @@ def demo_key() -> Any:
 
 
 def with_role(sandbox: Sandbox, arn: str = ROLE_ARN) -> None:
-    with sandbox._lock:
-        sandbox.world.roles[arn] = RamRole(arn, role_id="300009876543210")
+    sandbox.world.roles[arn] = RamRole(arn, role_id="300009876543210")
 
 
 def role_client(sandbox: Sandbox, env: dict[str, str] | None = None, **options: Any) -> CloudClient:
@@ -195,8 +194,7 @@ def test_an_unknown_role_is_named_with_sts_code(sandbox: Sandbox) -> None:
 
 
 def test_a_role_of_another_account_is_not_assumed(sandbox: Sandbox) -> None:
-    with sandbox._lock:
-        sandbox.world.principals[DEMO_ACCESS_KEY_ID] = Principal("1388102837270001")
+    sandbox.world.principals[DEMO_ACCESS_KEY_ID] = Principal("1388102837270001")
     provider = chain_from_environment(
         {"ALIBABA_CLOUD_ROLE_ARN": ROLE_ARN}, endpoint_override=sandbox.base_url, base=demo_key
     )
