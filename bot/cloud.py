@@ -38,9 +38,13 @@ def make_cloud_client(
     bss_site: Site = "china",
     credentials: CredentialsProvider | None = None,
     timeout: float = 10.0,
+    max_attempts: int = 4,
 ) -> CloudClient:
     """A client signing with ``credentials`` (default: the official chain from the
-    environment), aimed at the real endpoints or at ``endpoint_override``."""
+    environment), aimed at the real endpoints or at ``endpoint_override``.
+
+    Raises ``CredentialsError`` when the configuration cannot work (a role with an
+    ``http://`` override)."""
     if credentials is None:
         credentials = official_credentials(endpoint_override)
     return CloudClient(
@@ -48,6 +52,7 @@ def make_cloud_client(
         endpoint_override=endpoint_override,
         bss_site=bss_site,
         timeout=timeout,
+        max_attempts=max_attempts,
         # The client does not read proxies from the environment (trust_env=False); the
         # CA store is configured here instead.
         transport=httpx.HTTPTransport(verify=cloud_tls_context()),

@@ -4,6 +4,10 @@ Each answer is what Slack documents for the method, for the arguments Offboard s
 ``chat.postMessage`` returns a ``ts`` and refuses an unknown ``thread_ts``;
 ``chat.update`` drops the blocks when only ``text`` is sent, as Slack does; views are
 checked against Slack's limits; ``conversations.open`` returns a ``D…`` channel.
+
+What ``offboard-bot doctor`` reads: every answer carries ``x-oauth-scopes`` (the scopes
+granted to the token, as Slack sends them; ``Workspace.scopes``); ``conversations.info``
+and ``users.info`` answer from ``Workspace.channels`` and ``Workspace.people``.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from bot.manifest import BOT_SCOPES
 
 # Slack: "Messages can contain up to 50 blocks"; "Modals ... up to 100 blocks";
 # a view's title, submit and close texts are plain_text of at most 24 characters.
@@ -35,6 +41,24 @@ class Message:
 
 
 @dataclass
+class Channel:
+    """A conversation as ``conversations.info`` describes it to the bot."""
+
+    name: str
+    is_member: bool = True
+    is_private: bool = True
+
+
+@dataclass
+class Member:
+    """A workspace member as ``users.info`` describes them."""
+
+    name: str
+    deleted: bool = False
+    is_bot: bool = False
+
+
+@dataclass
 class Workspace:
     """What the stand-in's Slack workspace holds. Guarded by the stand-in's lock."""
 
@@ -42,6 +66,9 @@ class Workspace:
     bot_user_id: str
     messages: dict[tuple[str, str], Message] = field(default_factory=dict)
     usergroups: dict[str, list[str]] = field(default_factory=dict)
+    channels: dict[str, Channel] = field(default_factory=dict)
+    people: dict[str, Member] = field(default_factory=dict)
+    scopes: tuple[str, ...] = BOT_SCOPES
     seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def next_ts(self) -> str:
@@ -148,6 +175,53 @@ def _blocks(p: Mapping[str, Any]) -> list[dict[str, Any]]:
     return list(blocks)
 
 
+# -- what offboard-bot doctor reads ------------------------------------------------------
+
+
+def response_headers(w: Workspace) -> dict[str, str]:
+    """Slack sends the token's granted scopes on Web API answers: ``x-oauth-scopes``."""
+    return {"x-oauth-scopes": ",".join(w.scopes)}
+
+
+def _conversations_info(w: Workspace, p: dict[str, Any]) -> dict[str, Any]:
+    channel_id = str(p.get("channel") or "")
+    channel = w.channels.get(channel_id)
+    # A private channel the bot is not in is invisible to it, as to anyone outside it.
+    if channel is None or (channel.is_private and not channel.is_member):
+        return {"ok": False, "error": "channel_not_found"}
+    return {
+        "ok": True,
+        "channel": {
+            "id": channel_id,
+            "name": channel.name,
+            "is_channel": not channel.is_private,
+            "is_group": False,
+            "is_private": channel.is_private,
+            "is_archived": False,
+            "is_member": channel.is_member,
+        },
+    }
+
+
+def _users_info(w: Workspace, p: dict[str, Any]) -> dict[str, Any]:
+    user_id = str(p.get("user") or "")
+    person = w.people.get(user_id)
+    if person is None:
+        return {"ok": False, "error": "user_not_found"}
+    return {
+        "ok": True,
+        "user": {
+            "id": user_id,
+            "team_id": w.team_id,
+            "name": person.name,
+            "deleted": person.deleted,
+            "is_bot": person.is_bot,
+            "is_restricted": False,
+            "is_ultra_restricted": False,
+        },
+    }
+
+
 _ANSWERS: dict[str, Callable[[Workspace, dict[str, Any]], dict[str, Any]]] = {
     "auth.test": _auth_test,
     "chat.postMessage": _post_message,
@@ -158,4 +232,6 @@ _ANSWERS: dict[str, Callable[[Workspace, dict[str, Any]], dict[str, Any]]] = {
     "views.update": lambda w, p: _view(w, p, needs_trigger=False),
     "conversations.open": _conversations_open,
     "usergroups.users.list": _usergroup_users,
+    "conversations.info": _conversations_info,
+    "users.info": _users_info,
 }
