@@ -105,7 +105,12 @@ def test_a_uri_answer_quoting_a_secret_never_reaches_errors_or_logs(
 
 
 def test_the_package_loggers_write_nothing_of_their_own() -> None:
-    OfficialCredentialsProvider(lambda: object(), source="x")._provider()
+    from alibabacloud_credentials.provider import StaticAKCredentialsProvider
+
+    def key() -> StaticAKCredentialsProvider:
+        return StaticAKCredentialsProvider(access_key_id="k", access_key_secret="s")
+
+    assert OfficialCredentialsProvider(key, source="x").get() == Credentials("k", "s")
     for name in ("credentials", "alibabacloud-tea"):
         logger = logging.getLogger(name)
         assert logger.handlers == [] and logger.propagate and logger.filters

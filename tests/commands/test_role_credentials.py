@@ -183,6 +183,37 @@ def test_assume_role_with_a_forged_signature_is_refused(sandbox: Sandbox) -> Non
     assert [c.status for c in sandbox.calls] == [400]
 
 
+def replay(sandbox: Sandbox, test_ca: LocalCA, params: dict[str, str]) -> httpx.Response:
+    with httpx.Client(verify=test_ca.client_context()) as raw:
+        return raw.get(f"{sandbox.base_url}/", params=params)
+
+
+def test_a_captured_assume_role_request_replayed_is_refused(
+    sandbox: Sandbox, test_ca: LocalCA
+) -> None:
+    chain_from_environment(
+        {"ALIBABA_CLOUD_ROLE_ARN": ROLE_ARN}, endpoint_override=sandbox.base_url, base=demo_key
+    ).get()
+    captured = dict(sandbox.calls[0].params)  # what went over the wire, signature and all
+    answer = replay(sandbox, test_ca, captured)
+    assert (answer.status_code, answer.json()["Code"]) == (400, "SignatureNonceUsed")
+    assert len(sandbox.world.sessions) == 1  # no second session for the replayer
+
+
+def test_an_assume_role_request_tampered_to_another_role_is_refused(
+    sandbox: Sandbox, test_ca: LocalCA
+) -> None:
+    chain_from_environment(
+        {"ALIBABA_CLOUD_ROLE_ARN": ROLE_ARN}, endpoint_override=sandbox.base_url, base=demo_key
+    ).get()
+    admin = f"acs:ram::{MANAGEMENT_ACCOUNT_ID}:role/administrator"
+    with_role(sandbox, admin)
+    tampered = {**sandbox.calls[0].params, "RoleArn": admin, "SignatureNonce": "fresh-nonce"}
+    answer = replay(sandbox, test_ca, tampered)
+    assert (answer.status_code, answer.json()["Code"]) == (400, "SignatureDoesNotMatch")
+    assert len(sandbox.world.sessions) == 1
+
+
 def test_an_unknown_role_is_named_with_sts_code(sandbox: Sandbox) -> None:
     provider = chain_from_environment(
         {"ALIBABA_CLOUD_ROLE_ARN": f"acs:ram::{MANAGEMENT_ACCOUNT_ID}:role/nobody"},
