@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 
 import structlog
 
+from bot.cloud import make_cloud_client
 from bot.settings import Settings
 from commands.catalog import (
     OperationClass,
@@ -26,8 +27,7 @@ from commands.catalog import (
     prepare_params,
     validate_params,
 )
-from commands.client import CallResult, CloudClient
-from commands.credentials import EnvironmentCredentialsProvider
+from commands.client import CallResult
 from commands.errors import ApiError, CloudError, OffboardError, ParameterError
 
 log = structlog.get_logger(__name__)
@@ -105,11 +105,7 @@ def _run(
     params = validate_params(spec, parse_assignments(assignments))
     # A BSS RequestId must be unique per logical call; a CLI call is its own.
     params = prepare_params(spec, params, offboard_request_id=f"cli-{uuid.uuid4()}")
-    with CloudClient(
-        EnvironmentCredentialsProvider(),
-        endpoint_override=settings.alibaba_endpoint,
-        bss_site=settings.bss_site,
-    ) as client:
+    with make_cloud_client(settings.alibaba_endpoint, bss_site=settings.bss_site) as client:
         client.endpoint_for(spec, params)  # what prevents building it is a field error
         op_class = spec.classify(params)
         if op_class.changes_cloud and not dry_run:

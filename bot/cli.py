@@ -138,5 +138,23 @@ def call(action: str, assignments: tuple[str, ...], dry_run: bool) -> None:
     sys.exit(code)
 
 
+@main.command()
+@click.option(
+    "--bastionhost-region",
+    "regions",
+    multiple=True,
+    default=("cn-hangzhou",),
+    show_default=True,
+    help="A region whose Bastionhost endpoint to check (repeatable).",
+)
+def doctor(regions: tuple[str, ...]) -> None:
+    """Check a deployment: Slack token and scopes, channel, approvers, policy, cloud
+    credentials and caller, endpoints, database. One line per check; exit 0 only when
+    all pass."""
+    from bot.doctor import run_doctor
+
+    sys.exit(run_doctor(_settings(), out=click.echo, bastionhost_regions=regions))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -21,9 +21,9 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.approvals.access import Access, Account
 from bot.approvals.policy import ApprovalRules
+from bot.cloud import make_cloud_client
 from bot.settings import Settings
 from commands.client import CloudClient
-from commands.credentials import EnvironmentCredentialsProvider
 from storage.db import make_engine
 from storage.repository import Repository
 
@@ -137,11 +137,7 @@ def build_deps(
     """Deps from settings; pass any collaborator to replace the default one."""
     slack = slack or make_slack_client(settings)
     if cloud is None:
-        cloud = CloudClient(
-            EnvironmentCredentialsProvider(),
-            endpoint_override=settings.alibaba_endpoint,
-            bss_site=settings.bss_site,
-        )
+        cloud = make_cloud_client(settings.alibaba_endpoint, bss_site=settings.bss_site)
     groups = usergroup_resolver(slack)
     policy = ApprovalRules.from_settings(settings, clock=clock, resolver=groups)
     access = Access.from_settings(

@@ -15,6 +15,10 @@ The hosts are the ones the official SDKs compute (their client ``__init__``:
   a region, so we take the site.
 - Bastionhost 2019-12-09 (product id ``yundun-bastionhost``): rule ``regional``;
   the map below, else ``yundun-bastionhost.<RegionId>.aliyuncs.com``. RegionId required.
+- Sts 2015-04-01: ``sts.aliyuncs.com``, the public endpoint the STS API pages give. (The
+  SDK's rule is ``regional``: ``sts.<RegionId>.aliyuncs.com``, or that same central host
+  for the regions its map lists.) Offboard only asks STS who it is, which any endpoint
+  answers; the credential chain's AssumeRole follows ``ALIBABA_CLOUD_STS_REGION`` itself.
 """
 
 from __future__ import annotations
@@ -36,9 +40,11 @@ class Product(StrEnum):
     RESOURCE_MANAGER = "ResourceManager"
     BSS = "BssOpenApi"
     BASTIONHOST = "Bastionhost"
+    STS = "Sts"
 
 
 _RESOURCE_MANAGER_HOST = "resourcemanager.aliyuncs.com"
+_STS_HOST = "sts.aliyuncs.com"
 _BSS_HOSTS: dict[str, str] = {
     "china": "business.aliyuncs.com",
     "international": "business.ap-southeast-1.aliyuncs.com",
@@ -164,6 +170,8 @@ def resolve_endpoint(
         return check_override(override)
     if product is Product.RESOURCE_MANAGER:
         host = _RESOURCE_MANAGER_HOST
+    elif product is Product.STS:
+        host = _STS_HOST
     elif product is Product.BSS:
         if site not in _BSS_HOSTS:
             raise ValueError(f"unknown BssOpenApi site {site!r}: use 'china' or 'international'")

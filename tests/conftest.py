@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.support.db",
     "tests.support.cloud",
     "tests.support.slack",
+    "tests.support.tls",
 ]

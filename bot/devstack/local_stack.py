@@ -18,6 +18,7 @@ from typing import Any
 from bot.deps import Deps, build_deps, utcnow
 from bot.devstack.payloads import Person, SlackSigner
 from bot.devstack.standin import STANDIN_TEAM_ID, SlackStandIn
+from bot.devstack.standin_methods import Channel, Member
 from bot.execution.worker import FollowPolicy
 from bot.settings import Settings
 from bot.slack.runtime import Runtime
@@ -96,7 +97,12 @@ def local_stack(
     ``overrides`` replace any of :func:`stack_settings`' values.
     """
     sandbox = Sandbox(demo_world(deletion_seconds=deletion_seconds))
-    standin = SlackStandIn(team_id=STANDIN_TEAM_ID, usergroups=usergroups)
+    standin = SlackStandIn(
+        team_id=STANDIN_TEAM_ID,
+        usergroups=usergroups,
+        channels={APPROVAL_CHANNEL: Channel("offboard-approvals")},  # the bot is in it
+        people={p.user_id: Member(p.name) for p in (REQUESTER, *APPROVERS, OUTSIDER)},
+    )
     sandbox.start()
     standin.start()
     runtime: Runtime | None = None

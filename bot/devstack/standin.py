@@ -21,7 +21,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from bot.devstack.standin_methods import USER_KINDS, Message, Workspace, answer
+from bot.devstack.standin_methods import (
+    USER_KINDS,
+    Channel,
+    Member,
+    Message,
+    Workspace,
+    answer,
+    response_headers,
+)
 
 __all__ = [
     "STANDIN_BOT_TOKEN",
@@ -70,12 +78,17 @@ class SlackStandIn:
         token: str = STANDIN_BOT_TOKEN,
         team_id: str = STANDIN_TEAM_ID,
         usergroups: Mapping[str, list[str]] | None = None,
+        channels: Mapping[str, Channel] | None = None,
+        people: Mapping[str, Member] | None = None,
     ) -> None:
         self.token = token
         self.team_id = team_id
         self._state = _State()
         self._workspace = Workspace(team_id, STANDIN_BOT_USER_ID)
         self._workspace.usergroups = {k: list(v) for k, v in (usergroups or {}).items()}
+        self._workspace.channels = dict(channels or {})
+        self._workspace.people = {STANDIN_BOT_USER_ID: Member("offboard", is_bot=True)}
+        self._workspace.people.update(people or {})
         self._cond = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -148,11 +161,30 @@ class SlackStandIn:
             self._workspace.usergroups[usergroup] = list(users)
 
     def set_user(self, user: str, kind: str) -> None:
-        """Make ``users.info`` describe ``user`` as ``kind`` (a ``USER_KINDS`` key)."""
+        """Make ``users.info`` describe ``user`` as ``kind`` (a ``USER_KINDS`` key);
+        ``"absent"`` makes Slack answer ``user_not_found`` for them."""
         if kind not in USER_KINDS:
             raise ValueError(f"unknown user kind {kind!r}; one of {sorted(USER_KINDS)}")
         with self._cond:
-            self._workspace.users[user] = kind
+            if kind == "absent":
+                self._workspace.people.pop(user, None)
+            else:
+                self._workspace.people[user] = Member.of_kind(user.lower(), kind)
+
+    def set_scopes(self, scopes: list[str]) -> None:
+        """The scopes the token has been granted (sent as ``x-oauth-scopes``)."""
+        with self._cond:
+            self._workspace.scopes = tuple(scopes)
+
+    def set_channel(self, channel_id: str, channel: Channel) -> None:
+        """What ``conversations.info`` says of ``channel_id`` from now on."""
+        with self._cond:
+            self._workspace.channels[channel_id] = channel
+
+    def set_member(self, user_id: str, member: Member) -> None:
+        """What ``users.info`` says of ``user_id`` from now on."""
+        with self._cond:
+            self._workspace.people[user_id] = member
 
     def reset(self) -> None:
         """Forget calls, messages and failures."""
@@ -212,7 +244,7 @@ class SlackStandIn:
                     if failure.retry_after is not None:
                         headers["Retry-After"] = str(failure.retry_after)
                     return failure.status, headers, {"ok": False, "error": failure.error}
-                return 200, {}, self._answer(method, params)
+                return 200, response_headers(self._workspace), self._answer(method, params)
             finally:
                 self._cond.notify_all()
 

@@ -4,8 +4,13 @@ Each answer is what Slack documents for the method, for the arguments Offboard s
 ``chat.postMessage`` returns a ``ts`` and refuses an unknown ``thread_ts``;
 ``chat.update`` drops the blocks when only ``text`` is sent, as Slack does; views are
 checked against Slack's limits; ``conversations.open`` returns a ``D…`` channel;
-``users.info`` answers Slack's user object, everyone a full member of the team unless
-marked otherwise (:data:`USER_KINDS`).
+``users.info`` answers Slack's user object for the people of ``Workspace.people`` (a guest,
+a bot or a deactivated account as :data:`USER_KINDS` says) and ``user_not_found`` for anyone
+else.
+
+What ``offboard-bot doctor`` reads: every answer carries ``x-oauth-scopes`` (the scopes
+granted to the token, as Slack sends them; ``Workspace.scopes``); ``conversations.info``
+and ``users.info`` answer from ``Workspace.channels`` and ``Workspace.people``.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from bot.manifest import BOT_SCOPES
 
 # Slack: "Messages can contain up to 50 blocks"; "Modals ... up to 100 blocks";
 # a view's title, submit and close texts are plain_text of at most 24 characters.
@@ -49,6 +56,33 @@ class Message:
 
 
 @dataclass
+class Channel:
+    """A conversation as ``conversations.info`` describes it to the bot."""
+
+    name: str
+    is_member: bool = True
+    is_private: bool = True
+
+
+@dataclass
+class Member:
+    """A workspace member as ``users.info`` describes them."""
+
+    name: str
+    deleted: bool = False
+    is_bot: bool = False
+    is_restricted: bool = False  # a guest
+    is_ultra_restricted: bool = False  # a single-channel guest
+
+    @classmethod
+    def of_kind(cls, name: str, kind: str) -> Member:
+        """A member of one of the :data:`USER_KINDS` ("member", "bot", a guest...)."""
+        if kind not in USER_KINDS or kind == "absent":
+            raise ValueError(f"unknown user kind {kind!r}; one of {sorted(USER_KINDS)}")
+        return cls(name, **USER_KINDS[kind])
+
+
+@dataclass
 class Workspace:
     """What the stand-in's Slack workspace holds. Guarded by the stand-in's lock."""
 
@@ -56,7 +90,9 @@ class Workspace:
     bot_user_id: str
     messages: dict[tuple[str, str], Message] = field(default_factory=dict)
     usergroups: dict[str, list[str]] = field(default_factory=dict)
-    users: dict[str, str] = field(default_factory=dict)  # user id -> a USER_KINDS key
+    channels: dict[str, Channel] = field(default_factory=dict)
+    people: dict[str, Member] = field(default_factory=dict)
+    scopes: tuple[str, ...] = BOT_SCOPES
     seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def next_ts(self) -> str:
@@ -156,38 +192,65 @@ def _usergroup_users(w: Workspace, p: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True, "users": list(users)}
 
 
-def _users_info(w: Workspace, p: dict[str, Any]) -> dict[str, Any]:
-    user = str(p.get("user") or "")
-    kind = w.users.get(user, "bot" if user == w.bot_user_id else "member")
-    if not user or kind == "absent":
-        return {"ok": False, "error": "user_not_found"}
-    name = user.lower()
-    flags = {"is_restricted": False, "is_ultra_restricted": False, "is_bot": False}
-    flags |= {"deleted": False, "is_admin": False, "is_owner": False}
-    flags |= USER_KINDS[kind]
-    profile = {"real_name": name, "display_name": name, "team": w.team_id}
-    return {
-        "ok": True,
-        "user": {
-            "id": user,
-            "team_id": w.team_id,
-            "name": name,
-            "real_name": name,
-            "tz": "Asia/Shanghai",
-            "tz_offset": 28800,
-            "profile": profile,
-            "is_app_user": False,
-            "updated": 1700000000,
-            **flags,
-        },
-    }
-
-
 def _blocks(p: Mapping[str, Any]) -> list[dict[str, Any]]:
     blocks = p.get("blocks") or []
     if isinstance(blocks, str):  # form-encoded callers send blocks as a JSON string
         blocks = json.loads(blocks)
     return list(blocks)
+
+
+# -- what offboard-bot doctor reads ------------------------------------------------------
+
+
+def response_headers(w: Workspace) -> dict[str, str]:
+    """Slack sends the token's granted scopes on Web API answers: ``x-oauth-scopes``."""
+    return {"x-oauth-scopes": ",".join(w.scopes)}
+
+
+def _conversations_info(w: Workspace, p: dict[str, Any]) -> dict[str, Any]:
+    channel_id = str(p.get("channel") or "")
+    channel = w.channels.get(channel_id)
+    # A private channel the bot is not in is invisible to it, as to anyone outside it.
+    if channel is None or (channel.is_private and not channel.is_member):
+        return {"ok": False, "error": "channel_not_found"}
+    return {
+        "ok": True,
+        "channel": {
+            "id": channel_id,
+            "name": channel.name,
+            "is_channel": not channel.is_private,
+            "is_group": False,
+            "is_private": channel.is_private,
+            "is_archived": False,
+            "is_member": channel.is_member,
+        },
+    }
+
+
+def _users_info(w: Workspace, p: dict[str, Any]) -> dict[str, Any]:
+    user_id = str(p.get("user") or "")
+    person = w.people.get(user_id)
+    if person is None:
+        return {"ok": False, "error": "user_not_found"}
+    profile = {"real_name": person.name, "display_name": person.name, "team": w.team_id}
+    return {
+        "ok": True,
+        "user": {
+            "id": user_id,
+            "team_id": w.team_id,
+            "name": person.name,
+            "real_name": person.name,
+            "profile": profile,
+            "deleted": person.deleted,
+            "is_bot": person.is_bot,
+            "is_app_user": False,
+            "is_admin": False,
+            "is_owner": False,
+            "is_restricted": person.is_restricted,
+            "is_ultra_restricted": person.is_ultra_restricted,
+            "updated": 1700000000,
+        },
+    }
 
 
 _ANSWERS: dict[str, Callable[[Workspace, dict[str, Any]], dict[str, Any]]] = {
@@ -200,5 +263,6 @@ _ANSWERS: dict[str, Callable[[Workspace, dict[str, Any]], dict[str, Any]]] = {
     "views.update": lambda w, p: _view(w, p, needs_trigger=False),
     "conversations.open": _conversations_open,
     "usergroups.users.list": _usergroup_users,
+    "conversations.info": _conversations_info,
     "users.info": _users_info,
 }

@@ -1,7 +1,7 @@
 """A stand-alone worker process: ``python -m bot.execution.process --database-url ...``.
 
 Used by the multi-process tests and handy for running extra workers next to the bot.
-Credentials come from the official environment variables. ``--until-idle`` runs rounds
+Credentials come from the official credential chain (``bot.cloud``). ``--until-idle`` runs rounds
 until one finds nothing to do, then exits (status 0); otherwise it runs until SIGTERM.
 """
 
@@ -17,9 +17,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from types import FrameType
 
+from bot.cloud import make_cloud_client
 from bot.execution.worker import FollowPolicy, Worker
-from commands.client import CloudClient
-from commands.credentials import EnvironmentCredentialsProvider
 from storage.db import make_engine
 from storage.repository import Repository
 
@@ -44,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     owner = args.owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
     engine = make_engine(args.database_url)
-    client = CloudClient(EnvironmentCredentialsProvider(), endpoint_override=args.endpoint)
+    client = make_cloud_client(args.endpoint)
     stop = threading.Event()
     worker = Worker(
         Repository(engine),

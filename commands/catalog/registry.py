@@ -15,11 +15,13 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from commands.catalog import bastionhost, bss, resourcemanager
+from commands.catalog import bastionhost, bss, directory, resourcemanager, sts
 from commands.catalog.base import OperationSpec, refusals_of
 from commands.errors import ParameterError
 
-_ALL: tuple[OperationSpec, ...] = resourcemanager.SPECS + bss.SPECS + bastionhost.SPECS
+_ALL: tuple[OperationSpec, ...] = (
+    resourcemanager.SPECS + directory.SPECS + bss.SPECS + bastionhost.SPECS + sts.SPECS
+)
 
 CATALOG: Mapping[str, OperationSpec] = MappingProxyType({spec.action: spec for spec in _ALL})
 

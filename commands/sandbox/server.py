@@ -1,8 +1,10 @@
-"""The sandbox cloud: a stateful, signature-checking stand-in for the three APIs.
+"""The sandbox cloud: a stateful, signature-checking stand-in for the APIs Offboard calls.
 
 RPC style as the official SDKs send it: ``POST /`` with the action and version in the
 ``x-acs-action`` / ``x-acs-version`` headers, parameters in the query string (form
-body parameters are accepted too), signed with ACS3-HMAC-SHA256.
+body parameters are accepted too), signed with ACS3-HMAC-SHA256. STS AssumeRole as
+``alibabacloud-credentials`` sends it (``GET /?Action=AssumeRole&...&Signature=...``,
+HMAC-SHA1) is accepted too; ``start(tls=...)`` serves HTTPS, which that package requires.
 
 Control endpoints for other processes (no signature; bind to 127.0.0.1):
 ``GET /_sandbox/calls``, ``POST /_sandbox/delay`` ``{"action", "seconds"}``,
@@ -12,7 +14,9 @@ Control endpoints for other processes (no signature; bind to 127.0.0.1):
 
 from __future__ import annotations
 
+import contextlib
 import json
+import ssl
 import sys
 import threading
 import time
@@ -23,35 +27,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from commands.sandbox import bastionhost, bss, errors, resourcemanager
+from commands.sandbox import errors, sts
 from commands.sandbox.auth import SignatureVerifier
 from commands.sandbox.control import handle_control
 from commands.sandbox.errors import SandboxError, error_body, new_request_id
 from commands.sandbox.faults import Faults
+from commands.sandbox.routes import API_OF, Api
 from commands.sandbox.seed import demo_world
 from commands.sandbox.world import World
 from commands.signing import utcnow
 
 DEMO_ACCESS_KEY_ID = "LTAI5tOffboardDemoKey0001"
 DEMO_ACCESS_KEY_SECRET = "offboard-demo-secret-not-real"  # noqa: S105 - a public demo value
-
-Handler = Callable[[World, Mapping[str, str], datetime], dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class _Api:
-    product: str
-    version: str
-    host_id: str
-    handlers: Mapping[str, Handler]
-
-
-_APIS = (
-    _Api("ResourceManager", "2020-03-31", "resourcemanager.aliyuncs.com", resourcemanager.HANDLERS),
-    _Api("BssOpenApi", "2017-12-14", "business.aliyuncs.com", bss.HANDLERS),
-    _Api("Bastionhost", "2019-12-09", "yundun-bastionhost.aliyuncs.com", bastionhost.HANDLERS),
-)
-_BY_ACTION = {action: api for api in _APIS for action in api.handlers}
 
 
 class _Server(ThreadingHTTPServer):
@@ -75,6 +62,7 @@ class RecordedCall:
     code: str | None
     request_id: str
     at: datetime
+    access_key_id: str | None = None  # who signed, once the signature was checked good
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -102,6 +90,7 @@ class Sandbox:
             if credentials is not None
             else {DEMO_ACCESS_KEY_ID: DEMO_ACCESS_KEY_SECRET},
             clock,
+            sessions=self._session_keys,
         )
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -109,14 +98,19 @@ class Sandbox:
 
     # ---- lifecycle -------------------------------------------------------------------
 
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Serve in a daemon thread; returns the base URL (``http://127.0.0.1:PORT``)."""
+    def start(
+        self, host: str = "127.0.0.1", port: int = 0, *, tls: ssl.SSLContext | None = None
+    ) -> str:
+        """Serve in a daemon thread; the base URL (``http://127.0.0.1:PORT``, or
+        ``https://`` with ``tls``, a server context holding the certificate)."""
         if self._server is not None:
             raise RuntimeError("sandbox already started")
         server = _Server((host, port), _handler_class(self))
+        if tls is not None:
+            server.socket = tls.wrap_socket(server.socket, server_side=True)
         self._server = server
         bound_host, bound_port = server.server_address[:2]
-        self.base_url = f"http://{bound_host!s}:{bound_port}"
+        self.base_url = f"{'https' if tls else 'http'}://{bound_host!s}:{bound_port}"
         self._thread = threading.Thread(
             # A short poll interval so stop() returns quickly (tests start many sandboxes).
             target=server.serve_forever,
@@ -190,13 +184,16 @@ class Sandbox:
         if "x-www-form-urlencoded" in lowered.get("content-type", ""):
             params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         action = lowered.get("x-acs-action") or params.get("Action", "")
-        api = _BY_ACTION.get(action)
+        api = API_OF.get(action)
         request_id = new_request_id()
-        signature_ok = False
+        caller: str | None = None
         try:
-            self._verifier.verify(method, path, query_pairs, lowered, body)
-            signature_ok = True
-            status, answer = self._dispatch(api, action, lowered, params)
+            if "authorization" not in lowered and "Signature" in params:
+                caller = self._verifier.verify_v1(method, params)
+            else:
+                caller = self._verifier.verify(method, path, query_pairs, lowered, body)
+            version = lowered.get("x-acs-version") or params.get("Version")  # or RPC's
+            status, answer = self._dispatch(api, action, version, params, caller)
         except SandboxError as error:
             status = error.status
             answer = error_body(
@@ -210,11 +207,12 @@ class Sandbox:
         call = RecordedCall(
             action=action,
             params=params,
-            signature_ok=signature_ok,
+            signature_ok=caller is not None,
             status=status,
             code=answer.get("Code") if status >= 300 or answer.get("Success") is False else None,
             request_id=request_id,
             at=self._clock(),
+            access_key_id=caller,
         )
         with self._lock:
             self._calls.append(call)
@@ -226,18 +224,27 @@ class Sandbox:
         return status, answer
 
     def _dispatch(
-        self, api: _Api | None, action: str, headers: Mapping[str, str], params: Mapping[str, str]
+        self,
+        api: Api | None,
+        action: str,
+        version: str | None,
+        params: Mapping[str, str],
+        caller: str,
     ) -> tuple[int, dict[str, Any]]:
         if api is None:
             raise SandboxError.of(errors.ACTION_NOT_FOUND)
-        if headers.get("x-acs-version") != api.version:
+        if version != api.version:
             raise SandboxError.of(errors.VERSION_INVALID)
         injected = self._faults.take_failure(action)
         if injected is not None:
             raise injected
         with self._lock:
-            body = api.handlers[action](self.world, params, self._clock())
+            body = api.handlers[action](self.world, params, self._clock(), caller)
         return 200, dict(body)
+
+    def _session_keys(self, key_id: str) -> tuple[str, str, datetime] | None:
+        with self._lock:  # what the verifier needs of an AccessKey that STS issued
+            return sts.session_credentials(self.world, key_id)
 
 
 def _handler_class(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
@@ -287,9 +294,6 @@ def serve(host: str = "127.0.0.1", port: int = 9000) -> None:
     sandbox = Sandbox()
     url = sandbox.start(host, port)
     print(f"Offboard sandbox cloud on {url} (AccessKey ID {DEMO_ACCESS_KEY_ID})", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how it is meant to stop
         threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sandbox.stop()
+    sandbox.stop()

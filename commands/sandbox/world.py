@@ -1,4 +1,5 @@
-"""The sandbox cloud's state: a resource directory, finance relations, bastion hosts.
+"""The sandbox cloud's state: a resource directory, finance relations, bastion hosts,
+and who may sign (principals, RAM roles and the STS sessions issued for them).
 
 Plain mutable dataclasses guarded by the ``Sandbox``'s lock; the request handlers in
 ``commands.sandbox.resourcemanager`` / ``bss`` / ``bastionhost`` read and change them.
@@ -109,6 +110,40 @@ class BastionInstance:
 
 
 @dataclass
+class Principal:
+    """Whom a long-term AccessKey belongs to (``GetCallerIdentity``): a RAM user of
+    ``account_id``, or with ``kind="Account"`` the account itself (its root)."""
+
+    account_id: str
+    name: str = "offboard"
+    user_id: str = "270001234567890"
+    kind: str = "RAMUser"
+
+
+@dataclass
+class RamRole:
+    """A RAM role that STS AssumeRole can issue sessions for."""
+
+    arn: str
+    role_id: str = "300001234567890"
+    max_session_seconds: int = 3600
+    # Accounts the role's trust policy names; empty: only the role's own account.
+    trusted_accounts: frozenset[str] = frozenset()
+
+
+@dataclass
+class StsSession:
+    """Temporary credentials issued by AssumeRole; valid until ``expires``."""
+
+    access_key_id: str
+    secret: str
+    token: str
+    expires: datetime
+    role: RamRole
+    session_name: str
+
+
+@dataclass
 class World:
     """Everything the sandbox remembers. ``deletion_seconds``: how long a DeleteAccount
     stays ``Deleting``; ``check_seconds``: how long a deletion check stays ``PreChecking``."""
@@ -120,6 +155,10 @@ class World:
     instances: dict[str, BastionInstance] = field(default_factory=dict)
     deletion_seconds: float = 1.0
     check_seconds: float = 0.0
+    # AccessKey ID -> its owner; a key not listed is a RAM user of the management account.
+    principals: dict[str, Principal] = field(default_factory=dict)
+    roles: dict[str, RamRole] = field(default_factory=dict)  # by ARN
+    sessions: dict[str, StsSession] = field(default_factory=dict)  # by STS AccessKey ID
 
     def delegations_of(self, account_id: str) -> list[Delegation]:
         return [d for d in self.delegations if d.account_id == account_id]

@@ -32,6 +32,26 @@ def _invoke(args: list[str], env: dict[str, str | None]) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def _run(args: list[str], env: dict[str, str], home: Path) -> tuple[int, str]:
+    """The verb in a fresh process: the official credential chain reads the environment
+    once, when it is imported, so a call that signs needs its own process."""
+    clean = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(home),
+        "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true",
+        **env,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return done.returncode, done.stdout + done.stderr
+
+
 def test_help_needs_no_environment() -> None:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OFFBOARD_"))}
     done = subprocess.run(
@@ -43,13 +63,13 @@ def test_help_needs_no_environment() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    for verb in ("serve", "demo", "sandbox", "db", "audit", "call"):
+    for verb in ("serve", "demo", "sandbox", "db", "audit", "call", "doctor"):
         assert verb in done.stdout
 
 
 def test_read_only_call_runs_and_prints_the_result(sandbox: Sandbox, tmp_path: Path) -> None:
-    code, out = _invoke(
-        ["call", "GetAccount", f"AccountId={DELEGATED_ADMIN}"], _env(sandbox, tmp_path)
+    code, out = _run(
+        ["call", "GetAccount", f"AccountId={DELEGATED_ADMIN}"], _env(sandbox, tmp_path), tmp_path
     )
     assert code == 0, out
     assert "RequestId:" in out and "HTTP 200" in out
@@ -67,9 +87,10 @@ def test_destructive_call_is_refused_without_dry_run(sandbox: Sandbox, tmp_path:
 
 
 def test_dry_run_prints_the_signed_request_masked(sandbox: Sandbox, tmp_path: Path) -> None:
-    code, out = _invoke(
+    code, out = _run(
         ["call", "DeleteAccount", f"AccountId={DELEGATED_ADMIN}", "--dry-run"],
         _env(sandbox, tmp_path, ALIBABA_CLOUD_SECURITY_TOKEN="sts-token-value-should-not-leak"),
+        tmp_path,
     )
     assert code == 0, out
     assert "DeleteAccount" in out and DELEGATED_ADMIN in out
@@ -97,12 +118,11 @@ def test_bad_input_is_refused_naming_the_field(
 
 
 def test_missing_credentials_name_the_variable(sandbox: Sandbox, tmp_path: Path) -> None:
-    env: dict[str, str | None] = dict(_env(sandbox, tmp_path))
-    env["ALIBABA_CLOUD_ACCESS_KEY_ID"] = None
-    env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"] = None
-    code, out = _invoke(["call", "GetAccount", f"AccountId={DELEGATED_ADMIN}"], env)
+    env = _env(sandbox, tmp_path)
+    del env["ALIBABA_CLOUD_ACCESS_KEY_ID"], env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"]
+    code, out = _run(["call", "GetAccount", f"AccountId={DELEGATED_ADMIN}"], env, tmp_path)
     assert code == 2
-    assert "ALIBABA_CLOUD_ACCESS_KEY_ID" in out
+    assert "the environment (ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET)" in out
     assert sandbox.calls == []
 
 

@@ -68,6 +68,9 @@ VALID: dict[str, dict[str, Any]] = {
         "UserId": "1",
         "HostId": "2",
     },
+    # No parameters at all: who the bot is, and which account manages the directory.
+    "GetResourceDirectory": {},
+    "GetCallerIdentity": {},
 }
 
 

@@ -8,19 +8,18 @@ import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from alibabacloud_credentials.provider import CLIProfileCredentialsProvider
 from pydantic import BaseModel
 
 from commands import signing
 from commands.client import CallResult, CloudClient
-from commands.credentials import (
-    Credentials,
-    EnvironmentCredentialsProvider,
-    StaticCredentialsProvider,
-)
+from commands.credential_chain import OfficialCredentialsProvider
+from commands.credentials import Credentials, StaticCredentialsProvider
 from commands.endpoints import Product
 from commands.errors import (
     ApiError,
@@ -401,10 +400,16 @@ def test_a_5xx_without_json_is_a_server_error(server: RecordingServer) -> None:
     assert info.value.http_status == 502
 
 
-def test_missing_credentials_stop_before_anything_is_sent(server: RecordingServer) -> None:
-    client = CloudClient(EnvironmentCredentialsProvider({}), endpoint_override=server.url)
+def test_missing_credentials_stop_before_anything_is_sent(
+    server: RecordingServer, tmp_path: Path
+) -> None:
+    nowhere = OfficialCredentialsProvider(
+        lambda: CLIProfileCredentialsProvider(profile_file=str(tmp_path / "config.json")),
+        source="the aliyun CLI profile",
+    )
+    client = CloudClient(nowhere, endpoint_override=server.url)
     _open.append(client)
-    with pytest.raises(CredentialsError, match="ALIBABA_CLOUD_ACCESS_KEY_ID"):
+    with pytest.raises(CredentialsError, match="the aliyun CLI profile: no such file"):
         client.call(GET_ACCOUNT, PARAMS)
     assert server.requests == []
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from alibabacloud_bssopenapi20171214.client import Client as BssClient
 from alibabacloud_resourcemanager20200331.client import Client as ResourceManagerClient
+from alibabacloud_sts20150401.client import Client as StsClient
 from alibabacloud_tea_openapi.utils_models import Config
 from alibabacloud_yundun_bastionhost20191209.client import Client as BastionhostClient
 
@@ -19,7 +20,7 @@ def official_host(client_class: type, region: str) -> str:
 
 
 def test_products_are_named_as_the_sdks_name_them() -> None:
-    assert [p.value for p in Product] == ["ResourceManager", "BssOpenApi", "Bastionhost"]
+    assert [p.value for p in Product] == ["ResourceManager", "BssOpenApi", "Bastionhost", "Sts"]
     assert Product("BssOpenApi") is Product.BSS
 
 
@@ -38,6 +39,12 @@ def test_bss_site_picks_the_china_or_international_endpoint() -> None:
     )
     with pytest.raises(ValueError):
         resolve_endpoint(Product.BSS, None, site="mars")  # type: ignore[arg-type]
+
+
+def test_sts_is_the_public_endpoint_of_its_api_pages() -> None:
+    assert resolve_endpoint(Product.STS, None) == "https://sts.aliyuncs.com"
+    # The official SDK gives the same host for the regions its map lists.
+    assert official_host(StsClient, "cn-wuhan") == "sts.aliyuncs.com"
 
 
 @pytest.mark.parametrize("region", [*sorted(BASTIONHOST_ENDPOINTS), "cn-nanjing", "ap-southeast-9"])

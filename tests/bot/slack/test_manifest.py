@@ -5,20 +5,24 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bot.manifest import BOT_SCOPES
+
 MANIFEST = Path(__file__).resolve().parents[3] / "app_manifest.yml"
 SOURCES = Path(__file__).resolve().parents[3] / "bot"
 
-# Web API method -> the bot scope it needs (api.slack.com/scopes; views.* need none).
-SCOPE_OF = {
-    "chat_postMessage": "chat:write",
-    "chat_update": "chat:write",
-    "chat_postEphemeral": "chat:write",
-    "conversations_open": "im:write",
-    "usergroups_users_list": "usergroups:read",
-    "users_info": "users:read",
-    "views_open": None,
-    "views_update": None,
-    "views_push": None,
+# Web API method -> the bot scopes it needs (api.slack.com/scopes; views.* need none;
+# conversations.info needs channels:read for public channels, groups:read for private).
+SCOPE_OF: dict[str, tuple[str, ...]] = {
+    "chat_postMessage": ("chat:write",),
+    "chat_update": ("chat:write",),
+    "chat_postEphemeral": ("chat:write",),
+    "conversations_open": ("im:write",),
+    "conversations_info": ("channels:read", "groups:read"),
+    "usergroups_users_list": ("usergroups:read",),
+    "users_info": ("users:read",),
+    "views_open": (),
+    "views_update": (),
+    "views_push": (),
 }
 
 
@@ -31,9 +35,15 @@ def test_scopes_are_exactly_what_the_code_calls() -> None:
     text = MANIFEST.read_text()
     code = "\n".join(p.read_text() for p in SOURCES.rglob("*.py") if "standin" not in p.name)
     called = {m for m in SCOPE_OF if re.search(rf"\.{m}\(", code)}
-    needed = {SCOPE_OF[m] for m in called} - {None} | {"commands"}
+    needed = {scope for m in called for scope in SCOPE_OF[m]} | {"commands"}
     assert bot_scopes(text) == needed
     assert "users:read" in needed  # users.info tells guests and bots from full members
+
+
+def test_the_code_knows_the_manifest_scopes() -> None:
+    # doctor compares granted scopes with BOT_SCOPES; the stand-in grants them.
+    assert set(BOT_SCOPES) == bot_scopes(MANIFEST.read_text())
+    assert len(BOT_SCOPES) == len(set(BOT_SCOPES))
 
 
 def test_command_interactivity_and_mode() -> None:
