@@ -34,6 +34,11 @@ APPROVERS = (Person("U0BOB", "bob"), Person("U0CAROL", "carol"))
 OUTSIDER = Person("U0MALLORY", "mallory")  # in the workspace, not an approver
 FOREIGNER = Person("U0BOB", "bob-elsewhere", team_id="T0OTHERORG")  # Slack Connect look-alike
 
+
+def workspace_people() -> dict[str, Member]:
+    """The stack's workspace as ``users.info`` knows it: everyone above is a full member."""
+    return {p.user_id: Member(p.name) for p in (REQUESTER, *APPROVERS, OUTSIDER)}
+
 # Follow DeleteAccount briskly: the sandbox completes a deletion in about a second.
 BRISK_FOLLOW = FollowPolicy(first_delay=0.1, max_delay=0.3, max_polls=100)
 
@@ -101,7 +106,7 @@ def local_stack(
         team_id=STANDIN_TEAM_ID,
         usergroups=usergroups,
         channels={APPROVAL_CHANNEL: Channel("offboard-approvals")},  # the bot is in it
-        people={p.user_id: Member(p.name) for p in (REQUESTER, *APPROVERS, OUTSIDER)},
+        people=workspace_people(),
     )
     sandbox.start()
     standin.start()

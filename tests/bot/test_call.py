@@ -8,12 +8,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from bot.cli import main
 from commands.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Sandbox
+from tests.support.cli import run_verb
 
 ADD = [
     "ModifyAccountRelation",
@@ -44,9 +45,12 @@ def env_for(sandbox: Sandbox | None, **extra: str | None) -> dict[str, str | Non
 
 
 def call(args: list[str], env: dict[str, str | None]) -> tuple[int, str]:
-    # catch_exceptions=False: an exception escaping the verb fails the test as a traceback.
-    result = CliRunner().invoke(main, ["call", *args], env=env, catch_exceptions=False)
-    return result.exit_code, result.output
+    # A process of its own (the credential chain reads the environment once); a traceback
+    # escaping the verb shows in the output, which every test checks.
+    with tempfile.TemporaryDirectory() as home:
+        code, out = run_verb(["call", *args], env, Path(home))
+    assert "Traceback" not in out, out
+    return code, out
 
 
 def test_an_add_write_is_refused_without_dry_run(sandbox: Sandbox) -> None:

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from commands.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Sandbox
+from tests.support.cli import run_verb
 
 DELEGATED_ADMIN = "1699461245510000"
 
@@ -32,26 +33,6 @@ def _invoke(args: list[str], env: dict[str, str | None]) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def _run(args: list[str], env: dict[str, str], home: Path) -> tuple[int, str]:
-    """The verb in a fresh process: the official credential chain reads the environment
-    once, when it is imported, so a call that signs needs its own process."""
-    clean = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(home),
-        "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true",
-        **env,
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    return done.returncode, done.stdout + done.stderr
-
-
 def test_help_needs_no_environment() -> None:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OFFBOARD_"))}
     done = subprocess.run(
@@ -68,7 +49,7 @@ def test_help_needs_no_environment() -> None:
 
 
 def test_read_only_call_runs_and_prints_the_result(sandbox: Sandbox, tmp_path: Path) -> None:
-    code, out = _run(
+    code, out = run_verb(
         ["call", "GetAccount", f"AccountId={DELEGATED_ADMIN}"], _env(sandbox, tmp_path), tmp_path
     )
     assert code == 0, out
@@ -77,7 +58,7 @@ def test_read_only_call_runs_and_prints_the_result(sandbox: Sandbox, tmp_path: P
     assert sandbox.count("GetAccount") == 1
 
 
-def test_destructive_call_is_refused_without_dry_run(sandbox: Sandbox, tmp_path: Path) -> None:
+def test_destructive_call_is_refused_without_dryrun_verb(sandbox: Sandbox, tmp_path: Path) -> None:
     code, out = _invoke(
         ["call", "DeleteAccount", f"AccountId={DELEGATED_ADMIN}"], _env(sandbox, tmp_path)
     )
@@ -87,7 +68,7 @@ def test_destructive_call_is_refused_without_dry_run(sandbox: Sandbox, tmp_path:
 
 
 def test_dry_run_prints_the_signed_request_masked(sandbox: Sandbox, tmp_path: Path) -> None:
-    code, out = _run(
+    code, out = run_verb(
         ["call", "DeleteAccount", f"AccountId={DELEGATED_ADMIN}", "--dry-run"],
         _env(sandbox, tmp_path, ALIBABA_CLOUD_SECURITY_TOKEN="sts-token-value-should-not-leak"),
         tmp_path,
@@ -120,7 +101,7 @@ def test_bad_input_is_refused_naming_the_field(
 def test_missing_credentials_name_the_variable(sandbox: Sandbox, tmp_path: Path) -> None:
     env = _env(sandbox, tmp_path)
     del env["ALIBABA_CLOUD_ACCESS_KEY_ID"], env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"]
-    code, out = _run(["call", "GetAccount", f"AccountId={DELEGATED_ADMIN}"], env, tmp_path)
+    code, out = run_verb(["call", "GetAccount", f"AccountId={DELEGATED_ADMIN}"], env, tmp_path)
     assert code == 2
     assert "the environment (ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET)" in out
     assert sandbox.calls == []

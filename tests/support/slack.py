@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.devstack.local_stack import APPROVAL_CHANNEL, LocalStack, local_stack
+from bot.devstack.local_stack import APPROVAL_CHANNEL, LocalStack, local_stack, workspace_people
 from bot.devstack.payloads import Person
 from bot.devstack.standin import Message, SlackStandIn
 from storage.records import RequestRecord
@@ -132,7 +132,7 @@ class Slack:
 
 @pytest.fixture
 def slack_standin() -> Iterator[SlackStandIn]:
-    standin = SlackStandIn()
+    standin = SlackStandIn(people=workspace_people())
     standin.start()
     try:
         yield standin

@@ -176,6 +176,7 @@ def test_a_submission_by_someone_not_in_requesters_files_nothing(gated: Slack) -
 def test_a_modal_opened_before_leaving_the_requester_group_files_nothing(gated: Slack) -> None:
     slack = gated
     dave = Person("U0DAVE", "dave")
+    slack.standin.set_user(dave.user_id, "member")
     slack.standin.set_usergroup("S0REQ", [dave.user_id])
     view = slack.open_modal(dave, ADD)
     slack.standin.set_usergroup("S0REQ", [])  # removed while the modal is open
