@@ -36,6 +36,7 @@ bench: install
 	$(BIN)/python bench/sign.py
 	$(BIN)/python bench/approvals.py
 	$(BIN)/python bench/ack.py
+	$(BIN)/python bench/audit.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,9 +1,10 @@
 """Database fixtures: the same tests run on a SQLite file and on the real PostgreSQL.
 
 ``db_url`` is parametrized over ``sqlite`` and ``postgres``; ``repo`` is a Repository on
-it, with the test's ``clock`` as its lease clock. PostgreSQL runs at 127.0.0.1:5432 (``OFFBOARD_TEST_POSTGRES`` overrides the server
-URL). When it is unreachable the postgres half is skipped on a developer machine and
-*fails* in CI (``CI=true``): a silently skipped engine is an untested engine.
+it, with the test's ``clock`` as its lease clock. PostgreSQL runs at 127.0.0.1:5432
+(``OFFBOARD_TEST_POSTGRES`` overrides the server URL). When it is unreachable the
+postgres half is skipped on a developer machine and *fails* in CI (``CI=true``): a
+silently skipped engine is an untested engine.
 
 Isolation: SQLite gets a fresh copy of a migrated template file per test. PostgreSQL
 gets one migrated database per session (``offboard_test_<random>``, dropped at the end)
