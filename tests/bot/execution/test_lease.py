@@ -19,7 +19,7 @@ import pytest
 
 from bot.approvals.policy import ApprovalRules, ApproverDirectory
 from bot.approvals.workflow import Submitted, Workflow
-from bot.execution.worker import Worker
+from bot.execution.worker import FollowPolicy, Worker
 from bot.slack.rendering import thread_message
 from commands.catalog import get_spec, validate_params
 from commands.client import CloudClient
@@ -82,12 +82,14 @@ def rules(clock: Callable[[], datetime]) -> ApprovalRules:
     return ApprovalRules(directory=ApproverDirectory({"UA", "UB", "UC"}, clock=clock))
 
 
-def approved(repo: Repository, clock: FakeClock) -> str:
+def approved(
+    repo: Repository, clock: FakeClock, action: str = ACTION, params: dict[str, str] = DETACH
+) -> str:
     workflow = Workflow(repo, rules(clock))
-    spec = get_spec(ACTION)
+    spec = get_spec(action)
     outcome = workflow.submit(
         spec=spec,
-        params=validate_params(spec, DETACH),
+        params=validate_params(spec, params),
         requester="UREQ",
         reason="contractor left, access removed",
         now=clock(),
@@ -101,7 +103,15 @@ def approved(repo: Repository, clock: FakeClock) -> str:
 def worker(
     repo: Repository, client: CloudClient, clock: FakeClock, owner: str, lease: float = LEASE
 ) -> Worker:
-    return Worker(repo, client, owner=owner, clock=clock, rules=rules(clock), lease_seconds=lease)
+    return Worker(
+        repo,
+        client,
+        owner=owner,
+        clock=clock,
+        rules=rules(clock),
+        lease_seconds=lease,
+        follow=FollowPolicy(first_delay=0.05, max_delay=0.2),
+    )
 
 
 def kinds(repo: Repository, request_id: str) -> list[str]:
@@ -242,3 +252,40 @@ def test_a_retry_with_too_little_lease_left_is_not_sent(
     assert execution is not None and execution.message is not None
     assert execution.message.startswith("Not sent:") and "no time left" in execution.message
     assert sandbox.count(ACTION) == 0
+
+
+@pytest.mark.parametrize("network_a", ["answer"], indirect=True)
+def test_a_deletion_accepted_after_a_takeover_is_kept_as_a_late_answer(
+    repo: Repository,
+    clock: FakeClock,
+    network_a: StallingTransport,
+    sandbox: Sandbox,
+    cloud_client: CloudClient,
+) -> None:
+    request_id = approved(repo, clock, "DeleteAccount", {"AccountId": "1512996702208737"})
+    with demo_client(sandbox.base_url, transport=network_a) as client_a:
+        a = worker(repo, client_a, clock, "worker-A")
+        thread = threading.Thread(target=a.run_once, daemon=True)
+        thread.start()
+        assert network_a.stalled.wait(20), "worker A never reached the network"
+        clock.advance(LEASE + 1)
+        b = worker(repo, cloud_client, clock, "worker-B")
+        assert b.run_once() == 1  # asks the cloud what became of the deletion
+        assert b.wait_for_followers(20)
+        network_a.release.set()  # A hears "accepted" only now
+        thread.join(20)
+        assert a.wait_for_followers(20)
+    assert sandbox.count("DeleteAccount") == 1
+    execution = repo.get_execution(request_id)
+    assert execution is not None and execution.outcome == Status.SUCCEEDED  # B's finding
+    assert execution.late is not None and execution.late.owner == "worker-A"
+    assert execution.late.outcome == Status.SUCCEEDED and execution.late.result.cloud_request_id
+    [thread_reply] = [
+        a
+        for a in repo.undelivered_announcements(request_id=request_id)
+        if a.payload["event"] == "correction" and a.kind == "thread"
+    ]
+    record = repo.get_request(request_id)
+    assert record is not None
+    text = thread_message(thread_reply.payload, record, execution)["text"]
+    assert "A late answer confirms the earlier SUCCEEDED" in text
