@@ -111,6 +111,23 @@ class DeletionFollower:
             # The execution keeps its lease until it lapses; then it is reconciled.
             log.exception("follow_crashed", request_id=record.id)
 
+    def _accepted(
+        self, record: RequestRecord, execution: ExecutionRecord, accepted: CallResult
+    ) -> bool:
+        """Announce that the deletion was accepted; False when no longer ours."""
+        if self.out.progress(
+            record,
+            execution,
+            "following",
+            {"status": "accepted", "cloud_request_id": accepted.request_id},
+            event="progress",
+            kinds=("thread",),
+        ):
+            return True
+        # Taken over while the call was out: the acceptance is a late answer to keep.
+        self.out.late_answer(record, execution, "SUCCEEDED", from_call(accepted))
+        return False
+
     def _run(
         self,
         record: RequestRecord,
@@ -119,16 +136,7 @@ class DeletionFollower:
         event: str,
     ) -> None:
         """Ask GetAccountDeletionStatus until the deletion ends (bounded)."""
-        if accepted is not None and not self.out.progress(
-            record,
-            execution,
-            "following",
-            {"status": "accepted", "cloud_request_id": accepted.request_id},
-            event="progress",
-            kinds=("thread",),
-        ):
-            # Taken over while the call was out: the acceptance is a late answer to keep.
-            self.out.late_answer(record, execution, "SUCCEEDED", from_call(accepted))
+        if accepted is not None and not self._accepted(record, execution, accepted):
             return
         account_id = str(record.params.get("AccountId"))
         delay, last = self.policy.first_delay, ""
