@@ -36,6 +36,7 @@ bench: install
 	$(BIN)/python bench/sign.py
 	$(BIN)/python bench/approvals.py
 	$(BIN)/python bench/ack.py
+	$(BIN)/python bench/audit.py
 
 # Mutation testing of the approval rules and the signer against their own tests
 # ([tool.mutmut] in pyproject.toml; docs/mutation.md). Not part of `make test`: it takes

@@ -89,8 +89,8 @@ def measure(url: str, sandbox: Sandbox, requests: int, samples: int) -> dict[str
         StaticCredentialsProvider.of(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET),
         endpoint_override=sandbox.base_url,
     )
-    worker = Worker(repo, client, owner="bench", clock=utcnow, poll_seconds=5)
     rules = ApprovalRules(directory=ApproverDirectory({"UA", "UB", "UC"}, clock=utcnow))
+    worker = Worker(repo, client, owner="bench", clock=utcnow, rules=rules, poll_seconds=5)
     try:
         # Decisions: the first approval of each request, then a rejection (both recorded).
         deciding = Workflow(repo, rules)

@@ -97,25 +97,50 @@ def audit() -> None:
 
 
 @audit.command("verify")
-def audit_verify() -> None:
-    """Check the audit chain; names the first bad event."""
-    from storage import audit as audit_log
+@click.option(
+    "--anchor",
+    metavar="DIGEST",
+    default=None,
+    help="A head kept from before (`audit head`): fail if the chain no longer reaches it.",
+)
+def audit_verify(anchor: str | None) -> None:
+    """Check the audit chain and that every executed request was approved.
+
+    Names the first bad event and every executed request whose submission or approvals
+    are missing; exits 1 when anything is wrong.
+    """
+    from storage import audit_verify as checks
     from storage.db import make_engine
 
-    result = audit_log.verify(make_engine(_settings().database_url))
+    if anchor is not None:
+        try:
+            checks.parse_anchor(anchor)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--anchor") from None
+    result = checks.verify(make_engine(_settings().database_url), anchor=anchor)
     click.echo(str(result))
     if not result.ok:
         sys.exit(1)
 
 
+@audit.command("head")
+def audit_head() -> None:
+    """Print the last event's digest (<seq>:<hash>); keep it elsewhere as an anchor."""
+    from storage import audit_verify as checks
+    from storage.db import make_engine
+
+    click.echo(checks.head(make_engine(_settings().database_url)))
+
+
 @audit.command("export")
 @click.option("--output", "-o", type=click.File("w"), default="-", help="File (default stdout).")
 def audit_export(output: TextIO) -> None:
-    """Write the audit chain as JSON lines."""
+    """Write the audit chain as JSON lines; the head written goes to stderr."""
     from storage import audit as audit_log
     from storage.db import make_engine
 
-    audit_log.export(make_engine(_settings().database_url), output)
+    count, head = audit_log.export(make_engine(_settings().database_url), output)
+    click.echo(f"exported {count} events; head {head} (an anchor for audit verify)", err=True)
 
 
 @main.command(context_settings={"ignore_unknown_options": True})

@@ -16,11 +16,17 @@ Retries are bounded, with exponential backoff and jitter (``commands.retrying``)
 
 Each attempt is signed afresh (new ``x-acs-date`` and nonce): the cloud refuses a
 nonce it has seen, and an attempt that never reached it leaves nothing to conflict with.
+
+A caller that must finish by a time (the worker, inside its lease) passes ``deadline``
+and ``before_attempt`` to :meth:`CloudClient.call`: each attempt's timeouts are cut so
+the attempt fits in what is left, no wait runs past the deadline, and ``before_attempt``
+(a lease confirmation, say) can stop an attempt before it is signed and sent.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -33,7 +39,7 @@ from commands.credentials import CredentialsProvider
 from commands.endpoints import Product, resolve_endpoint
 from commands.errors import NetworkError, OutcomeUnknownError, ParameterError
 from commands.responses import CallResult, error_for, parse_body, result_from
-from commands.retrying import retrying
+from commands.retrying import BeforeAttempt, Budget, retrying, timeout_within
 from commands.signing import (
     AcsV3Auth,
     canonical_query,
@@ -42,7 +48,7 @@ from commands.signing import (
     utcnow,
 )
 
-__all__ = ["CallResult", "CloudClient", "SpecLike", "utcnow"]
+__all__ = ["BeforeAttempt", "CallResult", "CloudClient", "SpecLike", "utcnow"]
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +109,9 @@ class CloudClient:
         self._backoff = backoff
         self._sleep = sleep
         # Connecting is quick or hopeless; reading may wait on a slow API.
+        self._timeout = httpx.Timeout(timeout, connect=min(timeout, 5.0))
         self._http = httpx.Client(
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            timeout=self._timeout,
             transport=transport,
             follow_redirects=False,
             trust_env=False,
@@ -144,22 +151,45 @@ class CloudClient:
         auth.sign(request)
         return request
 
-    def call(self, spec: SpecLike, params: BaseModel) -> CallResult:
-        """Make the call; the successful ``CallResult`` or a ``CloudError`` subclass."""
+    def call(
+        self,
+        spec: SpecLike,
+        params: BaseModel,
+        *,
+        deadline: float | None = None,
+        before_attempt: BeforeAttempt | None = None,
+    ) -> CallResult:
+        """Make the call; the successful ``CallResult`` or a ``CloudError`` subclass.
+
+        ``deadline`` is a ``time.monotonic()`` instant the whole call, every attempt and
+        wait included, must end by. ``before_attempt`` runs before each attempt is signed
+        (see :data:`BeforeAttempt`). Each attempt's timeouts are cut to the smaller of
+        the two; with no time left the attempt is not sent (``NetworkError``) and no
+        other is made.
+        """
+        budget = Budget(deadline, before_attempt)
         policy = retrying(
             changes_cloud=spec.changes_cloud(params),
             max_attempts=self._max_attempts,
             backoff=self._backoff,
             sleep=self._sleep,
+            give_up=budget.give_up if deadline is not None or before_attempt else None,
         )
         for attempt in policy:
             with attempt:
                 number = attempt.retry_state.attempt_number
-                return self._call_once(spec, params, number)
+                seconds = budget.for_attempt()
+                if seconds <= 0:
+                    raise NetworkError(f"{spec.action}: not sent, no time left before its deadline")
+                return self._call_once(spec, params, number, seconds)
         raise AssertionError("unreachable: tenacity reraises the last error")  # pragma: no cover
 
-    def _call_once(self, spec: SpecLike, params: BaseModel, attempt: int) -> CallResult:
+    def _call_once(
+        self, spec: SpecLike, params: BaseModel, attempt: int, seconds: float = math.inf
+    ) -> CallResult:
         request = self.build_request(spec, params)
+        if seconds < math.inf:
+            request.extensions["timeout"] = timeout_within(self._timeout, seconds).as_dict()
         response = self._send(request)
         body = parse_body(response.content)
         if body is None:

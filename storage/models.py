@@ -79,6 +79,10 @@ class ExecutionRow(Base):
             f"outcome IS NULL OR {sql_one_of('outcome', OUTCOMES)}",
             name="outcome",
         ),
+        CheckConstraint(
+            f"late_outcome IS NULL OR {sql_one_of('late_outcome', OUTCOMES)}",
+            name="late_outcome",
+        ),
         Index(None, "finished_at", "lease_expires_at"),
     )
 
@@ -101,6 +105,18 @@ class ExecutionRow(Base):
     body: Mapped[json_doc | None]
     phase: Mapped[str64 | None]
     progress: Mapped[json_doc | None]
+    # Database time of the last lease confirmation before an attempt went out.
+    lease_confirmed_at: Mapped[utc | None]
+    # A real answer that reached a worker after it had lost the execution to another
+    # (the lease lapsed mid-call): kept, and announced as a correction, never dropped.
+    late_at: Mapped[utc | None]
+    late_owner: Mapped[str255 | None]
+    late_outcome: Mapped[str16 | None]
+    late_http_status: Mapped[int | None] = mapped_column(Integer())
+    late_code: Mapped[str255 | None]
+    late_message: Mapped[text | None]
+    late_cloud_request_id: Mapped[str255 | None]
+    late_body: Mapped[json_doc | None]
 
 
 class AuditEventRow(Base):

@@ -164,6 +164,19 @@ class ExecutionRecord:
     body: dict[str, Any] | None
     phase: str | None
     progress: Any
+    lease_confirmed_at: datetime | None = None
+    late: LateAnswer | None = None
+
+
+@dataclass(frozen=True)
+class LateAnswer:
+    """A real answer that reached ``owner`` after another worker had taken the execution
+    over: the outcome it shows and what the cloud said."""
+
+    at: datetime
+    owner: str
+    outcome: Status
+    result: ExecutionResult
 
 
 @dataclass(frozen=True)

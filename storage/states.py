@@ -19,6 +19,8 @@ class Status(StrEnum):
     PENDING -> APPROVED -> EXECUTING -> SUCCEEDED | FAILED | UNKNOWN
     PENDING -> REJECTED | EXPIRED | CANCELLED
     APPROVED -> EXPIRED      (not started within the execution window)
+    APPROVED | EXECUTING -> TAMPERED   (refused before sending: the stored decisions do
+                                        not justify the approval; nothing was called)
     """
 
     PENDING = "PENDING"
@@ -30,6 +32,7 @@ class Status(StrEnum):
     REJECTED = "REJECTED"
     EXPIRED = "EXPIRED"
     CANCELLED = "CANCELLED"
+    TAMPERED = "TAMPERED"
 
     @property
     def is_final(self) -> bool:

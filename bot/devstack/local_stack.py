@@ -39,6 +39,7 @@ def workspace_people() -> dict[str, Member]:
     """The stack's workspace as ``users.info`` knows it: everyone above is a full member."""
     return {p.user_id: Member(p.name) for p in (REQUESTER, *APPROVERS, OUTSIDER)}
 
+
 # Follow DeleteAccount briskly: the sandbox completes a deletion in about a second.
 BRISK_FOLLOW = FollowPolicy(first_delay=0.1, max_delay=0.3, max_polls=100)
 

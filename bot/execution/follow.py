@@ -19,7 +19,7 @@ from datetime import datetime
 import structlog
 
 from bot.execution.reconcile import DELETE_ACCOUNT, ask_deletion_status, unknown_outcome
-from bot.execution.results import ResultWriter
+from bot.execution.results import ResultWriter, from_call
 from commands.client import CallResult, CloudClient
 from commands.errors import (
     ApiError,
@@ -111,6 +111,23 @@ class DeletionFollower:
             # The execution keeps its lease until it lapses; then it is reconciled.
             log.exception("follow_crashed", request_id=record.id)
 
+    def _accepted(
+        self, record: RequestRecord, execution: ExecutionRecord, accepted: CallResult
+    ) -> bool:
+        """Announce that the deletion was accepted; False when no longer ours."""
+        if self.out.progress(
+            record,
+            execution,
+            "following",
+            {"status": "accepted", "cloud_request_id": accepted.request_id},
+            event="progress",
+            kinds=("thread",),
+        ):
+            return True
+        # Taken over while the call was out: the acceptance is a late answer to keep.
+        self.out.late_answer(record, execution, "SUCCEEDED", from_call(accepted))
+        return False
+
     def _run(
         self,
         record: RequestRecord,
@@ -119,28 +136,16 @@ class DeletionFollower:
         event: str,
     ) -> None:
         """Ask GetAccountDeletionStatus until the deletion ends (bounded)."""
-        if accepted is not None:
-            self.out.progress(
-                record,
-                execution,
-                "following",
-                {"status": "accepted", "cloud_request_id": accepted.request_id},
-                event="progress",
-                kinds=("thread",),
-            )
+        if accepted is not None and not self._accepted(record, execution, accepted):
+            return
         account_id = str(record.params.get("AccountId"))
         delay, last = self.policy.first_delay, ""
         for _ in range(self.policy.max_polls):
             if self.stop.wait(delay):
                 return  # shutting down: the lease lapses and the next worker resumes
             delay = min(delay * 2, self.policy.max_delay)
-            now = self.clock()
             if not self.repo.renew_lease(
-                record.id,
-                execution.attempt,
-                owner=self.owner,
-                lease_seconds=self.lease_seconds,
-                now=now,
+                record.id, execution.attempt, owner=self.owner, lease_seconds=self.lease_seconds
             ):
                 return  # someone else owns it now
             try:

@@ -1,8 +1,12 @@
 """A stand-alone worker process: ``python -m bot.execution.process --database-url ...``.
 
 Used by the multi-process tests and handy for running extra workers next to the bot.
-Credentials come from the official credential chain (``bot.cloud``). ``--until-idle`` runs rounds
-until one finds nothing to do, then exits (status 0); otherwise it runs until SIGTERM.
+Credentials come from the official credential chain (``bot.cloud``), and the approval policy the
+door counts against from the bot's (``OFFBOARD_APPROVERS``, ``OFFBOARD_REQUIRED_*``).
+A stand-alone worker cannot ask Slack who is in ``OFFBOARD_APPROVER_USERGROUP``, so it
+refuses to start with one set (exit 2) rather than refuse every approval by its members.
+``--until-idle`` runs rounds until one finds nothing to do, then exits (status 0);
+otherwise it runs until SIGTERM.
 """
 
 from __future__ import annotations
@@ -11,14 +15,17 @@ import argparse
 import os
 import signal
 import socket
+import sys
 import threading
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from types import FrameType
 
+from bot.approvals.policy import ApprovalRules
 from bot.cloud import make_cloud_client
 from bot.execution.worker import FollowPolicy, Worker
+from bot.settings import Settings
 from storage.db import make_engine
 from storage.repository import Repository
 
@@ -41,6 +48,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    settings = Settings()
+    if settings.approver_usergroup:
+        print(
+            "a stand-alone worker cannot resolve OFFBOARD_APPROVER_USERGROUP; "
+            "run the worker inside `offboard-bot serve`",
+            file=sys.stderr,
+        )
+        return 2
     owner = args.owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
     engine = make_engine(args.database_url)
     client = make_cloud_client(args.endpoint)
@@ -50,6 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         client,
         owner=owner,
         clock=utcnow,
+        rules=ApprovalRules.from_settings(settings, clock=utcnow),
         lease_seconds=args.lease_seconds,
         poll_seconds=args.poll_seconds,
         follow=FollowPolicy(first_delay=args.follow_delay),

@@ -4,7 +4,9 @@ Every write here is conditional on the worker still owning the execution, and ea
 puts the audit event and the outbox drafts in the same transaction as the result, so
 nothing is announced that is not stored, and nothing stored goes unannounced.
 Announcement payloads: ``{"request_id", "event", "actor": None, ...}`` with event
-``executing``, ``progress``, ``result`` or ``reconciled`` (see :mod:`bot.approvals.workflow`).
+``executing``, ``progress``, ``result`` or ``reconciled`` (see :mod:`bot.approvals.workflow`),
+and ``correction`` [card, thread] for a real answer that reached this worker after another
+had taken the execution over (the same facts as ``result``; see :meth:`late_answer`).
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from storage.records import (
     ExecutionResult,
     RequestRecord,
 )
-from storage.repository import Repository
+from storage.repository import Admit, Repository
+from storage.states import Status
 
 log = structlog.get_logger(__name__)
 
@@ -70,16 +73,12 @@ class ResultWriter:
         *,
         event: str = "result",
     ) -> None:
-        """Store the result, end the request in ``status``, announce it; one transaction."""
-        facts = {
-            "status": status,
-            "operation": record.operation,
-            "http_status": result.http_status,
-            "code": result.code,
-            "message": result.message,
-            "cloud_request_id": result.cloud_request_id,
-            "recommend": result.recommend,
-        }
+        """Store the result, end the request in ``status``, announce it; one transaction.
+
+        When another worker has taken the execution over meanwhile, a real answer from
+        the cloud is kept as a late answer instead (see :meth:`late_answer`).
+        """
+        facts = _facts(record, status, result)
         payload = {"request_id": record.id, "event": event, "actor": None, **facts}
         done = self.repo.finish_execution(
             record.id,
@@ -94,9 +93,39 @@ class ResultWriter:
             ),
         )
         if done is None:
-            log.warning("lease_lost_before_result", request_id=record.id, status=status)
+            answered = result.http_status is not None and status != Status.UNKNOWN
+            if not (answered and self.late_answer(record, execution, status, result)):
+                log.warning("lease_lost_before_result", request_id=record.id, status=status)
         else:
             log.info("execution_finished", request_id=record.id, status=status, code=result.code)
+
+    def late_answer(
+        self,
+        record: RequestRecord,
+        execution: ExecutionRecord,
+        status: str,
+        result: ExecutionResult,
+    ) -> bool:
+        """Keep an answer that came after the execution was taken over, and announce it
+        as a correction on the card and in the thread; audited. False when it could not
+        be stored (this worker still owns it, or a late answer is already stored)."""
+        facts = {**_facts(record, status, result), "from": self.owner}
+        payload = {"request_id": record.id, "event": "correction", "actor": None, **facts}
+        stored = self.repo.record_late_answer(
+            record.id,
+            execution.attempt,
+            owner=self.owner,
+            outcome=status,
+            result=result,
+            now=self.clock(),
+            audit=(AuditDraft("execution.late_answer", self.owner, facts, record.id),),
+            announcements=tuple(
+                AnnouncementDraft(kind, dict(payload)) for kind in ("card", "thread")
+            ),
+        )
+        if stored:
+            log.warning("late_answer_stored", request_id=record.id, status=status)
+        return stored
 
     def progress(
         self,
@@ -122,10 +151,14 @@ class ResultWriter:
         )
 
     def mark_sent(
-        self, record: RequestRecord, execution: ExecutionRecord, facts: dict[str, Any]
+        self,
+        record: RequestRecord,
+        execution: ExecutionRecord,
+        facts: dict[str, Any],
+        admit: Admit,
     ) -> bool:
         """Durably mark the call as sent (phase ``sending``, announced as ``executing``),
-        one transaction; send it only when this returns True."""
+        one transaction, behind the door ``admit``; send it only when this returns True."""
         _, announcements = _drafts(
             record, self.owner, "sending", None, "executing", ("card", "thread")
         )
@@ -134,10 +167,23 @@ class ResultWriter:
             execution.attempt,
             owner=self.owner,
             now=self.clock(),
+            admit=admit,
             phase="sending",
             audit=(AuditDraft("execution.sending", self.owner, facts, record.id),),
             announcements=announcements,
         )
+
+
+def _facts(record: RequestRecord, status: str, result: ExecutionResult) -> dict[str, Any]:
+    return {
+        "status": status,
+        "operation": record.operation,
+        "http_status": result.http_status,
+        "code": result.code,
+        "message": result.message,
+        "cloud_request_id": result.cloud_request_id,
+        "recommend": result.recommend,
+    }
 
 
 def _drafts(

@@ -7,15 +7,19 @@ One round (:meth:`Worker.run_once`):
    never sent -> send now if still inside the execution window; sent -> ask the cloud
    (DeleteAccount) or end UNKNOWN with what a person should check; never re-send;
 3. claim APPROVED requests one by one (one conditional UPDATE; on PostgreSQL ``FOR
-   UPDATE SKIP LOCKED``) and execute each: mark "sent" durably, *then* send through the
-   CloudClient, then store the result together with its announcements (the outbox), so
-   nothing is announced that is not stored.
+   UPDATE SKIP LOCKED``), each behind the door (:mod:`bot.execution.door`: the stored
+   decisions are counted again in the claim's transaction; a request they do not justify
+   ends TAMPERED), and execute each: build and sign the request (what cannot be built
+   ends FAILED, "Not sent"), mark "sent" durably, *then* send through the CloudClient
+   inside the lease (:mod:`bot.execution.lease`: a deadline for every attempt, the lease
+   confirmed before each), then store the result together with its announcements (the
+   outbox), so nothing is announced that is not stored.
 
 DeleteAccount is long-running: once accepted, GetAccountDeletionStatus is followed (in a
 thread of its own, so other approved requests do not wait behind it) with bounded
 backoff, recording progress, until Success or a failure; a restart resumes following
-and never re-sends. The lease must outlast the client's timeout (a slow
-answer to the destructive call is not renewed), so ``lease_seconds`` defaults to 60.
+and never re-sends. A call uses at most three quarters of the lease (the client's
+timeouts are cut to fit), so ``lease_seconds`` defaults to 60.
 """
 
 from __future__ import annotations
@@ -28,8 +32,11 @@ import structlog
 from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.approvals.policy import ApprovalRules
 from bot.approvals.workflow import sweep_expired
+from bot.execution.door import door
 from bot.execution.follow import DeletionFollower, FollowPolicy
+from bot.execution.lease import LeaseGuard, LeaseLost
 from bot.execution.reconcile import (
     DELETE_ACCOUNT,
     reconcile_deletion,
@@ -60,7 +67,11 @@ log = structlog.get_logger(__name__)
 
 
 class Worker:
-    """Executes approved requests; several may run against one database."""
+    """Executes approved requests; several may run against one database.
+
+    ``rules`` is the approval policy in force: the door counts every request's stored
+    decisions against it before anything is sent.
+    """
 
     def __init__(
         self,
@@ -69,6 +80,7 @@ class Worker:
         *,
         owner: str,
         clock: Callable[[], datetime],
+        rules: ApprovalRules,
         lease_seconds: float = 60.0,
         poll_seconds: float = 1.0,
         wakeup: threading.Event | None = None,
@@ -79,6 +91,7 @@ class Worker:
         self.client = client
         self.owner = owner
         self.clock = clock
+        self.rules = rules
         self.lease_seconds = lease_seconds
         self.poll_seconds = poll_seconds
         self.wakeup = wakeup or threading.Event()
@@ -122,10 +135,12 @@ class Worker:
         sweep_expired(self.repo, self.clock())
         handled = self._take_over_expired()
         while not self._stop.is_set():
+            now = self.clock()
             execution = self.repo.claim_next_approved(
                 owner=self.owner,
                 lease_seconds=self.lease_seconds,
-                now=self.clock(),
+                now=now,
+                admit=door(self.rules, now=now, actor=self.owner),
                 audit=(AuditDraft("execution.claimed", self.owner, {"owner": self.owner}),),
             )
             if execution is None:
@@ -137,20 +152,32 @@ class Worker:
     # --- executing -------------------------------------------------------------------------
 
     def _execute(self, record: RequestRecord, execution: ExecutionRecord) -> None:
+        guard = LeaseGuard(
+            self.repo,
+            record.id,
+            execution.attempt,
+            owner=self.owner,
+            lease_seconds=self.lease_seconds,
+            clock=self.clock,
+        )
         try:
             spec = get_spec(record.operation)
             params = prepare_params(
                 spec, validate_params(spec, record.params), offboard_request_id=record.id
             )
+            # Built and signed before the sent mark: what cannot be built (no endpoint,
+            # no credentials) was not sent, and must not be reported as maybe sent.
+            self.client.build_request(spec, params)
         except OffboardError as error:
             self._out.finish(record, execution, "FAILED", _not_sent(error))
             return
         facts = {"operation": record.operation, "params": spec.serialize(params)}
+        admit = door(self.rules, now=self.clock(), actor=self.owner)
         # Durable before the call goes out: after a crash this row says "reconcile".
-        if not self._out.mark_sent(record, execution, facts):
-            log.warning("lease_lost_before_send", request_id=record.id)
+        if not self._out.mark_sent(record, execution, facts, admit):
+            log.warning("not_sent_lease_lost_or_refused", request_id=record.id)
             return
-        self._send(record, execution, spec, params)
+        self._send(record, execution, spec, params, guard)
 
     def _send(
         self,
@@ -158,9 +185,17 @@ class Worker:
         execution: ExecutionRecord,
         spec: OperationSpec,
         params: BaseModel,
+        guard: LeaseGuard,
     ) -> None:
         try:
-            result = self.client.call(spec, params)
+            result = self.client.call(
+                spec, params, deadline=guard.deadline, before_attempt=guard.before_attempt
+            )
+        except LeaseLost:
+            # Taken over (or expired) before this attempt: it was not sent, and what
+            # happens to the execution is the new owner's to say.
+            log.warning("lease_lost_before_attempt", request_id=record.id)
+            return
         except ServerError as error:
             # A 5xx to a destructive call does not say whether it took effect before failing.
             why = f"The cloud failed while handling the call ({error})."
@@ -212,7 +247,7 @@ class Worker:
 
     def _take_over_expired(self) -> int:
         handled = 0
-        for stale in self.repo.expired_leases(self.clock()):
+        for stale in self.repo.expired_leases():
             if not self.repo.take_over(
                 stale.request_id,
                 stale.attempt,

@@ -19,7 +19,7 @@ from bot.slack.views.replies import SlackMessage
 from commands.catalog import get_spec, prepare_params, validate_params
 from commands.client import CloudClient
 from commands.errors import OffboardError
-from storage.records import DecisionRecord, ExecutionRecord, RequestRecord
+from storage.records import DecisionRecord, ExecutionRecord, LateAnswer, RequestRecord
 
 _FINDING_STATUSES = {"ok", "blocked", "warning", "error"}
 
@@ -46,6 +46,19 @@ class StoredResult:
             recommend=execution.recommend,
             body=execution.body or {},
             ok=execution.outcome == "SUCCEEDED",
+        )
+
+    @classmethod
+    def late(cls, late: LateAnswer) -> StoredResult:
+        """The answer that came after a take-over (see ``replies.correction``)."""
+        return cls(
+            http_status=late.result.http_status or 0,
+            code=late.result.code,
+            message=late.result.message,
+            request_id=late.result.cloud_request_id,
+            recommend=late.result.recommend,
+            body=late.result.body or {},
+            ok=late.outcome == "SUCCEEDED",
         )
 
 
@@ -94,7 +107,9 @@ def card_model(
         approvals=approvals,
         rejections=rejections,
         findings=findings(record.prechecks),
-        result_summary=result_summary(execution),
+        result_summary=TAMPERED_SUMMARY
+        if record.status == "TAMPERED"
+        else result_summary(execution),
         decided_by=_decided_by(record, rejections),
     )
 
@@ -153,18 +168,36 @@ def findings(prechecks: Any) -> tuple[Finding, ...]:
     return tuple(found)
 
 
+TAMPERED_SUMMARY = (
+    "Refused before sending: the stored decisions do not justify the approval. Nothing was called."
+)
+
+
 def result_summary(execution: ExecutionRecord | None) -> str | None:
-    """One line about the call's answer, for the final card and the requester's DM."""
+    """One line about the call's answer, for the final card and the requester's DM; with
+    the late answer that corrected it, if one came."""
     if execution is None or execution.outcome is None:
         return None
-    parts = [f"Code {execution.code or '-'}"]
-    if execution.message:
-        parts.append(f"Message {execution.message}")
-    if execution.cloud_request_id:
-        parts.append(f"RequestId {execution.cloud_request_id}")
-    if execution.http_status:
-        parts.append(f"HTTP {execution.http_status}")
-    return f"{execution.outcome}: " + ", ".join(parts)
+    summary = f"{execution.outcome}: " + _answer(
+        execution.code, execution.message, execution.cloud_request_id, execution.http_status
+    )
+    if execution.late is not None:
+        late = execution.late.result
+        summary += f". Late answer, the call did {execution.late.outcome}: " + _answer(
+            late.code, late.message, late.cloud_request_id, late.http_status
+        )
+    return summary
+
+
+def _answer(code: str | None, message: str | None, request_id: str | None, http: int | None) -> str:
+    parts = [f"Code {code or '-'}"]
+    if message:
+        parts.append(f"Message {message}")
+    if request_id:
+        parts.append(f"RequestId {request_id}")
+    if http:
+        parts.append(f"HTTP {http}")
+    return ", ".join(parts)
 
 
 def thread_message(
@@ -207,6 +240,11 @@ def thread_message(
         return replies.result(
             record.operation, StoredResult.of(execution), next_step(record, execution)
         )
+    if event == "tampered":
+        return replies.tampered(str(payload.get("why") or ""))
+    if event == "correction" and execution is not None and execution.late is not None:
+        late = StoredResult.late(execution.late)
+        return replies.correction(record.operation, execution.outcome, late)
     if event == "reconciled":
         status = str(payload.get("status") or record.status)
         return replies.reconciled(record.operation, status, str(payload.get("message") or ""))

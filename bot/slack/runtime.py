@@ -54,6 +54,7 @@ class Runtime:
             deps.cloud,
             owner=f"worker-{owner}",
             clock=deps.clock,
+            rules=deps.policy,
             poll_seconds=worker_poll,
             wakeup=deps.worker_bell.event,
             follow=follow,

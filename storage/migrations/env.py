@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from storage.db import UTCDateTime, make_engine
 from storage.models import Base
@@ -38,6 +38,24 @@ def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str |
     return False
 
 
+def _sqlite_foreign_keys(connection: Connection, *, on: bool) -> None:
+    """Batch mode rebuilds a table (create a copy, DROP, RENAME); with foreign keys
+    enforced, dropping a table other rows refer to fails. SQLite's procedure for such
+    changes (lang_altertable.html, "other kinds of table schema changes") turns them off
+    outside the transaction, checks them before committing, and turns them on again.
+    The PRAGMA goes to the DBAPI connection, which is in autocommit between transactions
+    (make_engine's recipe), because inside a transaction SQLite ignores it."""
+    connection.connection.dbapi_connection.execute(  # type: ignore[union-attr]
+        f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}"
+    )
+
+
+def _sqlite_foreign_key_check(connection: Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
+
+
 def run_migrations_online() -> None:
     engine, owned = _engine()
     try:
@@ -53,14 +71,24 @@ def run_migrations_online() -> None:
                 transactional_ddl=True,
                 render_item=_render_item,
             )
-            with context.begin_transaction():
-                if connection.dialect.name == "postgresql":
-                    # Replicas may all run `db upgrade` at start: the first migrates, the
-                    # others wait here, then find the database already at head.
-                    connection.execute(
-                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
-                    )
-                context.run_migrations()
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                _sqlite_foreign_keys(connection, on=False)
+            try:
+                with context.begin_transaction():
+                    if connection.dialect.name == "postgresql":
+                        # Replicas may all run `db upgrade` at start: the first migrates,
+                        # the others wait here, then find the database already at head.
+                        connection.execute(
+                            text("SELECT pg_advisory_xact_lock(:key)"),
+                            {"key": MIGRATION_LOCK_KEY},
+                        )
+                    context.run_migrations()
+                    if sqlite:
+                        _sqlite_foreign_key_check(connection)
+            finally:
+                if sqlite:
+                    _sqlite_foreign_keys(connection, on=True)
     finally:
         if owned:
             engine.dispose()

@@ -1,10 +1,13 @@
 """The repository: every method is one transaction; callers never see a Session.
 
-``Repository`` combines the parts: requests and decisions (``requests``), executions and
-their leases (``executions``), the outbox (``outbox``), over the shared transaction
-helpers (``transactions``).
+``Repository`` combines the parts: requests and decisions (``requests``), claims behind
+the door and the sent mark (``executions``), results (``results``), leases (``leases``),
+the outbox (``outbox``), over the shared transaction helpers (``transactions``).
+``Repository(engine, clock=...)``: leases are judged by the database's clock unless a
+clock is injected.
 """
 
+from storage.repository.executions import Admit
 from storage.repository.requests import Decide, Repository
 
-__all__ = ["Decide", "Repository"]
+__all__ = ["Admit", "Decide", "Repository"]

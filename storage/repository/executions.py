@@ -1,4 +1,4 @@
-"""Executions: claiming approved requests exactly once, leases, results.
+"""Executions: claiming approved requests exactly once, behind a door, and their results.
 
 Exactly-once rests on one conditional UPDATE, ``requests SET status='EXECUTING' WHERE
 id=? AND status='APPROVED' AND execute_by > now``: on PostgreSQL a second updater
@@ -6,12 +6,21 @@ blocks on the row lock and, once the first commits, re-checks the WHERE against 
 row and matches nothing; on SQLite writers are serialised by ``BEGIN IMMEDIATE``. Only
 the winner inserts the execution row.
 
+A status alone never authorises a call. Each claim takes an ``admit`` function (the
+pure door, like ``apply``'s ``decide``): it gets the request and its stored decisions
+in the claim's transaction and returns None to let the claim proceed, or the Change to
+persist instead (the request refused as TAMPERED, with its audit events and
+announcements). ``record_sent`` takes the same door, for an execution taken over
+before it was sent.
+
 The lifecycle of an execution as the worker drives it:
 
 1. ``claim_for_execution`` / ``claim_next_approved`` -> ExecutionRecord (attempt 1, leased)
-2. ``record_sent`` -> True: *then* send the destructive call (False: do not send)
-3. ``renew_lease`` / ``update_progress`` while a long-running call is followed
-4. ``finish_execution`` with SUCCEEDED, FAILED or UNKNOWN
+2. ``record_sent`` -> True: *then* send the call (False: do not send)
+3. ``confirm_lease`` before every attempt (see ``leases``)
+4. ``renew_lease`` / ``update_progress`` while a long-running call is followed
+5. ``finish_execution`` with SUCCEEDED, FAILED or UNKNOWN; or, when the execution was
+   taken over meanwhile, ``record_late_answer`` with the real answer that came late
 
 A crashed worker's lease expires; ``expired_leases`` finds it and ``take_over`` gives it
 to exactly one reconciler, keeping the attempt. If ``sent_at`` is set, the call may have
@@ -20,12 +29,13 @@ left (``record_sent`` commits before sending), so the new owner may still send i
 ``record_sent`` - which lets only one owner, once, past that point.
 
 An APPROVED request is claimable only while ``now < execute_by``; one without
-``execute_by`` is never claimed.
+``execute_by`` is never claimed. ``now`` is the caller's clock (the one the approval
+window was set by) and stamps events; lease times come from the lease clock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,23 +47,31 @@ from storage.models import ExecutionRow, RequestRow
 from storage.records import (
     AnnouncementDraft,
     AuditDraft,
+    Change,
+    DecisionRecord,
     ExecutionRecord,
-    ExecutionResult,
     RequestRecord,
 )
+from storage.repository.leases import NO_SYNC, update_execution
+from storage.repository.results import ResultStore
 from storage.repository.transactions import (
-    Transactions,
     execution_record,
+    load_decisions,
     request_record,
     require_aware,
 )
-from storage.states import OUTCOMES, Status
+from storage.states import Status
 
-_NO_SYNC = {"synchronize_session": False}
+Admit = Callable[[RequestRecord, list[DecisionRecord]], Change | None]
+"""The door: None admits the request; a Change (a final status, audit, announcements)
+refuses it and is persisted instead."""
+
+REFUSED_AT_THE_DOOR = "Not sent: the stored decisions do not justify the approval."
 
 
-class ExecutionStore(Transactions):
-    """The execution half of the repository."""
+class ExecutionStore(ResultStore):
+    """The execution half of the repository: claims and the sent mark (over results and
+    leases)."""
 
     def claim_for_execution(
         self,
@@ -62,16 +80,25 @@ class ExecutionStore(Transactions):
         owner: str,
         lease_seconds: float,
         now: datetime,
+        admit: Admit | None = None,
         audit: Sequence[AuditDraft] = (),
         announcements: Sequence[AnnouncementDraft] = (),
     ) -> ExecutionRecord | None:
         """Move the request APPROVED -> EXECUTING and lease it to ``owner``.
 
         Returns the new execution for exactly one caller, None for everyone else (and
-        when the request is not APPROVED or its execution window has passed).
+        when the request is not APPROVED, its execution window has passed, or ``admit``
+        refused it).
         """
         require_aware(now)
         with self._write() as session:
+            locked = session.scalars(
+                select(RequestRow.id)
+                .where(RequestRow.id == request_id, RequestRow.status == Status.APPROVED)
+                .with_for_update()
+            ).one_or_none()
+            if locked is None or self._refused(session, request_id, admit, now):
+                return None
             return self._claim(session, request_id, owner, lease_seconds, now, audit, announcements)
 
     def claim_next_approved(
@@ -80,31 +107,61 @@ class ExecutionStore(Transactions):
         owner: str,
         lease_seconds: float,
         now: datetime,
+        admit: Admit | None = None,
         audit: Sequence[AuditDraft] = (),
         announcements: Sequence[AnnouncementDraft] = (),
     ) -> ExecutionRecord | None:
-        """Claim the oldest claimable APPROVED request, if any.
+        """Claim the oldest claimable APPROVED request that ``admit`` lets through.
 
-        On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several workers each pick a
-        different request instead of queueing on the same row. Audit drafts without a
-        request id get the claimed request's.
+        Requests the door refuses on the way are ended (as ``admit`` says) in the same
+        transaction. On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several workers each
+        pick a different request instead of queueing on the same row. Audit drafts
+        without a request id get the claimed request's.
         """
         require_aware(now)
         with self._write() as session:
-            candidates = session.scalars(
-                select(RequestRow.id)
-                .where(RequestRow.status == Status.APPROVED, RequestRow.execute_by > now)
-                .order_by(RequestRow.approved_at, RequestRow.id)
-                .limit(1)
-                .with_for_update(skip_locked=True)
-            ).all()
-            for request_id in candidates:
-                claimed = self._claim(
+            while True:
+                request_id = session.scalars(
+                    select(RequestRow.id)
+                    .where(RequestRow.status == Status.APPROVED, RequestRow.execute_by > now)
+                    .order_by(RequestRow.approved_at, RequestRow.id)
+                    .limit(1)
+                    .with_for_update(skip_locked=True)
+                ).first()
+                if request_id is None:
+                    return None
+                if self._refused(session, request_id, admit, now):
+                    continue
+                return self._claim(
                     session, request_id, owner, lease_seconds, now, audit, announcements
                 )
-                if claimed is not None:
-                    return claimed
-            return None
+
+    def _refused(
+        self, session: Session, request_id: str, admit: Admit | None, now: datetime
+    ) -> bool:
+        """Run the door on the locked request; persist its refusal. True when refused."""
+        if admit is None:
+            return False
+        row = session.get_one(RequestRow, request_id, populate_existing=True)
+        change = admit(request_record(row), load_decisions(session, request_id))
+        if change is None:
+            return False
+        if change.status is None or not Status(change.status).is_final:
+            raise ValueError(f"the door must end the request it refuses, not {change.status!r}")
+        moved = session.execute(
+            update(RequestRow)
+            .where(RequestRow.id == request_id, RequestRow.status == row.status)
+            .values(
+                status=change.status,
+                finished_at=change.finished_at or now,
+                version=RequestRow.version + 1,
+            )
+            .execution_options(**NO_SYNC)
+        )
+        if moved.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConcurrentChange(f"request {request_id} changed under its row lock")
+        self._record_effects(session, request_id, change.audit, change.announcements, now)
+        return True
 
     def _claim(
         self,
@@ -124,7 +181,7 @@ class ExecutionStore(Transactions):
                 RequestRow.execute_by > now,
             )
             .values(status=Status.EXECUTING, version=RequestRow.version + 1)
-            .execution_options(**_NO_SYNC)
+            .execution_options(**NO_SYNC)
         )
         if won.rowcount != 1:  # type: ignore[attr-defined]
             return None
@@ -135,7 +192,7 @@ class ExecutionStore(Transactions):
             request_id=request_id,
             attempt=(previous or 0) + 1,
             lease_owner=owner,
-            lease_expires_at=now + timedelta(seconds=lease_seconds),
+            lease_expires_at=self._lease_now(session) + timedelta(seconds=lease_seconds),
             started_at=now,
         )
         session.add(row)
@@ -150,194 +207,43 @@ class ExecutionStore(Transactions):
         *,
         owner: str,
         now: datetime,
+        admit: Admit | None = None,
         phase: str | None = None,
         audit: Sequence[AuditDraft] = (),
         announcements: Sequence[AnnouncementDraft] = (),
     ) -> bool:
         """Durably mark that the call is about to go out; send only if this returns True.
 
-        False when ``owner`` no longer holds an unexpired lease, the execution finished, or
-        it was already marked sent (a second send is exactly what must never happen).
-        ``phase``, the audit events and the announcements are written only with the mark.
+        False when ``owner`` no longer holds an unexpired lease, the execution finished,
+        it was already marked sent (a second send is exactly what must never happen), or
+        ``admit`` refused the request: then the execution ends unsent and the request
+        ends as ``admit`` says. ``phase``, the audit events and the announcements are
+        written only with the mark.
         """
         require_aware(now)
         values: dict[str, Any] = {"sent_at": now}
         if phase is not None:
             values["phase"] = phase
-        return self._update_with_effects(
-            request_id,
-            attempt,
-            (
+        with self._write() as session:
+            lease_now = self._lease_now(session)
+            mine = (
                 ExecutionRow.lease_owner == owner,
-                ExecutionRow.lease_expires_at > now,
+                ExecutionRow.lease_expires_at > lease_now,
                 ExecutionRow.sent_at.is_(None),
-            ),
-            now,
-            audit,
-            announcements,
-            **values,
-        )
-
-    def renew_lease(
-        self, request_id: str, attempt: int, *, owner: str, lease_seconds: float, now: datetime
-    ) -> bool:
-        """Extend ``owner``'s unexpired lease; False means the lease is lost: stop."""
-        require_aware(now)
-        return self._update_with_effects(
-            request_id,
-            attempt,
-            (ExecutionRow.lease_owner == owner, ExecutionRow.lease_expires_at > now),
-            now,
-            lease_expires_at=now + timedelta(seconds=lease_seconds),
-        )
-
-    def update_progress(
-        self,
-        request_id: str,
-        attempt: int,
-        *,
-        owner: str,
-        phase: str,
-        progress: Any,
-        now: datetime,
-        audit: Sequence[AuditDraft] = (),
-        announcements: Sequence[AnnouncementDraft] = (),
-    ) -> bool:
-        """Record how a long-running call is doing (and announce it) while owning it."""
-        require_aware(now)
-        return self._update_with_effects(
-            request_id,
-            attempt,
-            (ExecutionRow.lease_owner == owner,),
-            now,
-            audit,
-            announcements,
-            phase=phase,
-            progress=progress,
-        )
-
-    def finish_execution(
-        self,
-        request_id: str,
-        attempt: int,
-        *,
-        owner: str,
-        status: str,
-        result: ExecutionResult,
-        now: datetime,
-        audit: Sequence[AuditDraft] = (),
-        announcements: Sequence[AnnouncementDraft] = (),
-    ) -> RequestRecord | None:
-        """Store the result and move the request EXECUTING -> ``status``; one transaction.
-
-        Conditional on ``owner`` still owning the execution (not on the lease being fresh:
-        a late but real answer is better kept than lost). None when it does not.
-        """
-        require_aware(now)
-        if status not in OUTCOMES:
-            raise ValueError(f"an execution finishes with one of {OUTCOMES}, not {status!r}")
-        with self._write() as session:
-            if not _update(
-                session,
-                request_id,
-                attempt,
-                (ExecutionRow.lease_owner == owner,),
-                finished_at=now,
-                outcome=status,
-                http_status=result.http_status,
-                code=result.code,
-                message=result.message,
-                cloud_request_id=result.cloud_request_id,
-                recommend=result.recommend,
-                body=result.body,
-            ):
-                return None
-            moved = session.execute(
-                update(RequestRow)
-                .where(RequestRow.id == request_id, RequestRow.status == Status.EXECUTING)
-                .values(status=status, finished_at=now, version=RequestRow.version + 1)
-                .execution_options(**_NO_SYNC)
             )
-            if moved.rowcount != 1:  # type: ignore[attr-defined]
-                raise ConcurrentChange(f"request {request_id} left EXECUTING without a result")
-            self._record_effects(session, request_id, audit, announcements, now)
-            row = session.get_one(RequestRow, request_id, populate_existing=True)
-            return request_record(row)
-
-    def expired_leases(self, now: datetime) -> list[ExecutionRecord]:
-        """Unfinished executions whose lease has run out (their worker is presumed dead)."""
-        require_aware(now)
-        query = (
-            select(ExecutionRow)
-            .where(ExecutionRow.finished_at.is_(None), ExecutionRow.lease_expires_at <= now)
-            .order_by(ExecutionRow.lease_expires_at, ExecutionRow.id)
-        )
-        with self._read() as session:
-            return [execution_record(r) for r in session.scalars(query)]
-
-    def take_over(
-        self,
-        request_id: str,
-        attempt: int,
-        *,
-        new_owner: str,
-        lease_seconds: float,
-        now: datetime,
-        audit: Sequence[AuditDraft] = (),
-    ) -> bool:
-        """Give an expired, unfinished execution to ``new_owner``; exactly one caller wins."""
-        require_aware(now)
-        return self._update_with_effects(
-            request_id,
-            attempt,
-            (ExecutionRow.lease_expires_at <= now,),
-            now,
-            audit,
-            lease_owner=new_owner,
-            lease_expires_at=now + timedelta(seconds=lease_seconds),
-        )
-
-    def get_execution(self, request_id: str, attempt: int = 1) -> ExecutionRecord | None:
-        """One execution attempt of a request, or None."""
-        with self._read() as session:
-            row = session.scalars(
-                select(ExecutionRow).where(
-                    ExecutionRow.request_id == request_id, ExecutionRow.attempt == attempt
+            if admit is not None and self._refused(session, request_id, admit, now):
+                # The door ended the request: end its execution unsent with it.
+                update_execution(
+                    session,
+                    request_id,
+                    attempt,
+                    mine,
+                    finished_at=now,
+                    phase="refused",
+                    message=REFUSED_AT_THE_DOOR,
                 )
-            ).one_or_none()
-            return execution_record(row) if row else None
-
-    def _update_with_effects(
-        self,
-        request_id: str,
-        attempt: int,
-        conditions: tuple[Any, ...],
-        now: datetime,
-        audit: Sequence[AuditDraft] = (),
-        announcements: Sequence[AnnouncementDraft] = (),
-        **values: Any,
-    ) -> bool:
-        """One transaction: the conditional UPDATE, and its effects only if it matched."""
-        with self._write() as session:
-            if not _update(session, request_id, attempt, conditions, **values):
+                return False
+            if not update_execution(session, request_id, attempt, mine, **values):
                 return False
             self._record_effects(session, request_id, audit, announcements, now)
             return True
-
-
-def _update(
-    session: Session, request_id: str, attempt: int, conditions: tuple[Any, ...], **values: Any
-) -> bool:
-    """A conditional UPDATE of one unfinished execution; True when it matched."""
-    result = session.execute(
-        update(ExecutionRow)
-        .where(
-            ExecutionRow.request_id == request_id,
-            ExecutionRow.attempt == attempt,
-            ExecutionRow.finished_at.is_(None),
-            *conditions,
-        )
-        .values(**values)
-        .execution_options(**_NO_SYNC)
-    )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]

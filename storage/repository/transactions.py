@@ -1,13 +1,14 @@
-"""What every part of the repository shares: one transaction per call, rows to records."""
+"""What every part of the repository shares: one transaction per call, rows to records,
+and the clock leases are judged by."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from storage.audit import append_events
@@ -19,6 +20,8 @@ from storage.records import (
     AuditDraft,
     DecisionRecord,
     ExecutionRecord,
+    ExecutionResult,
+    LateAnswer,
     RequestRecord,
 )
 from storage.states import Status, Vote
@@ -32,10 +35,29 @@ def require_aware(now: datetime) -> datetime:
 
 
 class Transactions:
-    """Holds the engine; ``_write()`` and ``_read()`` are the only ways to a Session."""
+    """Holds the engine; ``_write()`` and ``_read()`` are the only ways to a Session.
 
-    def __init__(self, engine: Engine) -> None:
+    ``clock`` is what leases are judged by. Left out, it is the database's own clock
+    (PostgreSQL ``clock_timestamp()``; SQLite lives on one host, so that host's clock),
+    so replicas whose clocks disagree still agree on when a lease runs out. Tests pass
+    their injected clock to move leases forward by hand.
+    """
+
+    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] | None = None) -> None:
         self.engine = engine
+        self.clock = clock
+
+    def _lease_now(self, session: Session) -> datetime:
+        """The current time by the lease clock, read inside ``session``'s transaction."""
+        if self.clock is not None:
+            return require_aware(self.clock())
+        if session.get_bind().dialect.name == "postgresql":
+            # clock_timestamp(), not now(): now() is when the transaction began, which can
+            # be long ago for a transaction that queued on a row lock.
+            now = session.scalar(select(func.clock_timestamp()))
+            assert isinstance(now, datetime)
+            return now.astimezone(UTC)
+        return datetime.now(UTC)
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
@@ -132,7 +154,36 @@ def execution_record(row: ExecutionRow) -> ExecutionRecord:
         body=row.body,
         phase=row.phase,
         progress=row.progress,
+        lease_confirmed_at=row.lease_confirmed_at,
+        late=_late_answer(row),
     )
+
+
+def _late_answer(row: ExecutionRow) -> LateAnswer | None:
+    if row.late_at is None or row.late_owner is None or row.late_outcome is None:
+        return None
+    return LateAnswer(
+        at=row.late_at,
+        owner=row.late_owner,
+        outcome=Status(row.late_outcome),
+        result=ExecutionResult(
+            http_status=row.late_http_status,
+            code=row.late_code,
+            message=row.late_message,
+            cloud_request_id=row.late_cloud_request_id,
+            body=row.late_body,
+        ),
+    )
+
+
+def load_decisions(session: Session, request_id: str) -> list[DecisionRecord]:
+    """Every decision on the request, oldest first, inside ``session``'s transaction."""
+    rows = session.scalars(
+        select(DecisionRow)
+        .where(DecisionRow.request_id == request_id)
+        .order_by(DecisionRow.created_at, DecisionRow.id)
+    )
+    return [decision_record(r) for r in rows]
 
 
 def announcement_record(row: OutboxRow) -> AnnouncementRecord:

@@ -12,16 +12,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine, delete, insert, update
 
-from storage import audit
+from storage import audit, audit_verify
 from storage.audit import (
     GENESIS_HASH,
     REDACTED,
     canonical_json,
     compute_hash,
     event_content,
+    event_hash,
     scrub,
-    verify_chain,
 )
+from storage.audit_verify import verify_chain
 from storage.models import AuditEventRow
 from storage.records import AuditDraft, AuditEventRecord
 from storage.repository import Repository
@@ -45,9 +46,9 @@ def move(seq: int, to: int) -> object:
 
 
 def test_an_honest_chain_verifies(repo: Repository, db_engine: Engine, clock: FakeClock) -> None:
-    assert audit.verify(db_engine).ok  # the empty chain
+    assert audit_verify.verify(db_engine).ok  # the empty chain
     write_chain(repo, clock)
-    result = audit.verify(db_engine)
+    result = audit_verify.verify(db_engine)
     assert result.ok, str(result)
     assert result.checked == 6
     assert result.head_hash == list(audit.iter_events(db_engine))[-1].hash
@@ -57,7 +58,7 @@ def test_an_honest_chain_verifies(repo: Repository, db_engine: Engine, clock: Fa
 def test_an_edited_row_is_named(repo: Repository, db_engine: Engine, clock: FakeClock) -> None:
     write_chain(repo, clock)
     tamper(db_engine, update(AuditEventRow).where(AuditEventRow.seq == 3).values(data={"n": 33}))
-    result = audit.verify(db_engine)
+    result = audit_verify.verify(db_engine)
     assert (result.ok, result.bad_seq) == (False, 3)
     assert "edited" in str(result) and "event 3" in str(result)
 
@@ -65,7 +66,7 @@ def test_an_edited_row_is_named(repo: Repository, db_engine: Engine, clock: Fake
 def test_a_deleted_row_is_named(repo: Repository, db_engine: Engine, clock: FakeClock) -> None:
     write_chain(repo, clock)
     tamper(db_engine, delete(AuditEventRow).where(AuditEventRow.seq == 3))
-    result = audit.verify(db_engine)
+    result = audit_verify.verify(db_engine)
     assert (result.ok, result.bad_seq) == (False, 4)
     assert "expected seq 3" in str(result)
 
@@ -74,11 +75,11 @@ def test_a_deleted_tail_is_caught_by_a_recorded_anchor(
     repo: Repository, db_engine: Engine, clock: FakeClock
 ) -> None:
     write_chain(repo, clock)
-    anchor = audit.verify(db_engine).head
+    anchor = audit_verify.verify(db_engine).head
     assert anchor.startswith("6:")
     tamper(db_engine, delete(AuditEventRow).where(AuditEventRow.seq >= 5))
-    assert audit.verify(db_engine).ok  # an honest-looking shorter chain...
-    result = audit.verify(db_engine, anchor=anchor)  # ...that the anchor exposes
+    assert audit_verify.verify(db_engine).ok  # an honest-looking shorter chain...
+    result = audit_verify.verify(db_engine, anchor=anchor)  # ...that the anchor exposes
     assert (result.ok, result.bad_seq) == (False, 6)
     assert "removed" in str(result)
 
@@ -87,7 +88,7 @@ def test_a_rewritten_chain_is_caught_by_a_recorded_anchor(
     repo: Repository, db_engine: Engine, clock: FakeClock
 ) -> None:
     write_chain(repo, clock)
-    anchor = audit.verify(db_engine).head
+    anchor = audit_verify.verify(db_engine).head
     events = list(audit.iter_events(db_engine))
     # Rewrite event 3 and re-hash everything after it, as a careful forger would.
     prev = events[1].hash
@@ -103,13 +104,13 @@ def test_a_rewritten_chain_is_caught_by_a_recorded_anchor(
         )
         prev = digest
     tamper(db_engine, *statements)
-    assert audit.verify(db_engine).ok
-    result = audit.verify(db_engine, anchor=anchor)
+    assert audit_verify.verify(db_engine).ok
+    result = audit_verify.verify(db_engine, anchor=anchor)
     assert (result.ok, result.bad_seq) == (False, 6)
     assert "anchor" in str(result)
-    assert audit.verify(db_engine, anchor=audit.verify(db_engine).head).ok
+    assert audit_verify.verify(db_engine, anchor=audit_verify.verify(db_engine).head).ok
     with pytest.raises(ValueError, match="anchor"):
-        audit.verify(db_engine, anchor="six:beef")
+        audit_verify.verify(db_engine, anchor="six:beef")
 
 
 def test_a_forged_row_inserted_in_the_middle_is_named(
@@ -136,7 +137,7 @@ def test_a_forged_row_inserted_in_the_middle_is_named(
             hash=forged_hash,
         ),
     )
-    result = audit.verify(db_engine)
+    result = audit_verify.verify(db_engine)
     # The forgery links to its predecessor, so the break shows at the event after it.
     assert (result.ok, result.bad_seq) == (False, 4)
     assert "prev_hash" in str(result)
@@ -159,14 +160,14 @@ def test_a_forged_row_with_a_made_up_hash_is_named(
             hash="f" * 64,
         ),
     )
-    result = audit.verify(db_engine)
+    result = audit_verify.verify(db_engine)
     assert (result.ok, result.bad_seq) == (False, 7)
 
 
 def test_swapped_rows_are_named(repo: Repository, db_engine: Engine, clock: FakeClock) -> None:
     write_chain(repo, clock)
     tamper(db_engine, move(3, 1000), move(4, 3), move(1000, 4))
-    result = audit.verify(db_engine)
+    result = audit_verify.verify(db_engine)
     assert (result.ok, result.bad_seq) == (False, 3)
 
 
@@ -175,7 +176,7 @@ def test_export_writes_json_lines_that_verify_again(
 ) -> None:
     write_chain(repo, clock)
     out = io.StringIO()
-    assert audit.export(db_engine, out) == 6
+    assert audit.export(db_engine, out) == (6, audit_verify.head(db_engine))
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [line["seq"] for line in lines] == [1, 2, 3, 4, 5, 6]
     assert lines[0]["prev_hash"] == GENESIS_HASH
@@ -276,3 +277,24 @@ def test_any_single_edit_is_named_at_the_edited_event(
     events[i] = replace(events[i], **{field: edits[field]})
     result = verify_chain(events)
     assert (result.ok, result.bad_seq) == (False, events[i].seq)
+
+
+@given(
+    st.integers(1, 2**62),
+    st.datetimes(timezones=st.just(UTC)),
+    st.text(),
+    st.none() | st.text(),
+    st.none() | st.text(),
+    st.dictionaries(st.text(), st.none() | st.booleans() | st.integers() | st.text()),
+)
+def test_the_fast_event_hash_is_the_defined_hash(
+    seq: int,
+    at: datetime,
+    kind: str,
+    request_id: str | None,
+    actor: str | None,
+    data: dict[str, object],
+) -> None:
+    # event_hash writes the canonical JSON by hand; it must be byte for byte the definition.
+    expected = compute_hash("ab" * 32, event_content(seq, at, kind, request_id, actor, data))
+    assert event_hash("ab" * 32, seq, at, kind, request_id, actor, data) == expected

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from sqlalchemy import Engine
 
-from storage import audit
+from storage import audit_verify
 from storage.db import make_engine
 from storage.records import AuditDraft
 from storage.repository import Repository
@@ -54,7 +54,7 @@ def test_fifty_threads_deciding_at_once(repo: Repository, clock: FakeClock) -> N
     assert kinds["request.approved"] == 1
     assert kinds["decision.approved"] == 25
     assert final.version == 1 + 25  # every write saw the one before it
-    assert audit.verify(repo.engine).ok
+    assert audit_verify.verify(repo.engine).ok
 
 
 def test_one_winner_when_many_claim_the_same_request(db_url: str, clock: FakeClock) -> None:
@@ -142,6 +142,6 @@ def test_concurrent_appends_never_fork_the_chain(db_engine: Engine, clock: FakeC
     finally:
         for engine in engines:
             engine.dispose()
-    result = audit.verify(db_engine)
+    result = audit_verify.verify(db_engine)
     assert result.ok, str(result)
     assert result.checked == 80

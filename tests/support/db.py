@@ -1,9 +1,10 @@
 """Database fixtures: the same tests run on a SQLite file and on the real PostgreSQL.
 
 ``db_url`` is parametrized over ``sqlite`` and ``postgres``; ``repo`` is a Repository on
-it. PostgreSQL runs at 127.0.0.1:5432 (``OFFBOARD_TEST_POSTGRES`` overrides the server
-URL). When it is unreachable the postgres half is skipped on a developer machine and
-*fails* in CI (``CI=true``): a silently skipped engine is an untested engine.
+it, with the test's ``clock`` as its lease clock. PostgreSQL runs at 127.0.0.1:5432
+(``OFFBOARD_TEST_POSTGRES`` overrides the server URL). When it is unreachable the
+postgres half is skipped on a developer machine and *fails* in CI (``CI=true``): a
+silently skipped engine is an untested engine.
 
 Isolation: SQLite gets a fresh copy of a migrated template file per test. PostgreSQL
 gets one migrated database per session (``offboard_test_<random>``, dropped at the end)
@@ -25,6 +26,7 @@ from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Base
 from storage.repository import Repository
+from tests.support.clock import FakeClock
 from tests.support.scratch import scratch_postgres, unreachable
 
 POSTGRES_SERVER_URL = os.environ.get(
@@ -86,6 +88,7 @@ def db_engine(db_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def repo(db_engine: Engine) -> Repository:
-    """A Repository on the test database (parametrized: SQLite and PostgreSQL)."""
-    return Repository(db_engine)
+def repo(db_engine: Engine, clock: FakeClock) -> Repository:
+    """A Repository on the test database (parametrized: SQLite and PostgreSQL) whose
+    leases are judged by the test's injected ``clock``, not the database's."""
+    return Repository(db_engine, clock=clock)

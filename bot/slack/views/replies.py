@@ -180,6 +180,33 @@ def reconciled(action: str, status: str, detail: str) -> SlackMessage:
     )
 
 
+def tampered(why: str) -> SlackMessage:
+    """The door refused a request marked approved that its stored decisions do not justify."""
+    return message(
+        ":rotating_light: *Refused before sending: treated as tampered.* This request was "
+        "marked approved, but its stored decisions do not justify it, so Offboard did not "
+        f"make the call and never will. {mrkdwn_safe(why, 2000)}\n"
+        "Ask whoever runs Offboard to check the database and run `offboard-bot audit verify`."
+    )
+
+
+def correction(action: str, previous: str | None, outcome: ResultLike) -> SlackMessage:
+    """A real answer that came after the execution was taken over and concluded."""
+    did = "succeed" if outcome.ok else "fail"
+    was = f"the earlier {mrkdwn_safe(previous or '', 20)}"
+    head = f":warning: *Correction:* {was} was wrong: the call did {did}."
+    if previous is None:
+        head = f":warning: *A late answer came in:* the call did {did}."
+    elif previous == ("SUCCEEDED" if outcome.ok else "FAILED"):
+        head = f":information_source: A late answer confirms {was}: the call did {did}."
+    return message(
+        f"{head} `{code(action)}`\n"
+        f"*Code* `{_value(outcome.code)}` · *HTTP status* {outcome.http_status}\n"
+        f"*Message* {_value(outcome.message)}\n*RequestId* `{_value(outcome.request_id)}`\n"
+        "It was not sent again."
+    )
+
+
 def requester_dm(model: CardModel, permalink: str | None = None) -> SlackMessage:
     """The direct message telling the requester how their request ended."""
     lines = [

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import Engine
 
 from bot.approvals.policy import ApprovalRules, ApproverDirectory
 from bot.approvals.workflow import Submitted, Workflow
@@ -32,10 +33,14 @@ DETACH = {
 LEASE = 30.0
 
 
+def approval_rules(clock: Callable[[], datetime]) -> ApprovalRules:
+    """Three approvers, two approvals for a destructive call: the policy in force."""
+    return ApprovalRules(directory=ApproverDirectory({"UA", "UB", "UC"}, clock=clock))
+
+
 def approved(repo: Repository, clock: FakeClock, operation: str, params: dict[str, str]) -> str:
     """A request approved by two people, the way the workflow does it."""
-    rules = ApprovalRules(directory=ApproverDirectory({"UA", "UB", "UC"}, clock=clock))
-    workflow = Workflow(repo, rules)
+    workflow = Workflow(repo, approval_rules(clock))
     spec = get_spec(operation)
     outcome = workflow.submit(
         spec=spec,
@@ -58,6 +63,7 @@ def make_worker(
         client,
         owner=owner,
         clock=clock,
+        rules=approval_rules(clock),
         lease_seconds=LEASE,
         follow=FollowPolicy(first_delay=0.05, max_delay=0.2, max_polls=100),
         **kw,  # type: ignore[arg-type]
@@ -205,13 +211,21 @@ def test_an_accepted_deletion_is_followed_after_a_restart(
 
 
 def test_the_worker_wakes_at_once_when_the_workflow_approves(
-    repo: Repository, sandbox: Sandbox, cloud_client: CloudClient
+    db_engine: Engine, sandbox: Sandbox, cloud_client: CloudClient
 ) -> None:
     def real_clock() -> datetime:
         return datetime.now(UTC)
 
+    repo = Repository(db_engine)  # real time: leases by the database's clock
     stop = threading.Event()
-    worker = Worker(repo, cloud_client, owner="w1", clock=real_clock, poll_seconds=60)
+    worker = Worker(
+        repo,
+        cloud_client,
+        owner="w1",
+        clock=real_clock,
+        rules=approval_rules(real_clock),
+        poll_seconds=60,
+    )
     thread = threading.Thread(target=worker.run_forever, args=(stop,), daemon=True)
     thread.start()
     try:

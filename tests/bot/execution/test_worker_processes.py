@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import Engine
 
 from bot.approvals.policy import ApprovalRules, ApproverDirectory
 from bot.approvals.workflow import Submitted, Workflow
@@ -31,15 +32,26 @@ DETACH = {
     "Hosts": '[{"HostId":"1"}]',
 }
 FINAL = {"SUCCEEDED", "FAILED", "UNKNOWN"}
+APPROVERS = ("UA", "UB", "UC")
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def approval_rules() -> ApprovalRules:
+    return ApprovalRules(directory=ApproverDirectory(set(APPROVERS), clock=utcnow))
+
+
+@pytest.fixture
+def repo(db_engine: Engine) -> Repository:
+    """Real time, as the worker processes keep it: leases by the database's clock (this
+    module's ``repo`` replaces the one with the test's fake clock)."""
+    return Repository(db_engine)
+
+
 def approve_many(repo: Repository, operation: str, params: dict[str, str], count: int) -> list[str]:
-    directory = ApproverDirectory({"UA", "UB", "UC"}, clock=utcnow)
-    workflow = Workflow(repo, ApprovalRules(directory=directory))
+    workflow = Workflow(repo, approval_rules())
     spec = get_spec(operation)
     model = validate_params(spec, params)
     ids = []
@@ -63,6 +75,7 @@ def spawn(db_url: str, sandbox: Sandbox, *extra: str) -> subprocess.Popen[bytes]
         **os.environ,
         "ALIBABA_CLOUD_ACCESS_KEY_ID": DEMO_ACCESS_KEY_ID,
         "ALIBABA_CLOUD_ACCESS_KEY_SECRET": DEMO_ACCESS_KEY_SECRET,
+        "OFFBOARD_APPROVERS": ",".join(APPROVERS),  # the policy the door counts against
     }
     command = [
         sys.executable,
@@ -145,6 +158,7 @@ def test_a_worker_killed_mid_call_is_reconciled_without_a_second_call(
         cloud_client,
         owner="restarted",
         clock=utcnow,
+        rules=approval_rules(),
         lease_seconds=2,
         follow=FollowPolicy(first_delay=0.05, max_delay=0.2, max_polls=100),
     )

@@ -103,7 +103,7 @@ def test_an_expired_lease_may_not_send(repo: Repository, clock: FakeClock) -> No
     repo.claim_for_execution(request.id, owner="w1", lease_seconds=60, now=clock())
     clock.advance(60)
     assert not repo.record_sent(request.id, 1, owner="w1", now=clock())
-    assert not repo.renew_lease(request.id, 1, owner="w1", lease_seconds=60, now=clock())
+    assert not repo.renew_lease(request.id, 1, owner="w1", lease_seconds=60)
 
 
 def test_renewing_keeps_the_lease_alive(repo: Repository, clock: FakeClock) -> None:
@@ -111,9 +111,9 @@ def test_renewing_keeps_the_lease_alive(repo: Repository, clock: FakeClock) -> N
     repo.claim_for_execution(request.id, owner="w1", lease_seconds=60, now=clock())
     for _ in range(3):
         clock.advance(50)
-        assert repo.renew_lease(request.id, 1, owner="w1", lease_seconds=60, now=clock())
-        assert repo.expired_leases(clock()) == []
-    assert not repo.renew_lease(request.id, 1, owner="w2", lease_seconds=60, now=clock())
+        assert repo.renew_lease(request.id, 1, owner="w1", lease_seconds=60)
+        assert repo.expired_leases() == []
+    assert not repo.renew_lease(request.id, 1, owner="w2", lease_seconds=60)
 
 
 def test_finish_moves_the_request_to_its_outcome(repo: Repository, clock: FakeClock) -> None:
@@ -152,7 +152,7 @@ def test_finish_moves_the_request_to_its_outcome(repo: Repository, clock: FakeCl
         )
         is None
     )
-    assert not repo.renew_lease(request.id, 1, owner="w1", lease_seconds=60, now=clock())
+    assert not repo.renew_lease(request.id, 1, owner="w1", lease_seconds=60)
     assert repo.audit_trail(request.id)[-1].kind == "execution.succeeded"
 
 
@@ -196,7 +196,7 @@ def test_a_dead_workers_execution_is_taken_over_not_restarted(
     repo.record_sent(request.id, 1, owner="dead", now=clock())
     assert not repo.take_over(request.id, 1, new_owner="r", lease_seconds=60, now=clock())
     clock.advance(30)
-    [expired] = repo.expired_leases(clock())
+    [expired] = repo.expired_leases()
     assert (expired.request_id, expired.lease_owner, expired.sent_at) == (
         request.id,
         "dead",
@@ -210,7 +210,7 @@ def test_a_dead_workers_execution_is_taken_over_not_restarted(
         now=clock(),
         audit=[AuditDraft("execution.reconciling", "r")],
     )
-    assert repo.expired_leases(clock()) == []
+    assert repo.expired_leases() == []
     # The dead worker, should it wake up, can no longer touch it.
     assert (
         repo.finish_execution(

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from storage import audit
+from storage import audit_verify
 from storage.errors import ConcurrentChange, RequestNotFound
 from storage.models import AuditEventRow, DecisionRow, OutboxRow
 from storage.records import AnnouncementDraft, AuditDraft, Change, NewDecision
@@ -213,4 +213,4 @@ def test_append_audit_without_a_change(
     )
     assert event.seq == 2
     assert repo.audit_trail(request.id)[-1] == event
-    assert audit.verify(db_engine).ok
+    assert audit_verify.verify(db_engine).ok

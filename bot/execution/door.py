@@ -1,0 +1,136 @@
+"""The door: before anything is sent, the stored decisions are counted again.
+
+A status alone never authorises a call (DESIGN.md, "Approval rules in full"). The claim
+hands :func:`door`'s function the request and its decisions inside the claim's own
+transaction; it counts them with the pure rules (:func:`bot.approvals.rules.tally` and
+``resolve``: distinct approvers, the requester excluded, one Reject vetoes, approvals at
+the required assurance only) against the policy in force now: who is an approver now,
+and the larger of the count stored on the request and the count the policy asks for the
+operation's class (a call that changes the cloud never needs fewer than one).
+
+A request marked APPROVED that this count does not justify (a status set by hand in the
+database, a forged execution row) is refused: it ends TAMPERED, with a
+``request.tampered`` audit event saying what was found, and a card update and a thread
+reply. Note the policy is the one in force at the door: an approver removed from the
+policy between approving and the claim no longer counts, and the request is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+import structlog
+
+from bot.approvals.changes import to_request, to_reviews
+from bot.approvals.policy import ApprovalRules
+from bot.approvals.rules import Policy, Tally, resolve, tally
+from commands.catalog import OperationClass, get_spec, validate_params
+from commands.errors import OffboardError
+from storage.records import (
+    AnnouncementDraft,
+    AuditDraft,
+    Change,
+    DecisionRecord,
+    RequestRecord,
+)
+from storage.repository import Admit
+from storage.states import Status, Vote
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Recount:
+    """The stored decisions counted at the door, and what did not count and why."""
+
+    counted: Tally
+    not_counted: tuple[tuple[str, str], ...]
+
+    @property
+    def justifies_approval(self) -> bool:
+        return resolve(self.counted) is Status.APPROVED
+
+    def as_data(self) -> dict[str, object]:
+        return {
+            **self.counted.as_data(),
+            "not_counted": [{"user": user, "why": why} for user, why in self.not_counted],
+        }
+
+
+def required_now(record: RequestRecord, rules: ApprovalRules) -> int:
+    """Approvals the request needs by the policy in force, never fewer than stored."""
+    try:
+        spec = get_spec(record.operation)
+        op_class = spec.classify(validate_params(spec, record.params))
+    except (OffboardError, ValueError):
+        op_class = OperationClass.DESTRUCTIVE  # what it is cannot be told: the strictest
+    if not op_class.changes_cloud:
+        return record.required_approvals
+    by_policy = rules.required_approvals(
+        record.operation, destructive=op_class is OperationClass.DESTRUCTIVE
+    )
+    return max(1, record.required_approvals, by_policy)
+
+
+def recount(
+    record: RequestRecord, decisions: list[DecisionRecord], rules: ApprovalRules, policy: Policy
+) -> Recount:
+    """Count ``decisions`` as the rules do, against ``policy`` and today's requirement."""
+    request = replace(to_request(record), required_approvals=required_now(record, rules))
+    reviews = to_reviews(decisions)
+    counted = tally(request, reviews, policy)
+    not_counted = []
+    for review in reviews:
+        if review.user == record.requester:
+            not_counted.append((review.user, "the requester"))
+        elif review.user not in policy.approvers:
+            not_counted.append((review.user, "not an approver"))
+        elif review.vote is Vote.APPROVE and review.assurance < policy.required_assurance:
+            not_counted.append((review.user, "identified below the required assurance"))
+    return Recount(counted, tuple(not_counted))
+
+
+def door(rules: ApprovalRules, *, now: datetime, actor: str) -> Admit:
+    """The claim's ``admit``: None when the decisions justify the approval, else the
+    Change that ends the request TAMPERED. The policy is read once, here, outside the
+    claim's transaction (resolving a user group may ask Slack)."""
+    policy = rules.snapshot()
+
+    def admit(record: RequestRecord, decisions: list[DecisionRecord]) -> Change | None:
+        found = recount(record, decisions, rules, policy)
+        if found.justifies_approval:
+            return None
+        log.warning("request_tampered", request_id=record.id, status=record.status.value)
+        return tampered(record, found, now=now, actor=actor)
+
+    return admit
+
+
+def tampered(record: RequestRecord, found: Recount, *, now: datetime, actor: str) -> Change:
+    """End the request TAMPERED: audited with what was found, announced on the card and
+    in its thread."""
+    why = explain(record, found)
+    data = {"was": record.status.value, "why": why, **found.as_data()}
+    payload = {"request_id": record.id, "event": "tampered", "actor": None, **data}
+    return Change(
+        status=Status.TAMPERED.value,
+        finished_at=now,
+        audit=(AuditDraft("request.tampered", actor, data, record.id),),
+        announcements=tuple(AnnouncementDraft(kind, dict(payload)) for kind in ("card", "thread")),
+    )
+
+
+def explain(record: RequestRecord, found: Recount) -> str:
+    """Why the door refused, in words for the thread."""
+    counted = found.counted
+    parts = [
+        f"It was marked {record.status.value}, but its stored decisions count "
+        f"{len(counted.approvals)} of the {counted.required} approvals it needs"
+    ]
+    if counted.rejections:
+        parts.append(f"and it was rejected by {', '.join(counted.rejections)}")
+    if found.not_counted:
+        skipped = ", ".join(f"{user} ({why})" for user, why in found.not_counted)
+        parts.append(f"(not counted: {skipped})")
+    return " ".join(parts) + "."
