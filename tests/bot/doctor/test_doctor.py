@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic.script import ScriptDirectory
 from pydantic import SecretStr
 
 from bot.devstack.local_stack import APPROVAL_CHANNEL, LocalStack, local_stack
@@ -29,6 +30,7 @@ from commands.credentials import CredentialsProvider, StaticCredentialsProvider
 from commands.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Sandbox
 from commands.sandbox.seed import MANAGEMENT_ACCOUNT_ID
 from commands.sandbox.world import Principal
+from storage.migrate import alembic_config
 from tests.support.tls import LocalCA, rogue_server_context
 
 DEMO = StaticCredentialsProvider.of(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET)
@@ -249,8 +251,9 @@ def test_a_database_behind_its_migrations(stack: LocalStack, tmp_path: Path) -> 
     sqlite3.connect(empty).close()
     code, lines = doctor(stack, database_url=f"sqlite:///{empty}")
     assert code == 1 and list(failed(lines)) == ["database"]
+    head = ScriptDirectory.from_config(alembic_config(f"sqlite:///{empty}")).get_current_head()
     assert failed(lines)["database"] == (
-        f"sqlite:///{empty} is at no migration at all, the code needs 0001 "
+        f"sqlite:///{empty} is at no migration at all, the code needs {head} "
         "(run offboard-bot db upgrade)"
     )
     code, lines = doctor(stack, database_url=f"sqlite:///{tmp_path / 'missing.db'}")

@@ -26,7 +26,7 @@ from storage.records import NewRequest
 from storage.repository import Repository
 from storage.states import Status, Vote
 from tests.support.clock import FakeClock
-from tests.support.slack import Slack
+from tests.support.slack import Slack, wait_until
 
 MEMBER = "1512996702208737"
 DELETE = "DeleteAccount"
@@ -240,6 +240,8 @@ def test_a_status_set_by_hand_is_announced_as_tampered_in_slack(bot_server: Slac
     slack = bot_server
     request = slack.request(REQUESTER, f"{DELETE} AccountId={MEMBER}")
     slack.click(APPROVERS[0], "approve", request)  # one of the two approvals
+    # The click is decided after its ack: wait for the decision, not only the outbox.
+    wait_until(lambda: len(slack.repo.decisions_for(request.id)) == 1, what="the approval")
     slack.settle()
     by_hand(slack.repo.engine, mark_approved(request.id, slack.clock))
     slack.stack.deps.worker_bell.ring()
@@ -249,7 +251,7 @@ def test_a_status_set_by_hand_is_announced_as_tampered_in_slack(bot_server: Slac
     card = str(slack.card(request).blocks)
     assert "TAMPERED" in card and "Refused before sending" in card
     replies = [m.text for m in slack.thread(request)]
-    assert any("treated as tampered" in text and "1 of the 2" in text for text in replies)
+    assert any("treated as tampered" in text and "1 of the 2" in text for text in replies), replies
 
 
 def test_a_write_marked_approved_with_no_approval_is_refused(

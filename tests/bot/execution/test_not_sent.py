@@ -16,12 +16,21 @@ from bot.approvals.policy import ApprovalRules, ApproverDirectory
 from bot.approvals.workflow import Workflow
 from bot.execution.worker import Worker
 from commands.client import CloudClient
-from commands.credentials import EnvironmentCredentialsProvider, StaticCredentialsProvider
+from commands.credentials import Credentials, StaticCredentialsProvider
+from commands.errors import CredentialsError
 from commands.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
 from storage.records import AuditDraft, NewRequest
 from storage.repository import Repository
 from storage.states import Status, Vote
 from tests.support.clock import FakeClock
+
+
+class NoCredentials:
+    """A credentials source with nothing in it (an empty environment, no profile)."""
+
+    def get(self) -> Credentials:
+        raise CredentialsError("no credentials: ALIBABA_CLOUD_ACCESS_KEY_ID is not set")
+
 
 NO_REGION = {
     "InstanceId": "bastionhost-cn-st220aw0001",
@@ -95,6 +104,6 @@ def test_a_call_without_credentials_ends_failed_not_sent(
 ) -> None:
     request_id = stored_and_approved(repo, clock, {**NO_REGION, "RegionId": "cn-hangzhou"})
     network = NoNetwork()
-    with CloudClient(EnvironmentCredentialsProvider(env={}), transport=network) as client:
+    with CloudClient(NoCredentials(), transport=network) as client:
         run(repo, clock, client)
     assert_not_sent(repo, request_id, network, "ALIBABA_CLOUD_ACCESS_KEY_ID")
