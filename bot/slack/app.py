@@ -24,7 +24,7 @@ from slack_bolt.middleware import Middleware
 from slack_bolt.util.utils import get_name_for_callable
 
 from bot.deps import Deps
-from bot.slack.handoff import HandoffRunner, WorkProcess
+from bot.slack.handoff import WorkProcess, install
 from bot.slack.listeners import actions, commands, errors
 from bot.slack.listeners import views as view_submissions
 
@@ -48,8 +48,7 @@ def create_app(
     # takes those, from us.
     app.middleware(_RefuseLazyOnly())
     if handoff is not None:
-        runner = app.listener_runner
-        runner.lazy_listener_runner = HandoffRunner(handoff, runner.logger)
+        install(app, handoff)
     return app
 
 

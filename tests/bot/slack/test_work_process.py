@@ -29,7 +29,7 @@ from bot.settings import Settings
 from bot.slack.app import check_lazy_names
 from bot.slack.handoff import WorkProcess
 from bot.slack.runtime import Runtime
-from bot.slack.work_process import INTERRUPTED
+from bot.slack.work_process import INTERRUPTED, NICENESS
 from commands.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Sandbox, demo_world
 from storage.db import make_engine
 from storage.repository import Repository
@@ -200,6 +200,11 @@ def test_the_work_process_gets_no_secret_on_its_command_line(split: Slack) -> No
     for value in (secret.get_secret_value(), slack.standin.token, DEMO_ACCESS_KEY_SECRET):
         assert value not in cmdline
     assert "bot.slack.work_process" in cmdline
+
+
+def test_the_work_process_yields_the_cpu_to_the_ack_process(split: Slack) -> None:
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, work_pid(split)) == min(ours + NICENESS, 19)
 
 
 def test_stopping_lets_the_work_process_finish_its_jobs(split: Slack) -> None:
