@@ -142,7 +142,8 @@ def cpu_ticks(pid: int) -> int:
     """User + system CPU ticks of ``pid`` and its children (0 once it is gone)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+        children = [c for task in tasks for c in (task / "children").read_text().split()]
     except OSError:
         return 0
     return int(fields[11]) + int(fields[12]) + sum(cpu_ticks(int(c)) for c in children)

@@ -31,6 +31,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping
 from multiprocessing.connection import Connection
 
@@ -138,14 +139,20 @@ class WorkProcess:
         return self._proc.pid if self._proc is not None else None
 
     def start(self, timeout: float = 60.0) -> None:
-        """Start the work process; return once it is ready for jobs."""
+        """Start the work process; return once it is ready for jobs.
+
+        Raises :class:`WorkProcessError` if it exits or is not ready within ``timeout``
+        (a setting it cannot work with: it logs why). Later deaths are restarts.
+        """
         self._spawn()
         self._supervisor.daemon = self._sender.daemon = True
         self._supervisor.start()
         self._sender.start()
-        if not self.wait_ready(timeout):
-            self.stop(timeout=1.0)
-            raise WorkProcessError("the work process did not start (see its log above)")
+        deadline = time.monotonic() + timeout
+        while not self._ready.wait(0.05):
+            if not self._supervisor.is_alive() or time.monotonic() > deadline:
+                self.stop(timeout=1.0)
+                raise WorkProcessError("the work process did not start (its log says why)")
 
     def wait_ready(self, timeout: float) -> bool:
         """True once the current work process has said it is ready."""
@@ -203,7 +210,7 @@ class WorkProcess:
 
     def _supervise(self) -> None:
         """Read the work process's reports; when it dies, start another (with backoff)."""
-        backoff = _FIRST_BACKOFF
+        backoff, ever_ready = _FIRST_BACKOFF, False
         while True:
             assert self._conn is not None and self._proc is not None
             self._read(self._conn)
@@ -212,9 +219,11 @@ class WorkProcess:
                 return
             log.error("work_process_died", pid=self._proc.pid, exit_code=code)
             if self._ready.is_set():
-                backoff = _FIRST_BACKOFF
-            else:  # it died starting up (a bad setting, Slack unreachable): do not spin
-                if self._stopping.wait(backoff):
+                backoff, ever_ready = _FIRST_BACKOFF, True
+            else:
+                # It died starting up: the first one is start()'s to report; after that
+                # (Slack or the database away for a while), back off instead of spinning.
+                if not ever_ready or self._stopping.wait(backoff):
                     return
                 backoff = min(2 * backoff, _MAX_BACKOFF)
             self._set_aside_interrupted()

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 from slack_bolt import App
+from slack_bolt.adapter.socket_mode.internals import run_bolt_app
+from slack_sdk.socket_mode.request import SocketModeRequest
 
 from bot.deps import build_deps
 from bot.devstack.local_stack import APPROVAL_CHANNEL, APPROVERS, REQUESTER, LocalStack
@@ -27,7 +29,7 @@ from bot.devstack.payloads import SlackSigner
 from bot.devstack.standin import STANDIN_TEAM_ID, SlackStandIn
 from bot.settings import Settings
 from bot.slack.app import check_lazy_names
-from bot.slack.handoff import WorkProcess
+from bot.slack.handoff import WorkProcess, WorkProcessError
 from bot.slack.runtime import Runtime
 from bot.slack.work_process import INTERRUPTED, NICENESS
 from commands.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Sandbox, demo_world
@@ -218,6 +220,38 @@ def test_stopping_lets_the_work_process_finish_its_jobs(split: Slack) -> None:
     assert work is not None and work.wait_idle(0)  # the job was reported done
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_socket_mode_requests_get_the_same_split(split: Slack) -> None:
+    """Bolt's Socket Mode adapter dispatches the envelope's payload (no signature: the
+    WebSocket is authenticated); the ack comes from here, the modal from over there."""
+    slack = split
+    payload = {
+        "team_id": REQUESTER.team_id,
+        "channel_id": "C0GENERAL",
+        "user_id": REQUESTER.user_id,
+        "command": "/offboard",
+        "text": TEXT,
+        "response_url": slack.standin.response_url("socket"),
+        "trigger_id": "7.1796000000.socketmode",
+    }
+    envelope = SocketModeRequest(type="slash_commands", envelope_id="E1", payload=payload)
+    assert run_bolt_app(slack.stack.runtime.app, envelope).status == 200
+    opened = slack.standin.wait_for_calls("views.open", timeout=30)
+    assert opened[0].params["trigger_id"] == payload["trigger_id"]
+
+
+def test_a_work_process_that_cannot_start_is_reported_at_once(
+    slack_standin: SlackStandIn, sqlite_url: str
+) -> None:
+    sandbox = Sandbox(demo_world())
+    env = environment(slack_standin, sandbox, sqlite_url, "unused")
+    del env["SLACK_SIGNING_SECRET"]  # it refuses to build the app without it
+    work = WorkProcess(env=env, log_level="CRITICAL")
+    started = time.monotonic()
+    with pytest.raises(WorkProcessError, match="did not start"):
+        work.start(timeout=120)
+    assert time.monotonic() - started < 60  # it exited; nobody waited for the timeout
 
 
 def test_two_lazy_functions_of_one_listener_may_not_share_a_name() -> None:
