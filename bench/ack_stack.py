@@ -25,9 +25,17 @@ from storage.db import make_engine
 from storage.repository import Repository
 
 SECRET = "bench-signing-secret"
+# The stand-in plays Slack's servers, which are not on the bot's host: at nice 10 its
+# answers to the bot's work (modals, cards) do not take the cores from the bot's acks,
+# which the bare app, whose acks cause no work, would never meet. http.server listens
+# with a backlog of 5; the work process's threads overflow it, and each dropped connect
+# is retried by TCP a second later (a 1.1 s modal), which Slack's servers would not do.
 STANDIN_SERVER = """
-import json, sys
+import json, os, sys
+from http.server import ThreadingHTTPServer
 from bot.devstack.standin import SlackStandIn
+os.nice(10)
+ThreadingHTTPServer.request_queue_size = 128
 standin = SlackStandIn()
 print(standin.start(), flush=True)
 for _ in sys.stdin:  # each line asks: when was each trigger_id used for views.open?
