@@ -36,6 +36,7 @@ from ack_stack import (
     Prepared,
     Preparer,
     StandIn,
+    bot_environment,
     create_requests,
     settle,
     spawn_bare,
@@ -45,7 +46,7 @@ from ack_stack import (
 from bot.devstack.local_stack import APPROVAL_CHANNEL, APPROVERS, OUTSIDER, REQUESTER
 from bot.devstack.payloads import Person, SlackSigner
 from bot.devstack.standin import STANDIN_BOT_TOKEN
-from commands.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Sandbox, demo_world
+from commands.sandbox import Sandbox, demo_world
 from storage.migrate import upgrade
 
 Sample = tuple[bytes, float, float]  # body, sent at (epoch seconds), seconds to the answer
@@ -145,21 +146,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="offboard-bench-") as workdir:
         db = f"sqlite:///{Path(workdir) / 'bench.db'}"
         upgrade(db)
-        env = {
-            **os.environ,
-            "SLACK_BOT_TOKEN": STANDIN_BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": api_url,
-            "OFFBOARD_ALIBABA_ENDPOINT": sandbox.base_url,
-            "ALIBABA_CLOUD_ACCESS_KEY_ID": DEMO_ACCESS_KEY_ID,
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": DEMO_ACCESS_KEY_SECRET,
-            "OFFBOARD_DATABASE_URL": db,
-            "OFFBOARD_APPROVAL_CHANNEL": APPROVAL_CHANNEL,
-            "OFFBOARD_APPROVERS": ",".join([REQUESTER.user_id, *(p.user_id for p in APPROVERS)]),
-        }
-        env.pop("SLACK_APP_TOKEN", None)
         try:
-            bot_proc, bot_url = spawn_bot(env)
+            bot_proc, bot_url = spawn_bot(bot_environment(api_url, sandbox.base_url, db))
             procs.append(bot_proc)
             bare_proc, bare_url = spawn_bare(api_url, STANDIN_BOT_TOKEN)
             procs.append(bare_proc)
@@ -174,19 +162,8 @@ def main() -> int:
             for think in (args.think_ms / 1000, 0.0):
                 mode = f"each client pausing ~{think * 1000:.0f} ms" if think else "closed loop"
                 print(f"-- {args.clients} concurrent clients, {mode}")
-                for name, build in (("slash command", _slash), ("button click", _clicks)):
-                    for url in (bare_url, bot_url):  # warm up: first calls import and cache
-                        load(args.clients, build(loaded, 2 * args.clients), url, 0.0)
-                    bare: list[Sample] = []
-                    bot: list[Sample] = []
-                    for _ in range(args.rounds):
-                        for url, samples in ((bare_url, bare), (bot_url, bot)):
-                            settle(quiet)
-                            chunk = build(loaded, total // args.rounds)
-                            samples += load(args.clients, chunk, url, think)
-                    report(name, bot, bare)
-                    if build is _slash:
-                        report_modals(bot, standin)
+                urls = (bare_url, bot_url)
+                _acks(args, urls, loaded, think, standin, quiet)
             # Let the lazy work drain so the next figure is execution latency, not backlog.
             settle(quiet)
             _executions(bot_url, final, sandbox)
@@ -197,6 +174,30 @@ def main() -> int:
                 proc.wait(10)
     sandbox.stop()
     return 0
+
+
+def _acks(
+    args: argparse.Namespace,
+    urls: tuple[str, str],
+    loaded: list[str],
+    think: float,
+    standin: StandIn,
+    quiet: list[int],
+) -> None:
+    """Slash commands, then clicks: bare and bot in alternating rounds, each after a lull."""
+    total = args.clients * args.per_client
+    for name, build in (("slash command", _slash), ("button click", _clicks)):
+        for url in urls:  # warm up: first calls import and cache
+            load(args.clients, build(loaded, 2 * args.clients), url, 0.0)
+        bare: list[Sample] = []
+        bot: list[Sample] = []
+        for _ in range(args.rounds):
+            for url, samples in zip(urls, (bare, bot), strict=True):
+                settle(quiet)
+                samples += load(args.clients, build(loaded, total // args.rounds), url, think)
+        report(name, bot, bare)
+        if build is _slash:
+            report_modals(bot, standin)
 
 
 def _slash(_requests: list[str], total: int) -> list[Prepared]:

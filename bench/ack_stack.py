@@ -8,6 +8,7 @@ stand-in, each in its own subprocess so their work never competes with the clien
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -17,10 +18,12 @@ from typing import Any
 
 import httpx
 
-from bot.devstack.local_stack import REQUESTER
+from bot.devstack.local_stack import APPROVAL_CHANNEL, APPROVERS, REQUESTER
 from bot.devstack.payloads import SlackSigner
+from bot.devstack.standin import STANDIN_BOT_TOKEN
 from bot.slack.views.modal import build_operation_modal
 from commands.catalog import get_spec
+from commands.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET
 from storage.db import make_engine
 from storage.repository import Repository
 
@@ -60,6 +63,24 @@ server.serve_forever()
 """
 
 Prepared = tuple[bytes, dict[str, str]]
+
+
+def bot_environment(api_url: str, endpoint: str, db: str) -> dict[str, str]:
+    """``offboard-bot serve``'s environment: the stand-in, the sandbox, a SQLite file."""
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": STANDIN_BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": api_url,
+        "OFFBOARD_ALIBABA_ENDPOINT": endpoint,
+        "ALIBABA_CLOUD_ACCESS_KEY_ID": DEMO_ACCESS_KEY_ID,
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": DEMO_ACCESS_KEY_SECRET,
+        "OFFBOARD_DATABASE_URL": db,
+        "OFFBOARD_APPROVAL_CHANNEL": APPROVAL_CHANNEL,
+        "OFFBOARD_APPROVERS": ",".join([REQUESTER.user_id, *(p.user_id for p in APPROVERS)]),
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    return env
 
 
 def spawn_bot(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:

@@ -176,21 +176,26 @@ class WorkProcess:
         self._outbox.put(None)  # behind every job queued so far; then "stop" to the child
         if self._sender.is_alive():
             self._sender.join(timeout)
-        proc = self._proc
-        if proc is not None and proc.poll() is None:
-            try:
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                log.error("work_process_killed", pid=proc.pid, timeout=timeout)
-                proc.kill()
-                proc.wait()
+        self._end(self._proc, timeout)
         if self._supervisor.is_alive():
             self._supervisor.join(timeout)
+        self._end(self._proc, 0)  # one the supervisor was starting as we stopped
         with self._lock:
             if self._jobs:
                 log.error("work_jobs_unfinished", count=len(self._jobs))
         if self._conn is not None:
             self._conn.close()
+
+    @staticmethod
+    def _end(proc: subprocess.Popen[bytes] | None, timeout: float) -> None:
+        if proc is None or proc.poll() is not None:
+            return
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            log.error("work_process_killed", pid=proc.pid, timeout=timeout)
+            proc.kill()
+            proc.wait()
 
     def _spawn(self) -> None:
         ours, theirs = socket.socketpair()

@@ -154,22 +154,7 @@ def _refuse(why: str) -> NoReturn:
 
 def serve(settings: Settings, *, force_http: bool = False, host: str, port: int) -> None:
     """Run until SIGINT/SIGTERM: Socket Mode when SLACK_APP_TOKEN is set, else HTTP."""
-    missing = [
-        name
-        for name, value in (
-            ("SLACK_BOT_TOKEN", settings.slack_bot_token),
-            ("SLACK_SIGNING_SECRET", settings.slack_signing_secret),
-            ("OFFBOARD_APPROVAL_CHANNEL", settings.approval_channel),
-        )
-        if not value
-    ]
-    if missing:
-        _refuse(f"{', '.join(missing)} must be set (DESIGN.md, Environment).")
-    deps = build_deps(settings)
-    try:
-        deps.policy.check_satisfiable()
-    except PolicyError as error:
-        _refuse(str(error))
+    deps = _checked_deps(settings)
     # The work process reads the same settings from the same environment (inherited).
     level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
     runtime = Runtime(deps, work=WorkProcess(log_level=level))
@@ -205,3 +190,24 @@ def serve(settings: Settings, *, force_http: bool = False, host: str, port: int)
         log.info("serving", mode="http", url=url)
         stopped.wait()
     runtime.stop()
+
+
+def _checked_deps(settings: Settings) -> Deps:
+    """The collaborators, once the settings are complete and the policy can be met."""
+    missing = [
+        name
+        for name, value in (
+            ("SLACK_BOT_TOKEN", settings.slack_bot_token),
+            ("SLACK_SIGNING_SECRET", settings.slack_signing_secret),
+            ("OFFBOARD_APPROVAL_CHANNEL", settings.approval_channel),
+        )
+        if not value
+    ]
+    if missing:
+        _refuse(f"{', '.join(missing)} must be set (DESIGN.md, Environment).")
+    deps = build_deps(settings)
+    try:
+        deps.policy.check_satisfiable()
+    except PolicyError as error:
+        _refuse(str(error))
+    return deps
