@@ -52,7 +52,11 @@ def main(log_level: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=3000, show_default=True, type=int)
 def serve(http_mode: bool, host: str, port: int) -> None:
-    """Run the bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP."""
+    """Run the bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP.
+
+    Two processes: this one answers Slack; a work process it starts (and restarts) runs
+    everything after the acks, the worker and the announcer.
+    """
     from bot.slack.runtime import serve as run
 
     run(_settings(), force_http=http_mode, host=host, port=port)

@@ -1,4 +1,8 @@
-"""`offboard-bot serve --http`: starts, answers /healthz and signed requests, stops on SIGTERM."""
+"""`offboard-bot serve --http`: starts, answers /healthz and signed requests, stops on SIGTERM.
+
+It is two processes (the one that answers Slack and its work process); the work process
+is restarted when it dies and ends when the bot does.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from bot.devstack.local_stack import APPROVAL_CHANNEL, APPROVERS, REQUESTER
 from bot.devstack.payloads import SlackSigner
 from bot.devstack.standin import SlackStandIn
 from storage.migrate import upgrade
+from tests.support.slack import wait_until
 
 SECRET = "serve-test-signing-secret"
 
@@ -118,3 +123,35 @@ def test_serve_refuses_to_start_without_its_required_settings(tmp_path: Path) ->
     assert done.returncode == 2
     for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "OFFBOARD_APPROVAL_CHANNEL"):
         assert name in done.stderr
+
+
+def _children(pid: int) -> list[int]:
+    """Child processes of ``pid``, whichever of its threads started them."""
+    tasks = Path(f"/proc/{pid}/task").iterdir()
+    return sorted(int(c) for task in tasks for c in (task / "children").read_text().split())
+
+
+def _gone(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] == "Z"  # a zombie has exited
+
+
+def test_serve_restarts_its_work_process_and_takes_it_down_with_it(
+    served: tuple[subprocess.Popen[str], str], slack_standin: SlackStandIn
+) -> None:
+    proc, url = served
+    (first,) = _children(proc.pid)
+    os.kill(first, signal.SIGKILL)
+    wait_until(lambda: _children(proc.pid) and _children(proc.pid) != [first], 30, "a restart")
+    signer = SlackSigner(SECRET, f"{url}/slack/events", response_url=slack_standin.response_url)
+    try:  # jobs wait in the socket until the new work process reads them
+        assert signer.slash_command(REQUESTER, "DeleteAccount").status_code == 200
+        slack_standin.wait_for_calls("views.open", timeout=60)
+    finally:
+        signer.close()
+    (second,) = _children(proc.pid)
+    proc.kill()  # no goodbye: the work process sees its socket close and ends
+    wait_until(lambda: _gone(second), 30, "the work process to end")
