@@ -36,10 +36,11 @@ SECRET = "bench-signing-secret"
 STANDIN_SERVER = """
 import json, os, sys
 from http.server import ThreadingHTTPServer
+from bot.devstack.local_stack import workspace_people
 from bot.devstack.standin import SlackStandIn
 os.nice(10)
 ThreadingHTTPServer.request_queue_size = 128
-standin = SlackStandIn()
+standin = SlackStandIn(people=workspace_people())
 print(standin.start(), flush=True)
 for _ in sys.stdin:  # each line asks: when was each trigger_id used for views.open?
     opened = {c.params.get("trigger_id"): c.at for c in standin.calls("views.open")}

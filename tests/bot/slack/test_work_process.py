@@ -24,7 +24,13 @@ from slack_bolt.adapter.socket_mode.internals import run_bolt_app
 from slack_sdk.socket_mode.request import SocketModeRequest
 
 from bot.deps import build_deps
-from bot.devstack.local_stack import APPROVAL_CHANNEL, APPROVERS, REQUESTER, LocalStack
+from bot.devstack.local_stack import (
+    APPROVAL_CHANNEL,
+    APPROVERS,
+    REQUESTER,
+    LocalStack,
+    workspace_people,
+)
 from bot.devstack.payloads import SlackSigner
 from bot.devstack.standin import STANDIN_TEAM_ID, SlackStandIn
 from bot.settings import Settings
@@ -70,7 +76,7 @@ def environment(
 def split(db_url: str, clock: FakeClock) -> Iterator[Slack]:
     """The bot in process mode on ``db_url``, wrapped in the same :class:`Slack` helper."""
     sandbox = Sandbox(demo_world(deletion_seconds=0.2))
-    standin = SlackStandIn(team_id=STANDIN_TEAM_ID)
+    standin = SlackStandIn(team_id=STANDIN_TEAM_ID, people=workspace_people())
     sandbox.start()
     standin.start()
     secret = secrets.token_hex(16)
