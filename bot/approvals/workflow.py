@@ -131,6 +131,7 @@ class Workflow:
         requester_team: str | None = None,
         channel: str | None = None,
         prechecks: Any = None,
+        submission_key: str | None = None,
     ) -> Submitted | Refused:
         """Store a new request; a destructive one needs a reason of a few real words."""
         destructive = spec.is_destructive(params)
@@ -157,6 +158,7 @@ class Workflow:
             requester_team=requester_team,
             channel=channel,
             prechecks=prechecks,
+            submission_key=submission_key,
         )
         facts: dict[str, Any] = {"operation": new.operation, "params": new.params}
         facts |= {"reason": new.reason}

@@ -9,17 +9,19 @@ ack has closed the modal.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from typing import Any
 
+import structlog
 from pydantic import BaseModel
 from slack_bolt import Ack, App, BoltContext
 
 from bot.approvals.rules import reason_problem
 from bot.approvals.workflow import Refused, Workflow
 from bot.deps import Deps
+from bot.slack import bounds
 from bot.slack.listeners import identity
+from bot.slack.listeners import submission_guards as guards
 from bot.slack.listeners.errors import reported, tell
 from bot.slack.views.modal import (
     CALLBACK_ID,
@@ -32,8 +34,12 @@ from bot.slack.views.modal import (
     parse_submission,
 )
 from commands.catalog import OperationClass, OperationSpec, get_spec, validate_params
+from commands.client import CloudClient
 from commands.errors import ParameterError
 from commands.prechecks import run_prechecks
+from storage.errors import DuplicateSubmission
+
+log = structlog.get_logger(__name__)
 
 
 def register(app: App, deps: Deps) -> None:
@@ -52,7 +58,13 @@ def register(app: App, deps: Deps) -> None:
                 )
                 ack(response_action="update", view=modal)
                 return
-            check(spec, submission, refusal=identity.foreign(identity.actor(body), context))
+            check(
+                spec,
+                submission,
+                refusal=identity.foreign(identity.actor(body), context),
+                cloud=deps.cloud,
+            )
+            guards.submission_key(body)
         except ParameterError as error:
             ack(response_action="errors", errors=field_errors_for_slack(error, view))
             return
@@ -67,21 +79,31 @@ def register(app: App, deps: Deps) -> None:
             spec = get_spec(submission.action)
             if is_picker(view):
                 return
-            params = check(spec, submission, refusal=identity.foreign(who, context))
+            params = check(
+                spec, submission, refusal=identity.foreign(who, context), cloud=deps.cloud
+            )
+            key = guards.submission_key(body)
         except ParameterError:
             return  # already answered with field errors
+        if _replayed(deps, key):
+            return
         # Stored as plain JSON with the request; the card re-reads them from there.
         findings = [asdict(f) for f in run_prechecks(deps.cloud, spec, params)]
-        outcome = workflow.submit(
-            spec=spec,
-            params=params,
-            requester=who.user_id,
-            reason=submission.reason or "",
-            now=deps.clock(),
-            requester_team=who.team_id,
-            channel=deps.approval_channel,
-            prechecks=findings,
-        )
+        try:
+            outcome = workflow.submit(
+                spec=spec,
+                params=params,
+                requester=who.user_id,
+                reason=submission.reason or "",
+                now=deps.clock(),
+                requester_team=who.team_id,
+                channel=deps.approval_channel,
+                prechecks=findings,
+                submission_key=key,
+            )
+        except DuplicateSubmission as replay:  # the same view, filed meanwhile elsewhere
+            log.warning("submission_replayed", request_id=replay.request_id)
+            return
         if isinstance(outcome, Refused):  # the same rules as check(): only if they changed
             tell(deps.slack, _with_channel(body, submission), outcome.message)
             return
@@ -90,16 +112,28 @@ def register(app: App, deps: Deps) -> None:
     app.view(CALLBACK_ID)(ack=acknowledge, lazy=[reported(deps, submit)])
 
 
-def check(spec: OperationSpec, submission: Submission, *, refusal: str | None) -> BaseModel:
-    """The validated parameters, or one ParameterError with every problem by block_id."""
+def check(
+    spec: OperationSpec, submission: Submission, *, refusal: str | None, cloud: CloudClient
+) -> BaseModel:
+    """The validated parameters, or one ParameterError with every problem by block_id.
+
+    Beyond the catalog's rules, :mod:`~bot.slack.listeners.submission_guards`: no JSON
+    nested too deep, a call that can be built (``cloud`` knows its endpoint), and
+    parameters that fit on the approval card in full.
+    """
     problems: dict[str, str] = {}
     if refusal is not None:
         problems[OPERATION] = refusal
     params: BaseModel | None = None
+    too_deep = guards.nesting_problems(submission)
+    problems.update(too_deep)
     try:
-        params = validate_params(spec, submission.raw_params)
+        if not too_deep:  # a value nested too deep is never decoded
+            params = validate_params(spec, submission.raw_params)
     except ParameterError as error:
         problems.update(error.field_errors)
+    if params is not None:
+        problems.update(guards.build_problems(spec, params, cloud))
     destructive = params is None or spec.is_destructive(params)
     if destructive and spec.op_class is OperationClass.DESTRUCTIVE:
         why = reason_problem(submission.reason or "")
@@ -110,10 +144,18 @@ def check(spec: OperationSpec, submission: Submission, *, refusal: str | None) -
     return params
 
 
+def _replayed(deps: Deps, key: str) -> bool:
+    """True when this view already filed a request: a replay, answered and ignored."""
+    earlier = deps.repo.find_submission(key)
+    if earlier is not None:
+        log.warning("submission_replayed", request_id=earlier.id)
+    return earlier is not None
+
+
 def _with_channel(body: dict[str, Any], submission: Submission) -> dict[str, Any]:
     # private_metadata holds where /offboard was typed; it only chooses where to reply.
     try:
-        channel = json.loads(submission.private_metadata or "{}").get("channel")
+        channel = bounds.loads(submission.private_metadata or "{}").get("channel")
     except (ValueError, AttributeError):
         channel = None
     return {**body, "channel_id": channel} if channel else body

@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.slack.bounds import too_deep
 from bot.slack.views.text import (
     MAX_MODAL_TITLE,
     MAX_OPTION_TEXT,
@@ -196,8 +197,8 @@ def _statement(spec: OperationSpec, values: Mapping[str, str]) -> str:
 def _summary(spec: OperationSpec, values: Mapping[str, str]) -> str | None:
     """``spec.summary`` of the prefilled values, when they are already valid."""
     raw = {name: value for name, value in values.items() if name != REASON}
-    if not raw:
-        return None
+    if not raw or any(too_deep(value) for value in raw.values()):
+        return None  # a value nested too deep is refused at submission, never decoded
     try:
         return spec.summary(validate_params(spec, raw))
     except ParameterError:

@@ -74,8 +74,8 @@ def parameter_problems(params: Mapping[str, str]) -> dict[str, str]:
         field = name.split(".", 1)[0]
         per_field[field] = per_field.get(field, 0) + len(_layout({name: value}))
     limits = (
-        f"a Slack message holds 50 blocks of at most {MAX_SECTION_TEXT} characters, and the "
-        f"approval card has room for {MAX_PARAM_BLOCKS} of them for the parameters"
+        f"the approval card has room for {MAX_PARAM_BLOCKS} (a Slack message holds 50 blocks "
+        f"of at most {MAX_SECTION_TEXT} characters)"
     )
     problems = {
         field: (
