@@ -81,9 +81,10 @@ def make_wsgi_app(
         environ["CONTENT_LENGTH"] = str(len(raw))
         try:
             return slack(environ, start_response)
-        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as error:
-            # Bolt's parser and matchers assume Slack's payload shapes; a signed body
-            # of another shape is a client error, not ours.
+        except (ValueError, TypeError, LookupError, AttributeError, RecursionError) as error:
+            # Bolt's parser, matchers and error path assume Slack's payload shapes (an
+            # "actions" list with one item, say); a signed body of another shape is a
+            # client error, not ours.
             log.warning("malformed slack request: %s", type(error).__name__)
             return _json(start_response, 400, {"error": "malformed request"})
 
@@ -134,7 +135,8 @@ def _signed(verifier: SignatureVerifier, raw: bytes, environ: WSGIEnvironment) -
 
 
 def shape_refusal(raw: bytes, content_type: str) -> tuple[int, dict[str, Any]] | None:
-    """The answer to a signed body whose JSON nests too deep or is not JSON, else None.
+    """The answer to a signed body whose JSON nests too deep, is not JSON or is not shaped
+    like a Slack payload (:func:`~bot.slack.bounds.shape_problem`), else None.
 
     A modal submission gets Slack's ``response_action: errors`` (so the person sees why
     in the form); anything else gets 400. Nothing is parsed recursively.
@@ -143,14 +145,23 @@ def shape_refusal(raw: bytes, content_type: str) -> tuple[int, dict[str, Any]] |
     if content_type.startswith("application/json"):
         document = text
     else:
-        document = parse_qs(text).get("payload", [""])[-1]
+        form = parse_qs(text)
+        document = form.get("payload", [""])[-1]
+        problem = bounds.command_problem(form) if "command" in form else None
+        if problem is not None:
+            log.warning("malformed slack request: %s", problem)
+            return 400, {"error": "malformed request"}
         if not document:
             return None  # a slash command: form fields only, no JSON
     try:
-        bounds.loads(document)
+        payload = bounds.loads(document)
     except bounds.TooDeep as deep:
         return _too_deep(document, deep)
     except ValueError:
+        return 400, {"error": "malformed request"}
+    problem = bounds.shape_problem(payload)
+    if problem is not None:
+        log.warning("malformed slack request: %s", problem)
         return 400, {"error": "malformed request"}
     return None
 

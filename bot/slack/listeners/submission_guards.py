@@ -1,5 +1,6 @@
 """What a modal submission must pass besides the catalog's rules, each a field error.
 
+- It must name an operation the form offers (one that changes the cloud).
 - Its values must not nest JSON deeper than :data:`~bot.slack.bounds.MAX_JSON_DEPTH`
   (a list typed as a JSON array is parsed; Python's decoder raises RecursionError on
   deep input, which would reach the person as "Something went wrong").
@@ -21,7 +22,7 @@ from pydantic import BaseModel
 from bot.slack import bounds
 from bot.slack.views.modal import OPERATION, Submission
 from bot.slack.views.params import parameter_problems
-from commands.catalog import OperationSpec, prepare_params
+from commands.catalog import REQUESTABLE_ACTIONS, OperationSpec, prepare_params
 from commands.client import CloudClient
 from commands.errors import ParameterError
 
@@ -29,6 +30,17 @@ from commands.errors import ParameterError
 # from it, and only its length matters for whether the card fits.
 _PLACEHOLDER_REQUEST_ID = "OB-00000000"
 _MAX_VIEW_ID = 200
+
+
+def operation_problems(spec: OperationSpec) -> dict[str, str]:
+    """A field error when the form never offered this operation (a read, say).
+
+    The picker lists only the operations that change the cloud; a submission naming any
+    other was not made with our form, and a read must not run as an approved request.
+    """
+    if spec.action in REQUESTABLE_ACTIONS:
+        return {}
+    return {OPERATION: "Offboard takes no requests for this operation; pick one from the list."}
 
 
 def nesting_problems(submission: Submission) -> dict[str, str]:

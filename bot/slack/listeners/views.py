@@ -117,13 +117,14 @@ def check(
 ) -> BaseModel:
     """The validated parameters, or one ParameterError with every problem by block_id.
 
-    Beyond the catalog's rules, :mod:`~bot.slack.listeners.submission_guards`: no JSON
-    nested too deep, a call that can be built (``cloud`` knows its endpoint), and
-    parameters that fit on the approval card in full.
+    Beyond the catalog's rules, :mod:`~bot.slack.listeners.submission_guards`: an
+    operation the form offers, no JSON nested too deep, a call that can be built
+    (``cloud`` knows its endpoint), and parameters that fit on the card in full.
     """
     problems: dict[str, str] = {}
     if refusal is not None:
         problems[OPERATION] = refusal
+    problems.update(guards.operation_problems(spec))
     params: BaseModel | None = None
     too_deep = guards.nesting_problems(submission)
     problems.update(too_deep)

@@ -304,7 +304,9 @@ def _element_value(elements: Mapping[str, Mapping[str, Any]]) -> str | None:
 
 
 def _input_block_ids(view: Mapping[str, Any]) -> list[str]:
-    blocks = view.get("blocks") or []
+    blocks = view.get("blocks")
+    if not isinstance(blocks, list):
+        return []
     return [
         str(b["block_id"])
         for b in blocks

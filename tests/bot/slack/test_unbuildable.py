@@ -1,4 +1,4 @@
-"""What cannot be built is refused at submission, at its field.
+"""What cannot be built, shown or requested is refused at submission, at its field.
 
 The attack (issue 8.6): DetachHostAccountsFromUser without ``RegionId`` passed the modal,
 was approved, was marked sent and only then failed to build (Bastionhost endpoints are
@@ -17,7 +17,7 @@ import pytest
 
 from bot.deps import build_deps
 from bot.devstack.local_stack import REQUESTER, local_stack
-from bot.devstack.payloads import SlackSigner
+from bot.devstack.payloads import SlackSigner, view_submission
 from bot.slack.listeners.submission_guards import build_problems
 from bot.slack.listeners.views import check
 from bot.slack.runtime import Runtime
@@ -130,3 +130,24 @@ def test_what_the_card_cannot_show_in_full_is_a_field_error_saying_the_limit() -
     assert list(problems) == ["AbandonableCheckId"]
     assert "Too long to show in full to approvers" in problems["AbandonableCheckId"]
     assert "50 blocks of at most 3000 characters" in problems["AbandonableCheckId"]
+
+
+def test_a_submission_naming_an_operation_the_form_does_not_offer_files_nothing(
+    bot_server: Slack,
+) -> None:
+    # The picker offers only operations that change the cloud; a read named in a signed
+    # submission would otherwise be filed, approved on the spot and run.
+    slack = bot_server
+    view = slack.open_modal(REQUESTER, "DeleteAccount AccountId=1512996702208737")
+    payload = view_submission(REQUESTER, view, {"reason": DETACH["reason"]})
+    state = payload["view"]["state"]["values"]
+    state["operation"]["operation"]["selected_option"] = {"value": "GetAccount"}
+    answer = slack.signer.post_payload(payload).json()
+    assert answer == {
+        "response_action": "errors",
+        "errors": {
+            "operation": "Offboard takes no requests for this operation; pick one from the list."
+        },
+    }
+    drain(slack)
+    assert slack.repo.list_requests() == [] and slack.sandbox.calls == []
