@@ -24,7 +24,7 @@ from waitress.server import create_server
 
 from bot.slack import bounds
 from bot.slack.bounds import MAX_BODY_BYTES
-from bot.slack.views.modal import OPERATION, field_errors_for_slack
+from bot.slack.views.submission import OPERATION, field_errors_for_slack
 from commands.errors import ParameterError
 
 if TYPE_CHECKING:
@@ -46,14 +46,9 @@ def make_wsgi_app(
 ) -> WSGIApplication:
     """The WSGI callable: Slack's path goes to Bolt, ``/healthz`` asks ``healthy()``.
 
-    A POST to Slack's path passes four gates before Bolt sees it, each answered without
-    side effects: a body over 1 MiB is 413 *before it is read* (by Content-Length; a body
-    without one is read at most 1 MiB + 1 bytes); a timestamp header that is missing, not
-    a number or more than five minutes off is 401, also before reading; a bad signature
-    over the raw bytes is 401 (Slack: "use the raw body before any JSON or form
-    parsing"); JSON nested deeper than :data:`~bot.slack.bounds.MAX_JSON_DEPTH` is a
-    field error for a modal submission and 400 for anything else. A signed body that
-    still cannot be read as a Slack payload is 400. Bolt checks the signature again.
+    A POST to Slack's path passes the gates of :func:`_gate` before Bolt sees it, each
+    answered without side effects. A signed body that Bolt still cannot read as a Slack
+    payload is 400. Bolt checks the signature again.
     """
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
     verifier = SignatureVerifier(signing_secret)
@@ -66,17 +61,9 @@ def make_wsgi_app(
             return _json(start_response, 200 if ok else 503, body)
         if path != EVENTS_PATH or method != "POST":
             return slack(environ, start_response)
-        refused = _before_reading(environ, clock())
-        if refused is not None:
-            return _json(start_response, *refused)
-        raw = _read_body(environ)
-        if raw is None:
-            return _json(start_response, 413, {"error": "request body too large"})
-        if not _signed(verifier, raw, environ):
-            return _json(start_response, 401, {"error": "invalid request"})
-        answer = shape_refusal(raw, str(environ.get("CONTENT_TYPE") or ""))
-        if answer is not None:
-            return _json(start_response, *answer)
+        raw = _gate(environ, verifier, clock())
+        if isinstance(raw, tuple):
+            return _json(start_response, *raw)
         environ["wsgi.input"] = io.BytesIO(raw)
         environ["CONTENT_LENGTH"] = str(len(raw))
         try:
@@ -89,6 +76,28 @@ def make_wsgi_app(
             return _json(start_response, 400, {"error": "malformed request"})
 
     return wsgi
+
+
+def _gate(
+    environ: WSGIEnvironment, verifier: SignatureVerifier, now: float
+) -> bytes | tuple[int, dict[str, Any]]:
+    """The raw body when it passes every gate, else the answer that refuses it.
+
+    In order: a body over 1 MiB is 413 *before it is read* (by Content-Length; a body
+    without one is read at most 1 MiB + 1 bytes); a timestamp header that is missing, not
+    a number or more than five minutes off is 401, also before reading; a bad signature
+    over the raw bytes is 401 (Slack: "use the raw body before any JSON or form
+    parsing"); then :func:`shape_refusal` judges what the signed body holds.
+    """
+    refused = _before_reading(environ, now)
+    if refused is not None:
+        return refused
+    raw = _read_body(environ)
+    if raw is None:
+        return 413, {"error": "request body too large"}
+    if not _signed(verifier, raw, environ):
+        return 401, {"error": "invalid request"}
+    return shape_refusal(raw, str(environ.get("CONTENT_TYPE") or "")) or raw
 
 
 def _before_reading(environ: WSGIEnvironment, now: float) -> tuple[int, dict[str, Any]] | None:

@@ -20,8 +20,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from bot.slack import bounds
-from bot.slack.views.modal import OPERATION, Submission
 from bot.slack.views.params import parameter_problems
+from bot.slack.views.submission import OPERATION, Submission
 from commands.catalog import REQUESTABLE_ACTIONS, OperationSpec, prepare_params
 from commands.client import CloudClient
 from commands.errors import ParameterError

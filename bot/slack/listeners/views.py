@@ -85,29 +85,8 @@ def register(app: App, deps: Deps) -> None:
             key = guards.submission_key(body)
         except ParameterError:
             return  # already answered with field errors
-        if _replayed(deps, key):
-            return
-        # Stored as plain JSON with the request; the card re-reads them from there.
-        findings = [asdict(f) for f in run_prechecks(deps.cloud, spec, params)]
-        try:
-            outcome = workflow.submit(
-                spec=spec,
-                params=params,
-                requester=who.user_id,
-                reason=submission.reason or "",
-                now=deps.clock(),
-                requester_team=who.team_id,
-                channel=deps.approval_channel,
-                prechecks=findings,
-                submission_key=key,
-            )
-        except DuplicateSubmission as replay:  # the same view, filed meanwhile elsewhere
-            log.warning("submission_replayed", request_id=replay.request_id)
-            return
-        if isinstance(outcome, Refused):  # the same rules as check(): only if they changed
-            tell(deps.slack, _with_channel(body, submission), outcome.message)
-            return
-        deps.announcer_bell.ring()
+        if not _replayed(deps, key):
+            _file(deps, workflow, body, spec, params, submission, key)
 
     app.view(CALLBACK_ID)(ack=acknowledge, lazy=[reported(deps, submit)])
 
@@ -143,6 +122,40 @@ def check(
     if problems or params is None:
         raise ParameterError(problems)
     return params
+
+
+def _file(
+    deps: Deps,
+    workflow: Workflow,
+    body: dict[str, Any],
+    spec: OperationSpec,
+    params: BaseModel,
+    submission: Submission,
+    key: str,
+) -> None:
+    """Pre-checks, then store the request (once per submission key) and queue its card."""
+    who = identity.actor(body)
+    # Stored as plain JSON with the request; the card re-reads them from there.
+    findings = [asdict(f) for f in run_prechecks(deps.cloud, spec, params)]
+    try:
+        outcome = workflow.submit(
+            spec=spec,
+            params=params,
+            requester=who.user_id,
+            reason=submission.reason or "",
+            now=deps.clock(),
+            requester_team=who.team_id,
+            channel=deps.approval_channel,
+            prechecks=findings,
+            submission_key=key,
+        )
+    except DuplicateSubmission as replay:  # the same view, filed meanwhile elsewhere
+        log.warning("submission_replayed", request_id=replay.request_id)
+        return
+    if isinstance(outcome, Refused):  # the same rules as check(): only if they changed
+        tell(deps.slack, _with_channel(body, submission), outcome.message)
+        return
+    deps.announcer_bell.ring()
 
 
 def _replayed(deps: Deps, key: str) -> bool:
