@@ -189,8 +189,16 @@ bodies = st.one_of(
     st.text(max_size=60).map(lambda raw: ("form", raw)),
 )
 
-# The Slack calls that answer the person who acted: a refusal only they see, their form.
-ANSWERS = {"auth.test", "chat.postEphemeral", "conversations.open", "views.open", "views.update"}
+# The Slack calls that answer the person who acted: a refusal only they see (ephemeral, or
+# to the command's response_url, which the stand-in records as "response_url"), their form.
+ANSWERS = {
+    "auth.test",
+    "chat.postEphemeral",
+    "conversations.open",
+    "response_url",
+    "views.open",
+    "views.update",
+}
 
 
 def count(slack: Slack, model: type) -> int:
