@@ -155,8 +155,9 @@ def create_requests(url: str, count: int, db: str) -> list[str]:
     )
     signer = SlackSigner(SECRET, f"{url}/slack/events")
     repo = Repository(make_engine(db))
-    for _ in range(count):
-        signer.submit(REQUESTER, {**view, "id": "V0BENCH"}, {"reason": "bench: the team left"})
+    for n in range(count):
+        # One request per view: Slack gives each opened modal its own id.
+        signer.submit(REQUESTER, {**view, "id": f"V0BENCH{n}"}, {"reason": "bench: the team left"})
     deadline = time.monotonic() + 60
     ready: list[str] = []
     while time.monotonic() < deadline and len(ready) < count:

@@ -2,6 +2,7 @@
 
     StorageError
      ├── RequestNotFound      no request has this id
+     ├── DuplicateSubmission  a request was already filed from this submission
      └── ConcurrentChange     the row changed under us more often than we retry
 
 SQLAlchemy's own exceptions (a database that is down, say) are not translated: they
@@ -25,3 +26,12 @@ class RequestNotFound(StorageError, LookupError):
 
 class ConcurrentChange(StorageError):
     """A conditional write kept losing to other writers; nothing was written."""
+
+
+class DuplicateSubmission(StorageError):
+    """A request with this submission key exists already; nothing was written."""
+
+    def __init__(self, submission_key: str, request_id: str | None) -> None:
+        self.submission_key = submission_key
+        self.request_id = request_id
+        super().__init__(f"submission {submission_key!r} already filed as {request_id!r}")

@@ -48,6 +48,9 @@ class RequestRow(Base):
     channel: Mapped[str64 | None]
     card_ts: Mapped[str64 | None]
     prechecks: Mapped[json_doc | None]
+    # Where the request was filed from (the Slack view id): UNIQUE, so a replayed
+    # submission cannot file a second request, whichever replica it reaches.
+    submission_key: Mapped[str255 | None] = mapped_column(unique=True)
     created_at: Mapped[utc]
     expires_at: Mapped[utc]
     approved_at: Mapped[utc | None]

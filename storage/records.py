@@ -58,6 +58,9 @@ class NewRequest:
     requester_team: str | None = None
     channel: str | None = None
     prechecks: Any = None
+    # A key unique to the submission (the Slack view id): a second request with the same
+    # key is refused with DuplicateSubmission.
+    submission_key: str | None = None
     id: str = field(default_factory=new_request_id)
 
 

@@ -131,6 +131,7 @@ class Workflow:
         requester_team: str | None = None,
         channel: str | None = None,
         prechecks: Any = None,
+        submission_key: str | None = None,
     ) -> Submitted | Refused:
         """Store a new request, PENDING until other people approve it; never approved here.
 
@@ -162,6 +163,7 @@ class Workflow:
             requester_team=requester_team,
             channel=channel,
             prechecks=prechecks,
+            submission_key=submission_key,
         )
         facts: dict[str, Any] = {"operation": new.operation, "params": new.params}
         facts |= {"reason": new.reason, "class": op_class.value}

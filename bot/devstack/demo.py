@@ -76,7 +76,9 @@ class Demo:
         ]
         self.out(f"  (the modal opens, filled: {', '.join(filled) or 'nothing'})")
         self.say(REQUESTER, f'submits with reason "{REASON}"')
-        self._ok(self.stack.signer.submit(REQUESTER, {**view, "id": "V0DEMO"}, {"reason": REASON}))
+        # Each opened view has its own id; Offboard files one request per view.
+        view = {**view, "id": f"V0DEMO{opened}"}
+        self._ok(self.stack.signer.submit(REQUESTER, view, {"reason": REASON}))
 
         def posted() -> RequestRecord | None:
             fresh = [r for r in self.repo.list_requests(limit=1000) if r.id not in known]

@@ -221,23 +221,32 @@ class SlackSigner:
         self, person: Person, view: Mapping[str, Any], values: Mapping[str, str], **kwargs: Any
     ) -> httpx.Response:
         """``person`` fills ``values`` (block_id -> text) into the modal and submits it."""
-        payload = {
-            "type": "view_submission",
-            "team": {"id": person.team_id, "domain": "offboard"},
-            "user": person.as_user(),
-            "api_app_id": API_APP_ID,
-            "token": "deprecated-verification-token",
-            "trigger_id": _trigger_id(),
-            "view": {
-                **view,
-                "team_id": person.team_id,
-                "state": {"values": view_state(view, values)},
-            },
-            "response_urls": [],
-            "is_enterprise_install": False,
-            "enterprise": None,
-        }
-        return self.post_payload(payload, **kwargs)
+        return self.post_payload(view_submission(person, view, values), **kwargs)
+
+
+def view_submission(
+    person: Person, view: Mapping[str, Any], values: Mapping[str, str]
+) -> dict[str, Any]:
+    """The ``view_submission`` payload of ``person`` submitting ``view`` filled with ``values``.
+
+    Built once, it can be signed and posted more than once: a replay.
+    """
+    return {
+        "type": "view_submission",
+        "team": {"id": person.team_id, "domain": "offboard"},
+        "user": person.as_user(),
+        "api_app_id": API_APP_ID,
+        "token": "deprecated-verification-token",
+        "trigger_id": _trigger_id(),
+        "view": {
+            **view,
+            "team_id": person.team_id,
+            "state": {"values": view_state(view, values)},
+        },
+        "response_urls": [],
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }
 
 
 def _inputs(view: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:

@@ -1,8 +1,9 @@
 """HTTP mode: one WSGI application, served by waitress.
 
-``POST /slack/events`` takes slash commands and interactivity (Bolt's WSGI adapter, which
-verifies Slack's signature on the raw body and answers 401 when it is forged or stale);
-``GET /healthz`` answers 200 with JSON when the database is reachable and 503 otherwise.
+``POST /slack/events`` takes slash commands and interactivity (Bolt's WSGI adapter) once
+the request has passed the gates of :func:`make_wsgi_app`: size, timestamp, signature and
+JSON depth, each checked before anything is parsed. ``GET /healthz`` answers 200 with
+JSON when the database is reachable and 503 otherwise.
 """
 
 from __future__ import annotations
@@ -11,13 +12,20 @@ import io
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import parse_qs
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 from waitress.server import create_server
+
+from bot.slack import bounds
+from bot.slack.bounds import MAX_BODY_BYTES
+from bot.slack.views.submission import OPERATION, field_errors_for_slack
+from commands.errors import ParameterError
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -26,15 +34,21 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+REPLAY_WINDOW_SECONDS = 300  # Slack: "more than five minutes" off is refused
 
 
-def make_wsgi_app(app: App, healthy: Callable[[], bool], signing_secret: str) -> WSGIApplication:
+def make_wsgi_app(
+    app: App,
+    healthy: Callable[[], bool],
+    signing_secret: str,
+    *,
+    clock: Callable[[], float] = time.time,
+) -> WSGIApplication:
     """The WSGI callable: Slack's path goes to Bolt, ``/healthz`` asks ``healthy()``.
 
-    The signature is checked here, on the raw bytes, *before* anything parses them
-    (Slack: "use the raw body before any JSON or form parsing"), so a forged or stale
-    request is answered 401 whatever it contains; Bolt checks it again. A signed body
-    that still cannot be read as a Slack payload is answered 400 and changes nothing.
+    A POST to Slack's path passes the gates of :func:`_gate` before Bolt sees it, each
+    answered without side effects. A signed body that Bolt still cannot read as a Slack
+    payload is 400. Bolt checks the signature again.
     """
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
     verifier = SignatureVerifier(signing_secret)
@@ -45,21 +59,79 @@ def make_wsgi_app(app: App, healthy: Callable[[], bool], signing_secret: str) ->
             ok = _probe(healthy)
             body = {"status": "ok" if ok else "unavailable", "database": ok}
             return _json(start_response, 200 if ok else 503, body)
-        if path == EVENTS_PATH and method == "POST":
-            raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-            if not _signed(verifier, raw, environ):
-                return _json(start_response, 401, {"error": "invalid request"})
-            environ["wsgi.input"] = io.BytesIO(raw)
-            try:
-                return slack(environ, start_response)
-            except (ValueError, TypeError, KeyError, AttributeError) as error:
-                # Bolt's parser and matchers assume Slack's payload shapes; a signed body
-                # of another shape is a client error, not ours.
-                log.warning("malformed slack request: %s", type(error).__name__)
-                return _json(start_response, 400, {"error": "malformed request"})
-        return slack(environ, start_response)
+        if path != EVENTS_PATH or method != "POST":
+            return slack(environ, start_response)
+        raw = _gate(environ, verifier, clock())
+        if isinstance(raw, tuple):
+            return _json(start_response, *raw)
+        environ["wsgi.input"] = io.BytesIO(raw)
+        environ["CONTENT_LENGTH"] = str(len(raw))
+        try:
+            return slack(environ, start_response)
+        except (ValueError, TypeError, LookupError, AttributeError, RecursionError) as error:
+            # Bolt's parser, matchers and error path assume Slack's payload shapes (an
+            # "actions" list with one item, say); a signed body of another shape is a
+            # client error, not ours.
+            log.warning("malformed slack request: %s", type(error).__name__)
+            return _json(start_response, 400, {"error": "malformed request"})
 
     return wsgi
+
+
+def _gate(
+    environ: WSGIEnvironment, verifier: SignatureVerifier, now: float
+) -> bytes | tuple[int, dict[str, Any]]:
+    """The raw body when it passes every gate, else the answer that refuses it.
+
+    In order: a body over 1 MiB is 413 *before it is read* (by Content-Length; a body
+    without one is read at most 1 MiB + 1 bytes); a timestamp header that is missing, not
+    a number or more than five minutes off is 401, also before reading; a bad signature
+    over the raw bytes is 401 (Slack: "use the raw body before any JSON or form
+    parsing"); then :func:`shape_refusal` judges what the signed body holds.
+    """
+    refused = _before_reading(environ, now)
+    if refused is not None:
+        return refused
+    raw = _read_body(environ)
+    if raw is None:
+        return 413, {"error": "request body too large"}
+    if not _signed(verifier, raw, environ):
+        return 401, {"error": "invalid request"}
+    return shape_refusal(raw, str(environ.get("CONTENT_TYPE") or "")) or raw
+
+
+def _before_reading(environ: WSGIEnvironment, now: float) -> tuple[int, dict[str, Any]] | None:
+    """413 or 401 from the headers alone, so a refused body is never read."""
+    length = str(environ.get("CONTENT_LENGTH") or "").strip()
+    if length and not length.isdigit():
+        return 400, {"error": "malformed request"}
+    if length and int(length) > MAX_BODY_BYTES:
+        return 413, {"error": "request body too large"}
+    # Slack: "reject a request whose timestamp differs from local time by more than five
+    # minutes", in either direction; without a usable timestamp nothing can be verified.
+    timestamp = str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or "").strip()
+    if not timestamp.isdigit() or abs(now - int(timestamp)) > REPLAY_WINDOW_SECONDS:
+        return 401, {"error": "invalid request"}
+    return None
+
+
+def _read_body(environ: WSGIEnvironment) -> bytes | None:
+    """The body, or None when it is longer than the limit (read no further than that)."""
+    stream = environ["wsgi.input"]
+    length = str(environ.get("CONTENT_LENGTH") or "").strip()
+    if length:
+        raw = bytes(stream.read(int(length)))
+        return raw if len(raw) <= MAX_BODY_BYTES else None
+    # No Content-Length (chunked): read up to one byte past the limit, then stop.
+    parts: list[bytes] = []
+    size = 0
+    while size <= MAX_BODY_BYTES:
+        part = bytes(stream.read(min(_CHUNK, MAX_BODY_BYTES + 1 - size)))
+        if not part:
+            break
+        parts.append(part)
+        size += len(part)
+    return b"".join(parts) if size <= MAX_BODY_BYTES else None
 
 
 def _signed(verifier: SignatureVerifier, raw: bytes, environ: WSGIEnvironment) -> bool:
@@ -71,7 +143,63 @@ def _signed(verifier: SignatureVerifier, raw: bytes, environ: WSGIEnvironment) -
         return False
 
 
-_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 503: "Service Unavailable"}
+def shape_refusal(raw: bytes, content_type: str) -> tuple[int, dict[str, Any]] | None:
+    """The answer to a signed body whose JSON nests too deep, is not JSON or is not shaped
+    like a Slack payload (:func:`~bot.slack.bounds.shape_problem`), else None.
+
+    A modal submission gets Slack's ``response_action: errors`` (so the person sees why
+    in the form); anything else gets 400. Nothing is parsed recursively.
+    """
+    text = raw.decode("utf-8")
+    if content_type.startswith("application/json"):
+        document = text
+    else:
+        form = parse_qs(text)
+        document = form.get("payload", [""])[-1]
+        problem = bounds.command_problem(form) if "command" in form else None
+        if problem is not None:
+            log.warning("malformed slack request: %s", problem)
+            return 400, {"error": "malformed request"}
+        if not document:
+            return None  # a slash command: form fields only, no JSON
+    try:
+        payload = bounds.loads(document)
+    except bounds.TooDeep as deep:
+        return _too_deep(document, deep)
+    except ValueError:
+        return 400, {"error": "malformed request"}
+    problem = bounds.shape_problem(payload)
+    if problem is not None:
+        log.warning("malformed slack request: %s", problem)
+        return 400, {"error": "malformed request"}
+    return None
+
+
+def _too_deep(document: str, deep: bounds.TooDeep) -> tuple[int, dict[str, Any]]:
+    try:
+        shallow = json.loads(bounds.prune(document, deep.limit))
+    except ValueError:
+        shallow = None
+    if isinstance(shallow, dict) and shallow.get("type") == "view_submission":
+        view = shallow.get("view")
+        view = view if isinstance(view, dict) else {}
+        words = (
+            f"This form arrived with data nested deeper than {deep.limit} levels, which "
+            "Offboard does not read. Nothing was filed; open the form again."
+        )
+        errors = field_errors_for_slack(ParameterError({OPERATION: words}), view)
+        return 200, {"response_action": "errors", "errors": errors}
+    return 400, {"error": f"JSON nested deeper than {deep.limit} levels"}
+
+
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    413: "Content Too Large",
+    503: "Service Unavailable",
+}
+_CHUNK = 64 * 1024
 
 
 def _json(start_response: StartResponse, status: int, body: dict[str, Any]) -> list[bytes]:
@@ -113,6 +241,11 @@ class HttpServer:
                 threads=threads,
                 ident="offboard",
                 clear_untrusted_proxy_headers=True,
+                # waitress buffers a whole body before the app runs, and by default
+                # accepts 1 GiB. It refuses at ``length >= max_request_body_size``, judged
+                # on Content-Length as soon as the headers are in (chunked bodies as they
+                # arrive), so + 1 makes its limit the app's: over 1 MiB is 413.
+                max_request_body_size=MAX_BODY_BYTES + 1,
             ),
         )
         self.host = host

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from storage.audit import append_event
 from storage.audit import to_record as audit_record
 from storage.db import READ_ONLY
-from storage.errors import ConcurrentChange, RequestNotFound
+from storage.errors import ConcurrentChange, DuplicateSubmission, RequestNotFound
 from storage.models import AuditEventRow, DecisionRow, RequestRow
 from storage.records import (
     AnnouncementDraft,
@@ -65,30 +65,30 @@ class Repository(ExecutionStore, OutboxStore):
     ) -> RequestRecord:
         """Insert a PENDING request with its audit events and announcements; one transaction.
 
-        Every later status comes through ``apply`` or the execution methods.
+        Every later status comes through ``apply`` or the execution methods. When
+        ``new.submission_key`` was used before, raises DuplicateSubmission and writes
+        nothing: the UNIQUE constraint decides, so it holds across replicas and races.
         """
         require_aware(now)
-        with self._write() as session:
-            row = RequestRow(
-                id=new.id,
-                operation=new.operation,
-                params=dict(new.params),
-                requester=new.requester,
-                requester_team=new.requester_team,
-                reason=new.reason,
-                destructive=new.destructive,
-                required_approvals=new.required_approvals,
-                status=Status.PENDING,
-                channel=new.channel,
-                prechecks=new.prechecks,
-                created_at=now,
-                expires_at=new.expires_at,
-                version=1,
-            )
-            session.add(row)
-            session.flush()
-            self._record_effects(session, new.id, audit, announcements, now)
-            return request_record(row)
+        try:
+            with self._write() as session:
+                row = _request_row(new, now)
+                session.add(row)
+                session.flush()
+                self._record_effects(session, new.id, audit, announcements, now)
+                return request_record(row)
+        except IntegrityError:
+            earlier = self.find_submission(new.submission_key) if new.submission_key else None
+            if earlier is None:
+                raise  # another constraint: not a replay
+            raise DuplicateSubmission(new.submission_key or "", earlier.id) from None
+
+    def find_submission(self, submission_key: str) -> RequestRecord | None:
+        """The request filed from this submission key, if any."""
+        query = select(RequestRow).where(RequestRow.submission_key == submission_key)
+        with self._read() as session:
+            row = session.scalars(query).one_or_none()
+            return request_record(row) if row else None
 
     def get_request(self, request_id: str) -> RequestRecord | None:
         """The request, or None when no request has this id."""
@@ -250,6 +250,26 @@ class Repository(ExecutionStore, OutboxStore):
         except SQLAlchemyError:
             return False
         return True
+
+
+def _request_row(new: NewRequest, now: datetime) -> RequestRow:
+    return RequestRow(
+        id=new.id,
+        operation=new.operation,
+        params=dict(new.params),
+        requester=new.requester,
+        requester_team=new.requester_team,
+        reason=new.reason,
+        destructive=new.destructive,
+        required_approvals=new.required_approvals,
+        status=Status.PENDING,
+        channel=new.channel,
+        prechecks=new.prechecks,
+        submission_key=new.submission_key,
+        created_at=now,
+        expires_at=new.expires_at,
+        version=1,
+    )
 
 
 def _check_status_change(current: str, new: str) -> None:

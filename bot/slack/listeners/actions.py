@@ -63,10 +63,10 @@ def register(app: App, deps: Deps) -> None:
         Same block and action ids across ``views.update`` keep the inputs (Slack,
         "Preserving input entry"); the view's ``hash`` guards against a stale update.
         """
-        view = body["view"]
+        view = body.get("view")
         chosen = selected_operation(body)
-        if chosen is None:
-            return
+        if chosen is None or not isinstance(view, dict) or not view.get("id"):
+            return  # no modal to update: nothing a person could see changes
         client.views_update(
             view_id=view["id"],
             hash=view.get("hash"),

@@ -13,17 +13,19 @@ opened earlier by someone who has since lost the right files nothing.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from typing import Any
 
+import structlog
 from pydantic import BaseModel
 from slack_bolt import Ack, App, BoltContext
 
 from bot.approvals.rules import reason_problem
 from bot.approvals.workflow import Refused, Workflow
 from bot.deps import Deps
+from bot.slack import bounds
 from bot.slack.listeners import identity
+from bot.slack.listeners import submission_guards as guards
 from bot.slack.listeners.errors import reported, tell
 from bot.slack.views.modal import (
     CALLBACK_ID,
@@ -36,8 +38,12 @@ from bot.slack.views.modal import (
     parse_submission,
 )
 from commands.catalog import OperationSpec, get_spec, validate_params
+from commands.client import CloudClient
 from commands.errors import ParameterError
 from commands.prechecks import run_prechecks
+from storage.errors import DuplicateSubmission
+
+log = structlog.get_logger(__name__)
 
 
 def register(app: App, deps: Deps) -> None:
@@ -56,7 +62,13 @@ def register(app: App, deps: Deps) -> None:
                 )
                 ack(response_action="update", view=modal)
                 return
-            check(spec, submission, refusal=identity.foreign(identity.actor(body), context))
+            check(
+                spec,
+                submission,
+                refusal=identity.foreign(identity.actor(body), context),
+                cloud=deps.cloud,
+            )
+            guards.submission_key(body)
         except ParameterError as error:
             ack(response_action="errors", errors=field_errors_for_slack(error, view))
             return
@@ -71,7 +83,10 @@ def register(app: App, deps: Deps) -> None:
             spec = get_spec(submission.action)
             if is_picker(view):
                 return
-            params = check(spec, submission, refusal=identity.foreign(who, context))
+            params = check(
+                spec, submission, refusal=identity.foreign(who, context), cloud=deps.cloud
+            )
+            key = guards.submission_key(body)
         except ParameterError:
             return  # already answered with field errors
         refused = identity.may_file(who, context, deps.access)
@@ -79,36 +94,35 @@ def register(app: App, deps: Deps) -> None:
             workflow.refuse(who.user_id, spec.action, "not_allowed_to_file", refused, deps.clock())
             tell(deps.slack, _with_channel(body, submission), refused)
             return
-        # Stored as plain JSON with the request; the card re-reads them from there.
-        findings = [asdict(f) for f in run_prechecks(deps.cloud, spec, params)]
-        outcome = workflow.submit(
-            spec=spec,
-            params=params,
-            requester=who.user_id,
-            reason=submission.reason or "",
-            now=deps.clock(),
-            requester_team=who.team_id,
-            channel=deps.approval_channel,
-            prechecks=findings,
-        )
-        if isinstance(outcome, Refused):  # the same rules as check(): only if they changed
-            tell(deps.slack, _with_channel(body, submission), outcome.message)
-            return
-        deps.announcer_bell.ring()
+        if not _replayed(deps, key):
+            _file(deps, workflow, body, spec, params, submission, key)
 
     app.view(CALLBACK_ID)(ack=acknowledge, lazy=[reported(deps, submit)])
 
 
-def check(spec: OperationSpec, submission: Submission, *, refusal: str | None) -> BaseModel:
-    """The validated parameters, or one ParameterError with every problem by block_id."""
+def check(
+    spec: OperationSpec, submission: Submission, *, refusal: str | None, cloud: CloudClient
+) -> BaseModel:
+    """The validated parameters, or one ParameterError with every problem by block_id.
+
+    Beyond the catalog's rules, :mod:`~bot.slack.listeners.submission_guards`: an
+    operation the form offers, no JSON nested too deep, a call that can be built
+    (``cloud`` knows its endpoint), and parameters that fit on the card in full.
+    """
     problems: dict[str, str] = {}
     if refusal is not None:
         problems[OPERATION] = refusal
+    problems.update(guards.operation_problems(spec))
     params: BaseModel | None = None
+    too_deep = guards.nesting_problems(submission)
+    problems.update(too_deep)
     try:
-        params = validate_params(spec, submission.raw_params)
+        if not too_deep:  # a value nested too deep is never decoded
+            params = validate_params(spec, submission.raw_params)
     except ParameterError as error:
         problems.update(error.field_errors)
+    if params is not None:
+        problems.update(guards.build_problems(spec, params, cloud))
     op_class = spec.op_class if params is None else spec.classify(params)
     if not op_class.changes_cloud:
         problems.setdefault(
@@ -125,10 +139,52 @@ def check(spec: OperationSpec, submission: Submission, *, refusal: str | None) -
     return params
 
 
+def _file(
+    deps: Deps,
+    workflow: Workflow,
+    body: dict[str, Any],
+    spec: OperationSpec,
+    params: BaseModel,
+    submission: Submission,
+    key: str,
+) -> None:
+    """Pre-checks, then store the request (once per submission key) and queue its card."""
+    who = identity.actor(body)
+    # Stored as plain JSON with the request; the card re-reads them from there.
+    findings = [asdict(f) for f in run_prechecks(deps.cloud, spec, params)]
+    try:
+        outcome = workflow.submit(
+            spec=spec,
+            params=params,
+            requester=who.user_id,
+            reason=submission.reason or "",
+            now=deps.clock(),
+            requester_team=who.team_id,
+            channel=deps.approval_channel,
+            prechecks=findings,
+            submission_key=key,
+        )
+    except DuplicateSubmission as replay:  # the same view, filed meanwhile elsewhere
+        log.warning("submission_replayed", request_id=replay.request_id)
+        return
+    if isinstance(outcome, Refused):  # the same rules as check(): only if they changed
+        tell(deps.slack, _with_channel(body, submission), outcome.message)
+        return
+    deps.announcer_bell.ring()
+
+
+def _replayed(deps: Deps, key: str) -> bool:
+    """True when this view already filed a request: a replay, answered and ignored."""
+    earlier = deps.repo.find_submission(key)
+    if earlier is not None:
+        log.warning("submission_replayed", request_id=earlier.id)
+    return earlier is not None
+
+
 def _with_channel(body: dict[str, Any], submission: Submission) -> dict[str, Any]:
     # private_metadata holds where /offboard was typed; it only chooses where to reply.
     try:
-        channel = json.loads(submission.private_metadata or "{}").get("channel")
+        channel = bounds.loads(submission.private_metadata or "{}").get("channel")
     except (ValueError, AttributeError):
         channel = None
     return {**body, "channel_id": channel} if channel else body

@@ -14,8 +14,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
+# Finding is re-exported: the card model holds them, and callers build them from here.
+from bot.slack.views.findings import Finding as Finding
+from bot.slack.views.findings import findings_blocks
+from bot.slack.views.params import (
+    MAX_PARAM_BLOCKS,
+    heading,
+    parameter_sections,
+    sections_needed,
+)
 from bot.slack.views.text import (
     MAX_BUTTON_TEXT,
     MAX_CONFIRM_BUTTON,
@@ -24,9 +33,9 @@ from bot.slack.views.text import (
     MAX_HEADER_TEXT,
     MAX_ID,
     MAX_MESSAGE_BLOCKS,
-    MAX_SECTION_TEXT,
     code,
     context,
+    escape,
     mention,
     mentions,
     mrkdwn_safe,
@@ -39,15 +48,6 @@ from bot.slack.views.text import (
 APPROVE = "approve"  # action_id, DESIGN.md
 REJECT = "reject"  # action_id, DESIGN.md
 PENDING = "PENDING"
-
-FindingStatus = Literal["ok", "blocked", "warning", "error"]
-
-FINDING_ICONS: dict[str, str] = {
-    "ok": ":white_check_mark:",
-    "blocked": ":no_entry:",
-    "warning": ":warning:",
-    "error": ":x:",
-}
 
 # One line per request status (ARCHITECTURE.md statuses); unknown ones are shown as-is.
 STATUS_LINES: dict[str, str] = {
@@ -85,17 +85,7 @@ TITLES: dict[str, str] = {
     "CANCELLED": "cancelled",
 }
 
-_MAX_DETAIL_LINES = 8
-_MAX_PARAM_SECTIONS = 20
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One pre-check result, e.g. CheckAccountDelete: blocked, with its reasons."""
-
-    title: str
-    status: FindingStatus
-    details: tuple[str, ...] = ()
+_CONFIRM_WHAT = 200  # of the confirm dialog's 300 characters
 
 
 @dataclass(frozen=True)
@@ -130,17 +120,21 @@ class CardModel:
 def build_card(model: CardModel) -> tuple[list[dict[str, Any]], str]:
     """The card's blocks and its fallback ``text`` (for notifications; escaped too).
 
-    At most 50 blocks (Slack's message limit): if parameters and pre-checks would not
-    fit, the pre-check list is shortened; the tally and buttons are always kept.
+    At most 50 blocks (Slack's message limit): every parameter is shown in full (the
+    modal refused what cannot be); if pre-checks would not fit, their list is shortened;
+    the tally and buttons are always kept. Parameters that cannot be shown in full take
+    the Approve button away.
     """
+    when = _PARAMS_HEADINGS.get(model.status, "as requested")
+    showable = parameter_sections(model.params, when) is not None
     head: list[dict[str, Any]] = [
         {"type": "header", "text": plain_text(_title(model), MAX_HEADER_TEXT, user_text=True)},
         section(
-            f"*{mrkdwn_safe(model.summary, 1000)}*\n"
+            f"{_summary(model.summary, 1000, bold=True)}\n"
             f"Requested by {mention(model.requester)} · request `{code(model.request_id)}`"
         ),
         _call_block(model),
-        *_params_blocks(model.params, _PARAMS_HEADINGS.get(model.status, "as requested")),
+        *_params_blocks(model.params, when),
     ]
     if model.danger:
         head.append(section(f"*Why this is dangerous*\n{mrkdwn_safe(model.danger, 2800)}"))
@@ -148,10 +142,12 @@ def build_card(model: CardModel) -> tuple[list[dict[str, Any]], str]:
     tail = [
         {"type": "divider"},
         context(tally(model), _times(model)),
-        _buttons(model) if model.status == PENDING else section(_final_line(model)),
+        _buttons(model, approvable=showable)
+        if model.status == PENDING
+        else section(_final_line(model)),
     ]
     room = MAX_MESSAGE_BLOCKS - len(head) - len(tail)
-    return [*head, *_findings_blocks(model.findings, room), *tail], _fallback(model)
+    return [*head, *findings_blocks(model.findings, room), *tail], _fallback(model)
 
 
 def tally(model: CardModel) -> str:
@@ -182,52 +178,23 @@ def _call_block(model: CardModel) -> dict[str, Any]:
 
 
 def _params_blocks(params: Mapping[str, str], when: str) -> list[dict[str, Any]]:
-    """Every parameter as ``Name=value`` in preformatted text, split across sections.
+    """Every parameter in full (see :mod:`bot.slack.views.params`), or a refusal to show.
 
-    Each section holds at most 3000 characters; a parameter is never split between
-    two sections, and only a single value longer than a whole section is cut.
+    The modal refuses what cannot be shown, so the second case is only a request stored
+    before that rule or under another catalog: the card then says so instead of cutting.
     """
-    heading = f"*Parameters, {when}*\n"
-    if not params:
-        return [section(heading + "_none_")]
-    fence = "```"
-    budget = MAX_SECTION_TEXT - len(heading) - 2 * len(fence) - 2
-    chunks: list[list[str]] = [[]]
-    size = 0
-    for name, value in params.items():
-        line = truncate(f"{code(name)}={code(value)}", budget)
-        if chunks[-1] and size + len(line) + 1 > budget:
-            chunks.append([])
-            size = 0
-        chunks[-1].append(line)
-        size += len(line) + 1
-    blocks = []
-    for index, chunk in enumerate(chunks[:_MAX_PARAM_SECTIONS]):
-        head = heading if index == 0 else ""
-        blocks.append(section(head + fence + "\n".join(chunk) + fence))
-    if len(chunks) > _MAX_PARAM_SECTIONS:
-        # Far beyond anything the catalog accepts; keep room for pre-checks and buttons.
-        blocks.append(section(f"_…and {len(chunks) - _MAX_PARAM_SECTIONS} more sections_"))
-    return blocks
-
-
-def _findings_blocks(findings: Sequence[Finding], room: int) -> list[dict[str, Any]]:
-    if not findings:
-        return [section("*Pre-checks*\n_No pre-checks for this operation._")]
-    blocks = [section("*Pre-checks*")]
-    # The heading takes one block, and an "…and N more" line one more when needed.
-    shown = findings if len(findings) <= room - 1 else findings[: max(room - 2, 0)]
-    for finding in shown:
-        icon = FINDING_ICONS.get(finding.status, ":grey_question:")
-        lines = [f"{icon} *{mrkdwn_safe(finding.title, 200)}* ({mrkdwn_safe(finding.status, 20)})"]
-        details = finding.details[:_MAX_DETAIL_LINES]
-        lines.extend(f"• {mrkdwn_safe(detail, 400)}" for detail in details)
-        if len(finding.details) > len(details):
-            lines.append(f"_…and {len(finding.details) - len(details)} more_")
-        blocks.append(section("\n".join(lines)))
-    if len(findings) > len(shown):
-        blocks.append(context(f"_…and {len(findings) - len(shown)} more pre-check results_"))
-    return blocks
+    sections = parameter_sections(params, when)
+    if sections is not None:
+        return [section(text) for text in sections]
+    names = ", ".join(f"`{code(name.split('.', 1)[0])}`" for name in params)
+    return [
+        section(
+            f"{heading(when)}:no_entry: *These parameters are too long to show in full within "
+            f"Slack's limits* ({sections_needed(params)} sections; the card has room for "
+            f"{MAX_PARAM_BLOCKS}), so this card offers no Approve button: nobody should "
+            f"approve what they cannot see. Parameters: {truncate(names, 2000)}"
+        )
+    ]
 
 
 def _times(model: CardModel) -> str:
@@ -237,29 +204,31 @@ def _times(model: CardModel) -> str:
     return text
 
 
-def _buttons(model: CardModel) -> dict[str, Any]:
+def _buttons(model: CardModel, *, approvable: bool) -> dict[str, Any]:
     # A new block_id per tally so a client holding the old card state cannot reuse it.
     block_id = truncate(f"decide:{model.request_id}:{len(model.approvals)}", MAX_ID)
-    what = truncate(f"{model.action} — {model.summary}", 200)
+    what = f"{model.action} — {model.summary}"
+    if len(escape(what)) > _CONFIRM_WHAT:
+        # The dialog holds 300 characters; rather than a cut list, point at the card.
+        what = f"{model.action} with the parameters shown on this card"
+    approve = _button(
+        APPROVE,
+        "Approve",
+        "primary",
+        model.request_id,
+        f"Approve {what}? It runs once enough approvers agree.",
+    )
+    reject = _button(
+        REJECT,
+        "Reject",
+        "danger",
+        model.request_id,
+        f"Reject {what}? One rejection ends the request.",
+    )
     return {
         "type": "actions",
         "block_id": block_id,
-        "elements": [
-            _button(
-                APPROVE,
-                "Approve",
-                "primary",
-                model.request_id,
-                f"Approve {what}? It runs once enough approvers agree.",
-            ),
-            _button(
-                REJECT,
-                "Reject",
-                "danger",
-                model.request_id,
-                f"Reject {what}? One rejection ends the request.",
-            ),
-        ],
+        "elements": [approve, reject] if approvable else [reject],
     }
 
 
@@ -295,11 +264,24 @@ def _quote(text: str) -> str:
     return "\n".join(f">{line}" for line in body.splitlines() or [body])
 
 
+def _summary(summary: str, limit: int, *, bold: bool = False) -> str:
+    """The summary, escaped; if it must be shortened, it says where the full values are.
+
+    A summary can quote parameter values (the checks to abandon, say): a silent "…" there
+    would read as the whole list, so the cut is named.
+    """
+    text = escape(summary)
+    note = ""
+    if len(text) > limit:
+        note = " _(shortened here: every parameter is on the card in full)_"
+        text = truncate(text, limit - len(note))
+    return (f"*{text}*" if bold and text else text) + note
+
+
 def _fallback(model: CardModel) -> str:
     head = "Approval needed" if model.status == PENDING else model.status.capitalize()
     head = mrkdwn_safe(head, 100)  # a status is ours, but never trust it to be
-    return truncate(
-        f"{head}: {mrkdwn_safe(model.action, 100)} requested by {mention(model.requester)}: "
-        f"{mrkdwn_safe(model.summary, 1000)}",
-        MAX_SECTION_TEXT,
-    )
+    requested = f"requested by {mention(model.requester)}"
+    if len(requested) > 200:  # a requester id that is not a user id is shown, not trusted
+        requested = "requested"
+    return f"{head}: {mrkdwn_safe(model.action, 100)} {requested}: {_summary(model.summary, 1000)}"

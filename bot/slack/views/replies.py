@@ -24,6 +24,7 @@ from bot.slack.views.text import (
     mrkdwn_safe,
     section,
     slack_date,
+    split_escaped,
     truncate,
 )
 
@@ -42,6 +43,10 @@ WHAT_TO_CHECK: dict[str, str] = {
     "DetachHostAccountsFromUser": "ListHostAccountsForUser: does the user still have the "
     "host accounts?",
 }
+
+
+# A summary up to this long goes in the first paragraph; a longer one gets its own.
+_SHORT_SUMMARY = 500
 
 
 class SlackMessage(TypedDict):
@@ -208,17 +213,20 @@ def correction(action: str, previous: str | None, outcome: ResultLike) -> SlackM
 
 
 def requester_dm(model: CardModel, permalink: str | None = None) -> SlackMessage:
-    """The direct message telling the requester how their request ended."""
-    lines = [
-        f"Your request `{code(model.request_id)}` ({mrkdwn_safe(model.summary, 500)}): "
-        f"*{status_line(model.status)}*",
-        tally(model),
-    ]
+    """The direct message telling the requester how their request ended.
+
+    The summary can quote parameter values, so it is never cut: a long one gets sections
+    of its own after the first line.
+    """
+    summary = escape(model.summary)
+    short = len(summary) <= _SHORT_SUMMARY
+    head = f"Your request `{code(model.request_id)}`" + (f" ({summary})" if short else "")
+    lines = [f"{head}: *{status_line(model.status)}*", tally(model)]
     if model.result_summary:
         lines.append(mrkdwn_safe(model.result_summary, 1500))
     if permalink and _SAFE_URL.fullmatch(permalink):
         lines.append(f"<{escape(permalink)}|Open the approval card>")
-    return message("\n".join(lines))
+    return message("\n".join(lines), *([] if short else split_escaped(summary)))
 
 
 def refusal(reason: str) -> str:
@@ -227,16 +235,18 @@ def refusal(reason: str) -> str:
 
 
 def status_text(model: CardModel) -> SlackMessage:
-    """``/offboard status ID``: one request in a few lines."""
+    """``/offboard status ID``: one request in a few lines, its summary never cut."""
+    summary = escape(model.summary)
+    short = len(summary) <= _SHORT_SUMMARY
     lines = [
         f"`{code(model.request_id)}` · `{code(model.action)}` · *{status_line(model.status)}*",
-        mrkdwn_safe(model.summary, 1000),
+        *([summary] if short else []),
         f"Requested by {mention(model.requester)} {slack_date(model.created_at)}",
         tally(model),
     ]
     if model.result_summary:
         lines.append(mrkdwn_safe(model.result_summary, 1000))
-    return message("\n".join(lines))
+    return message("\n".join(lines), *([] if short else split_escaped(summary)))
 
 
 def pending_list(models: Sequence[CardModel]) -> SlackMessage:

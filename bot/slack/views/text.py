@@ -62,6 +62,25 @@ def truncate(text: str, limit: int) -> str:
     return head + ELLIPSIS
 
 
+def split_escaped(text: str, limit: int = MAX_SECTION_TEXT) -> list[str]:
+    """Escaped ``text`` in pieces of at most ``limit`` characters, losing nothing.
+
+    For text that must be shown in full (it quotes parameter values): no piece ends in
+    half an ``&amp;``/``&lt;``/``&gt;`` entity, and joined they give ``text`` back.
+    """
+    if limit < len("&amp;"):
+        raise ValueError("limit must hold an entity")
+    pieces: list[str] = []
+    start = 0
+    while len(text) - start > limit:
+        end = start + limit
+        entity = _ENTITY_TAIL.search(text, start, end)
+        pieces.append(text[start : entity.start() if entity else end])
+        start += len(pieces[-1])
+    pieces.append(text[start:])
+    return pieces
+
+
 def mrkdwn_safe(text: str, limit: int = MAX_SECTION_TEXT) -> str:
     """Escape user text for mrkdwn and fit it into ``limit`` characters."""
     return truncate(escape(text), limit)

@@ -14,15 +14,18 @@ from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from bot.devstack.local_stack import APPROVERS, REQUESTER
 from bot.slack.http import HttpServer, make_wsgi_app
+from commands.catalog import CATALOG, get_spec
 from storage.db import make_engine
 from storage.records import RequestRecord
 from storage.repository import Repository
 from tests.bot.slack.test_flow import card_text
 from tests.support.slack import Slack
 
+READ_ONLY_ACTIONS = {action for action in CATALOG if not get_spec(action).op_class.changes_cloud}
 HOSTILE = "<!channel> <@U0BOB> <!subteam^S0ADMINS> & <https://evil.example|click me>"
 
 
@@ -200,22 +203,17 @@ def test_healthz_answers_200_with_the_database_and_503_without(bot_server: Slack
 
 def test_an_unexpected_error_gets_a_reference_not_a_stack_trace(bot_server: Slack) -> None:
     slack = bot_server
-    # A pick Slack would never send: no view to update, and no channel to answer in.
-    payload = {
-        "type": "block_actions",
-        "user": {"id": "U0BOB", "team_id": "T0OFFBOARD"},
-        "team": {"id": "T0OFFBOARD"},
-        "actions": [
-            {
-                "action_id": "operation",
-                "type": "static_select",
-                "selected_option": {"value": "DeleteAccount"},
-            }
-        ],
-    }
-    assert slack.signer.post_payload(payload).status_code == 200
+    view = slack.open_modal(REQUESTER, "DeleteAccount AccountId=1512996702208737")
+    # Something no listener expects: the audit table gone from under the running bot.
+    with slack.repo.engine.begin() as connection:
+        connection.execute(text("DROP TABLE audit_events"))
+    response = slack.submit(REQUESTER, view, {"reason": "the employee left; HR closed it"})
+    assert (response.status_code, response.text) == (200, "")
+    # A modal submission has no channel to answer in: the report is a DM.
     dm = slack.standin.wait_for_calls("chat.postMessage")[0].params
-    assert dm["channel"] == "D0BOB"
+    assert dm["channel"] == "D0ALICE"
     assert re.search(r"Something went wrong on our side \(reference `[0-9a-f]{8}`\)", dm["text"])
-    assert "Traceback" not in dm["text"] and "KeyError" not in dm["text"]
-    assert slack.repo.list_requests() == [] and slack.sandbox.calls == []
+    assert "Traceback" not in dm["text"] and "OperationalError" not in dm["text"]
+    assert "audit_events" not in dm["text"]
+    assert slack.repo.list_requests() == []
+    assert {call.action for call in slack.sandbox.calls} <= READ_ONLY_ACTIONS

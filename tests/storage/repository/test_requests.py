@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -9,7 +11,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from storage import audit_verify
-from storage.errors import ConcurrentChange, RequestNotFound
+from storage.errors import ConcurrentChange, DuplicateSubmission, RequestNotFound
 from storage.models import AuditEventRow, DecisionRow, OutboxRow
 from storage.records import AnnouncementDraft, AuditDraft, Change, NewDecision
 from storage.repository import Repository
@@ -214,3 +216,42 @@ def test_append_audit_without_a_change(
     assert event.seq == 2
     assert repo.audit_trail(request.id)[-1] == event
     assert audit_verify.verify(db_engine).ok
+
+
+def test_a_replayed_submission_key_writes_nothing(repo: Repository, clock: FakeClock) -> None:
+    first = submit(repo, clock(), submission_key="slack-view:T1:V1")
+    events, announcements = count(repo.engine, AuditEventRow), count(repo.engine, OutboxRow)
+    with pytest.raises(DuplicateSubmission) as replay:
+        submit(repo, clock(), submission_key="slack-view:T1:V1")
+    assert replay.value.request_id == first.id
+    assert [r.id for r in repo.list_requests()] == [first.id]
+    assert count(repo.engine, AuditEventRow) == events
+    assert count(repo.engine, OutboxRow) == announcements
+    assert repo.find_submission("slack-view:T1:V1") == first
+    assert repo.find_submission("slack-view:T1:V2") is None
+
+
+def test_requests_without_a_submission_key_never_collide(
+    repo: Repository, clock: FakeClock
+) -> None:
+    submit(repo, clock())
+    submit(repo, clock())
+    assert len(repo.list_requests()) == 2
+
+
+def test_racing_replays_file_one_request(db_engine: Engine, clock: FakeClock) -> None:
+    # Separate repositories, as separate replicas would hold: the UNIQUE decides.
+    repos = [Repository(db_engine) for _ in range(6)]
+    barrier = threading.Barrier(len(repos))
+
+    def file(repo: Repository) -> str:
+        barrier.wait()
+        try:
+            return submit(repo, clock(), submission_key="slack-view:T1:VRACE").id
+        except DuplicateSubmission:
+            return "replay"
+
+    with ThreadPoolExecutor(len(repos)) as pool:
+        outcomes = list(pool.map(file, repos))
+    assert outcomes.count("replay") == len(repos) - 1
+    assert len(repos[0].list_requests()) == 1

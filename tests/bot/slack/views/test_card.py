@@ -183,13 +183,30 @@ def test_long_parameters_are_split_across_sections_not_dropped() -> None:
         assert f"{name}={value}" in body
 
 
-def test_absurdly_long_parameters_and_findings_still_fit_with_buttons() -> None:
+def test_parameters_too_long_to_show_take_the_approve_button_away() -> None:
+    # Stored before the modal refused such requests: the card must not cut them, nor
+    # offer an approval of what nobody can read.
     params = {f"P{i:03}": "9" * 2900 for i in range(60)}
     findings = tuple(Finding(f"check {i}", "ok") for i in range(60))
     blocks, _ = card(params=params, findings=findings)
-    assert len(blocks) == 50 and actions(blocks)
+    assert len(blocks) == 50
+    (buttons,) = actions(blocks)
+    assert [e["action_id"] for e in buttons["elements"]] == ["reject"]
     body = rendered(blocks)
-    assert "_…and 40 more sections_" in body and "*Pre-checks*" in body
+    assert "too long to show in full" in body and "*Pre-checks*" in body
+    assert "9" * 100 not in body
+
+
+def test_a_long_summary_says_where_the_full_values_are() -> None:
+    summary = "Delete member account 1699461245510000 (abandoning checks " + "NON_SP_x, " * 200
+    blocks, fallback = card(summary=summary)
+    body = rendered(blocks)
+    assert "shortened here: every parameter is on the card in full" in body
+    assert "shortened here" in fallback
+    # The confirm dialog holds 300 characters: it points at the card, not at a cut list.
+    confirm = actions(blocks)[0]["elements"][0]["confirm"]["text"]["text"]
+    assert confirm.startswith("Approve DeleteAccount with the parameters shown on this card")
+    assert "…" not in confirm
 
 
 def test_many_findings_are_capped_so_the_buttons_survive() -> None:

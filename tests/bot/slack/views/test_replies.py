@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from bot.slack.views import guide, replies
 from bot.slack.views.card import CardModel
+from bot.slack.views.text import escape
 from commands.responses import CallResult
 from tests.bot.slack.views.blockkit_checks import assert_cannot_ping, check_message_blocks, texts
 
@@ -178,6 +179,19 @@ def test_requester_dm_tells_the_outcome() -> None:
     assert "Done: the call succeeded" in text and "Code OK · RequestId 7A1B" in text
     assert "<https://example.slack.com/archives/C1/p1|Open the approval card>" in text
     assert "Open the approval card" not in body(replies.requester_dm(MODEL, "javascript:x"))
+
+
+@pytest.mark.parametrize("reply", [replies.requester_dm, replies.status_text])
+def test_a_summary_quoting_many_parameters_is_never_cut(
+    reply: Callable[[CardModel], replies.SlackMessage],
+) -> None:
+    checks = ", ".join(f"NON_SP_check_{i:04}&" for i in range(400))
+    model = dataclasses.replace(MODEL, summary=f"Delete member 1699461245510000 ({checks})")
+    message = reply(model)
+    check_message_blocks(message["blocks"])
+    shown = "".join(texts(message["blocks"]))
+    assert "NON_SP_check_0399&amp;)" in shown and "…" not in shown
+    assert escape(model.summary) in shown.replace("\n", "")
 
 
 def test_refusal_is_escaped_and_says_nothing_changed() -> None:
