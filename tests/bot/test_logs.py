@@ -17,8 +17,10 @@ from typing import Any
 
 import pytest
 import structlog
+from sqlalchemy import text
 
 from bot import logs
+from bot.devstack.local_stack import REQUESTER
 from storage.audit import REDACTED
 from storage.records import AuditDraft
 from storage.repository import Repository
@@ -111,20 +113,12 @@ def test_the_console_renderer_masks_the_traceback_too(console_output: io.StringI
 def test_the_error_reference_shown_in_slack_leads_to_the_traceback_in_the_log(
     log_output: io.StringIO, bot_server: Slack
 ) -> None:
-    # A pick Slack would never send (no view, no channel): the listener fails unexpectedly.
-    payload = {
-        "type": "block_actions",
-        "user": {"id": "U0BOB", "team_id": "T0OFFBOARD"},
-        "team": {"id": "T0OFFBOARD"},
-        "actions": [
-            {
-                "action_id": "operation",
-                "type": "static_select",
-                "selected_option": {"value": "DeleteAccount"},
-            }
-        ],
-    }
-    assert bot_server.signer.post_payload(payload).status_code == 200
+    # Something no listener expects: the audit table gone from under the running bot.
+    view = bot_server.open_modal(REQUESTER, "DeleteAccount AccountId=1512996702208737")
+    with bot_server.repo.engine.begin() as connection:
+        connection.execute(text("DROP TABLE audit_events"))
+    reason = {"reason": "the employee left; HR closed it"}
+    assert bot_server.submit(REQUESTER, view, reason).status_code == 200
     dm = bot_server.standin.wait_for_calls("chat.postMessage")[0].params["text"]
     shown = re.search(r"reference `([0-9a-f]{8})`", dm)
     assert shown is not None

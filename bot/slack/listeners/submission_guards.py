@@ -40,6 +40,11 @@ def operation_problems(spec: OperationSpec) -> dict[str, str]:
     """
     if spec.action in REQUESTABLE_ACTIONS:
         return {}
+    if not spec.op_class.changes_cloud:
+        return {
+            OPERATION: f"{spec.action} only reads: it needs no approval and is never a "
+            f"request. Run it with offboard-bot call {spec.action} on the bot's host."
+        }
     return {OPERATION: "Offboard takes no requests for this operation; pick one from the list."}
 
 

@@ -123,14 +123,7 @@ def check(
         problems.update(error.field_errors)
     if params is not None:
         problems.update(guards.build_problems(spec, params, cloud))
-    op_class = spec.op_class if params is None else spec.classify(params)
-    if not op_class.changes_cloud:
-        problems.setdefault(
-            OPERATION,
-            f"{spec.action} only reads: it needs no approval and is never a request. "
-            f"Run it with offboard-bot call {spec.action} on the bot's host.",
-        )
-    else:  # every write needs a reason, as Workflow.submit says why
+    if spec.op_class.changes_cloud:  # every write needs a reason, as Workflow.submit says
         why = reason_problem(submission.reason or "")
         if why is not None:
             problems[REASON] = why

@@ -190,9 +190,12 @@ bodies = st.one_of(
 )
 
 # The Slack calls that answer the person who acted: a refusal only they see (ephemeral, or
-# to the command's response_url, which the stand-in records as "response_url"), their form.
+# to the command's response_url, which the stand-in records as "response_url"), their form;
+# and the look-ups of who they are (users.info, the requester group), which change nothing.
 ANSWERS = {
     "auth.test",
+    "users.info",
+    "usergroups.users.list",
     "chat.postEphemeral",
     "conversations.open",
     "response_url",
