@@ -67,7 +67,9 @@ def test_forged_signature_is_refused(bot_server: Slack, pending: RequestRecord) 
     assert snapshot(slack) == before
 
 
-@pytest.mark.parametrize("skew", [-301, 301, -3600])
+# Beyond five minutes by a margin: int() truncates up to a second, and a loaded machine
+# takes time between signing and checking.
+@pytest.mark.parametrize("skew", [-330, 330, -3600])
 def test_stale_or_future_timestamp_is_refused(
     bot_server: Slack, pending: RequestRecord, skew: int
 ) -> None:
