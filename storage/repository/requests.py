@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from storage.audit import append_event
 from storage.audit import to_record as audit_record
 from storage.db import READ_ONLY
-from storage.errors import ConcurrentChange, RequestNotFound
+from storage.errors import ConcurrentChange, GuardLost, RequestNotFound
 from storage.models import AuditEventRow, DecisionRow, RequestRow
 from storage.records import (
     AnnouncementDraft,
@@ -33,6 +33,7 @@ from storage.records import (
 )
 from storage.repository.executions import ExecutionStore
 from storage.repository.outbox import OutboxStore
+from storage.repository.step_up import StepUpStore
 from storage.repository.transactions import decision_record, request_record, require_aware
 from storage.states import OUTCOMES, Status, Vote
 
@@ -50,8 +51,8 @@ class _Lost(Exception):
     """A conditional write inside apply() matched no row: roll back and retry."""
 
 
-class Repository(ExecutionStore, OutboxStore):
-    """Requests, decisions, executions, the outbox and the audit log over one engine."""
+class Repository(ExecutionStore, OutboxStore, StepUpStore):
+    """Requests, decisions, executions, the outbox, step-up enrolments and the audit log."""
 
     # --- requests ---------------------------------------------------------------------
 
@@ -162,7 +163,9 @@ class Repository(ExecutionStore, OutboxStore):
         should a duplicate still reach the UNIQUE(request_id, user_id) constraint, the
         transaction is rolled back and ``decide`` runs again on the fresh state - so the
         repeat becomes whatever ``decide`` says about a repeat, never a second vote.
-        Raises RequestNotFound, or ConcurrentChange if retries run out.
+        The Change's guards run last, before the audit: if one matches no row, everything
+        is rolled back and GuardLost is raised. Raises RequestNotFound, GuardLost, or
+        ConcurrentChange if retries run out.
         """
         require_aware(now)
         for _ in range(_APPLY_ATTEMPTS):
@@ -196,6 +199,7 @@ class Repository(ExecutionStore, OutboxStore):
                     user_id=change.decision.user_id,
                     vote=change.decision.vote,
                     created_at=now,
+                    assurance=int(change.decision.assurance),
                 )
             )
             try:
@@ -219,6 +223,11 @@ class Repository(ExecutionStore, OutboxStore):
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise _Lost
+        for guard in change.guards:
+            # Not retried: the guard is fixed data, and whoever won it has spent it.
+            spent = session.execute(guard.statement.execution_options(synchronize_session=False))
+            if spent.rowcount != 1:  # type: ignore[attr-defined]
+                raise GuardLost(guard.name)
         self._record_effects(session, request_id, change.audit, change.announcements, now)
         session.refresh(row)
         return request_record(row), change
