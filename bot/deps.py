@@ -19,6 +19,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot.approvals.enrolment import enrolled_approvers
 from bot.approvals.policy import ApprovalRules
 from bot.settings import Settings
 from commands.client import CloudClient
@@ -117,10 +118,17 @@ def build_deps(
             endpoint_override=settings.alibaba_endpoint,
             bss_site=settings.bss_site,
         )
-    policy = ApprovalRules.from_settings(settings, clock=clock, resolver=usergroup_resolver(slack))
+    repo = repo or Repository(make_engine(settings.database_url))
+    key = settings.secret_key.get_secret_value() if settings.secret_key else None
+    policy = ApprovalRules.from_settings(
+        settings,
+        clock=clock,
+        resolver=usergroup_resolver(slack),
+        enrolled=enrolled_approvers(repo, key),
+    )
     return Deps(
         settings=settings,
-        repo=repo or Repository(make_engine(settings.database_url)),
+        repo=repo,
         cloud=cloud,
         slack=slack,
         policy=policy,

@@ -26,8 +26,11 @@ database, so its payload is only a hint):
   ``operation``, ``http_status``, ``code``, ``message``, ``cloud_request_id`` (the cloud's
   RequestId), ``recommend`` (see :mod:`bot.execution.results`).
 
-Second factor: :meth:`Workflow.decide` takes the ``assurance`` with which the Slack layer
-identified the clicking user; a verifier step can raise it once the policy requires more.
+Second factor: :meth:`Workflow.decide` takes the ``assurance`` with which the person was
+identified and, for a step-up, the :class:`~bot.approvals.changes.Proof` (its guards spend
+the code in the decision's own transaction; see :mod:`bot.approvals.step_up`). Each
+decision is stored with its assurance, and only approvals at the policy's required
+assurance count.
 """
 
 from __future__ import annotations
@@ -39,7 +42,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bot.approvals.changes import refusal_change, to_request, to_reviews, transition_change
+from bot.approvals.changes import (
+    Proof,
+    refusal_change,
+    to_request,
+    to_reviews,
+    transition_change,
+)
 from bot.approvals.policy import ApprovalRules
 from bot.approvals.rules import (
     Refusal,
@@ -197,8 +206,13 @@ class Workflow:
         now: datetime,
         *,
         assurance: Assurance = Assurance.SLACK_ACCOUNT,
+        proof: Proof | None = None,
     ) -> Done | Refused:
-        """Record ``user``'s approve/reject; a repeat is a harmless no-op."""
+        """Record ``user``'s approve/reject; a repeat is a harmless no-op.
+
+        ``proof`` is persisted only with an accepted decision; when one of its guards
+        loses (the code was spent meanwhile) nothing is written and ``GuardLost`` is raised.
+        """
         policy = self.rules.snapshot()
         review = Review(user, vote, now, assurance)
 
@@ -206,7 +220,7 @@ class Workflow:
             request = to_request(record)
             outcome = apply_review(request, to_reviews(decisions), review, policy, now)
             if isinstance(outcome, Transition):
-                return transition_change(record, outcome, now)
+                return transition_change(record, outcome, now, proof)
             change = refusal_change(record, outcome, user, vote.value)
             expired = expire(request, now)
             if expired is not None:
