@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_bolt import App
 
 from bot.deps import Deps
-from bot.slack.listeners import actions, commands, errors
+from bot.slack.listeners import actions, commands, errors, step_up
 from bot.slack.listeners import views as view_submissions
 
 # Threads for the lazy (after-ack) work: pre-checks, database writes, Slack posts. Acks
@@ -52,4 +52,5 @@ def create_app(deps: Deps, *, logger: logging.Logger | None = None) -> App:
     commands.register(app, deps)
     actions.register(app, deps)
     view_submissions.register(app, deps)
+    step_up.register(app, deps)
     return app

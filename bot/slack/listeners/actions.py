@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 
 from bot.approvals.workflow import Done, Workflow
 from bot.deps import Deps
-from bot.slack.listeners import errors, identity
+from bot.slack.listeners import errors, identity, step_up
 from bot.slack.views.card import APPROVE, REJECT
 from bot.slack.views.modal import (
     OPERATION,
@@ -34,6 +34,8 @@ from storage.states import Vote
 
 def register(app: App, deps: Deps) -> None:
     workflow = Workflow(deps.repo, deps.policy, on_approved=deps.worker_bell.ring)
+    # With step-up on, Approve opens the modal that asks for a code (listeners.step_up).
+    verifier = step_up.verifier(deps) if step_up.enabled(deps) else None
 
     def acknowledge(ack: Ack) -> None:
         ack()
@@ -52,6 +54,9 @@ def register(app: App, deps: Deps) -> None:
         errors.tell(deps.slack, body, refused)
 
     def approve(body: dict[str, Any], context: BoltContext) -> None:
+        if verifier is not None:
+            step_up.open_modal(deps, verifier, body, context)
+            return
         decide(Vote.APPROVE, body, context)
 
     def reject(body: dict[str, Any], context: BoltContext) -> None:
