@@ -2,22 +2,27 @@
 
 Used by ``offboard-bot demo``, the Slack scenario tests and the benchmark. Nothing leaves
 127.0.0.1 and no credential is real: the cloud accepts the sandbox's demo AccessKey, the
-stand-in its placeholder bot token, and the signing secret is made up per run.
+stand-in its placeholder bot token, and the signing secret is made up per run. Step-up is
+on, as in production: the approvers are enrolled with the public demo secrets of
+:mod:`bot.devstack.authenticator` (DEMO ONLY), whose codes the demo and tests type in.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.deps import Deps, build_deps, utcnow
+from bot.approvals.enrolment import Enrolments
+from bot.approvals.sealing import SecretBox
+from bot.deps import Deps, build_deps
+from bot.devstack.authenticator import DEMO_SECRET_KEY, Authenticator, OffsetClock, SteppingClock
 from bot.devstack.payloads import Person, SlackSigner
-from bot.devstack.standin import STANDIN_TEAM_ID, SlackStandIn
+from bot.devstack.standin import STANDIN_TEAM_ID, Message, SlackCall, SlackStandIn
 from bot.execution.worker import FollowPolicy
 from bot.settings import Settings
 from bot.slack.runtime import Runtime
@@ -48,6 +53,11 @@ class LocalStack:
     standin: SlackStandIn
     signer: SlackSigner
     url: str
+    authenticator: Authenticator
+    # What Slack was asked and told while the stack was set up (the start-up policy
+    # check's look-ups, the enrolment notices), before the stand-in's record was cleared.
+    setup_calls: list[SlackCall]
+    setup_messages: list[Message]
 
     @property
     def events_url(self) -> str:
@@ -71,6 +81,8 @@ def stack_settings(
         "required_approvals": 2,
         "request_ttl_seconds": 86400,
         "execution_window_seconds": 900,
+        "step_up": "totp",
+        "secret_key": DEMO_SECRET_KEY,
     }
     values.update(overrides)
     return Settings(**values)
@@ -80,18 +92,22 @@ def stack_settings(
 def local_stack(
     workdir: Path,
     *,
-    clock: Callable[[], datetime] = utcnow,
+    clock: SteppingClock | None = None,
     follow: FollowPolicy = BRISK_FOLLOW,
     deletion_seconds: float = 1.0,
     worker_poll: float = 1.0,
     usergroups: dict[str, list[str]] | None = None,
+    enrolled: Iterable[str] | None = None,
     **overrides: Any,
 ) -> Iterator[LocalStack]:
     """Start everything (migrated SQLite in ``workdir``), yield it, stop everything.
 
     ``usergroups`` are the Slack user groups the stand-in knows (id -> member ids);
-    ``overrides`` replace any of :func:`stack_settings`' values.
+    ``enrolled`` who gets a step-up enrolment (default: every approver, listed or in a
+    group); ``overrides`` replace any of :func:`stack_settings`' values. The clock
+    defaults to the real time, which the authenticator may move on by 30-second steps.
     """
+    clock = clock or OffsetClock()
     sandbox = Sandbox(demo_world(deletion_seconds=deletion_seconds))
     standin = SlackStandIn(team_id=STANDIN_TEAM_ID, usergroups=usergroups)
     sandbox.start()
@@ -105,6 +121,11 @@ def local_stack(
         from storage.migrate import upgrade
 
         upgrade(settings.database_url)
+        authenticator = Authenticator(clock)
+        if settings.step_up == "totp":
+            members = [user for group in (usergroups or {}).values() for user in group]
+            who = [*settings.approvers, *members] if enrolled is None else enrolled
+            _enrol(settings, authenticator, who)
         cloud = CloudClient(
             StaticCredentialsProvider.of(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET),
             endpoint_override=sandbox.base_url,
@@ -120,13 +141,25 @@ def local_stack(
         runtime = Runtime(deps, follow=follow, worker_poll=worker_poll, announcer_idle=0.5)
         runtime.start_background()
         url = runtime.start_http()
+        setup_calls, setup_messages = _settle_setup(deps, standin)
         assert settings.slack_signing_secret is not None
         signer = SlackSigner(
             settings.slack_signing_secret.get_secret_value(),
             f"{url}/slack/events",
             response_url=standin.response_url,
         )
-        yield LocalStack(settings, deps, runtime, sandbox, standin, signer, url)
+        yield LocalStack(
+            settings,
+            deps,
+            runtime,
+            sandbox,
+            standin,
+            signer,
+            url,
+            authenticator,
+            setup_calls,
+            setup_messages,
+        )
     finally:
         if signer is not None:
             signer.close()
@@ -135,3 +168,32 @@ def local_stack(
             runtime.deps.repo.engine.dispose()
         standin.stop()
         sandbox.stop()
+
+
+def _enrol(settings: Settings, authenticator: Authenticator, users: Iterable[str]) -> None:
+    """Enrol ``users`` with their public demo secrets, before the bot starts."""
+    assert settings.secret_key is not None
+    repo = Repository(make_engine(settings.database_url))
+    try:
+        box = SecretBox.from_base64(settings.secret_key.get_secret_value())
+        authenticator.enrol(Enrolments(repo, box, authenticator.clock), users)
+    finally:
+        repo.engine.dispose()
+
+
+def _settle_setup(
+    deps: Deps, standin: SlackStandIn, timeout: float = 30.0
+) -> tuple[list[SlackCall], list[Message]]:
+    """Deliver the set-up's notices (enrolments), keep them, and start Slack's record clean.
+
+    Every scenario then begins with a quiet approval channel, whatever the set-up said.
+    """
+    deadline = time.monotonic() + timeout
+    while deps.repo.undelivered_announcements():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the set-up's announcements were not delivered")
+        deps.announcer_bell.ring()
+        time.sleep(0.02)
+    calls, said = standin.calls(), standin.messages()
+    standin.reset()
+    return calls, said
