@@ -129,7 +129,7 @@ def rotate_key(repo: Repository, old: SecretBox, new: SecretBox, *, by: str, now
 
     def effects(count: int) -> Effects:
         return Effects(
-            audit=(AuditDraft("step_up.key_rotated", by, {"secrets": count}),),
+            audit=(AuditDraft("step_up.key_rotated", by, {"enrolments": count}),),
             announcements=(notice("key_rotated", by=by, count=count),),
         )
 

@@ -26,11 +26,9 @@ database, so its payload is only a hint):
   ``operation``, ``http_status``, ``code``, ``message``, ``cloud_request_id`` (the cloud's
   RequestId), ``recommend`` (see :mod:`bot.execution.results`).
 
-Second factor: :meth:`Workflow.decide` takes the ``assurance`` with which the person was
-identified and, for a step-up, the :class:`~bot.approvals.changes.Proof` (its guards spend
-the code in the decision's own transaction; see :mod:`bot.approvals.step_up`). Each
-decision is stored with its assurance, and only approvals at the policy's required
-assurance count.
+Second factor: :meth:`Workflow.decide` takes the person's ``assurance`` and, for a step-up,
+a :class:`~bot.approvals.changes.Proof` whose guards spend the code in the decision's own
+transaction (:mod:`bot.approvals.step_up`); decisions store their assurance.
 """
 
 from __future__ import annotations
@@ -42,13 +40,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bot.approvals.changes import (
-    Proof,
-    refusal_change,
-    to_request,
-    to_reviews,
-    transition_change,
-)
+from bot.approvals.changes import Proof, refusal_change, to_request, to_reviews, transition_change
 from bot.approvals.policy import ApprovalRules
 from bot.approvals.rules import (
     Refusal,
@@ -210,9 +202,8 @@ class Workflow:
     ) -> Done | Refused:
         """Record ``user``'s approve/reject; a repeat is a harmless no-op.
 
-        ``proof`` is persisted only with an accepted decision; when one of its guards
-        loses (the code was spent meanwhile) nothing is written and ``GuardLost`` is raised.
-        """
+        ``proof`` is written only with an accepted decision; if a guard of it loses,
+        nothing is written and ``GuardLost`` is raised."""
         policy = self.rules.snapshot()
         review = Review(user, vote, now, assurance)
 

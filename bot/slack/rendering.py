@@ -90,8 +90,20 @@ def card_model(
         findings=findings(record.prechecks),
         result_summary=result_summary(execution),
         decided_by=_decided_by(record, count.rejections),
-        digest=shown(digest(call)),
-        slack_only=policy.required_assurance < Assurance.SECOND_FACTOR,
+        assurance_note=assurance_note(policy, digest(call)),
+    )
+
+
+def assurance_note(policy: Policy, call_digest: str) -> str:
+    """What the card says about how approvals are identified (DESIGN.md, step-up)."""
+    if policy.required_assurance < Assurance.SECOND_FACTOR:
+        return (
+            ":warning: Approvals are Slack-only (OFFBOARD_STEP_UP=off): a click proves only "
+            "that someone holds the approver's Slack session."
+        )
+    return (
+        "Approving asks for a code from the approver's authenticator app · "
+        f"digest `{shown(call_digest)}`"
     )
 
 

@@ -125,10 +125,8 @@ class CardModel:
     findings: Sequence[Finding] = ()
     result_summary: str | None = None
     decided_by: str | None = None
-    # Step-up: the digest of the call (shown again in the Approve modal), and whether
-    # approvals are Slack-only (OFFBOARD_STEP_UP=off), which every card then says.
-    digest: str = ""
-    slack_only: bool = False
+    # Step-up: how approvals are identified (already-escaped mrkdwn from rendering).
+    assurance_note: str = ""
 
 
 def build_card(model: CardModel) -> tuple[list[dict[str, Any]], str]:
@@ -151,7 +149,7 @@ def build_card(model: CardModel) -> tuple[list[dict[str, Any]], str]:
     head.append(section(f"*Reason*\n{_quote(model.reason)}"))
     tail = [
         {"type": "divider"},
-        context(tally(model), _times(model), _assurance(model)),
+        context(tally(model), _times(model), model.assurance_note),
         _buttons(model) if model.status == PENDING else section(_final_line(model)),
     ]
     room = MAX_MESSAGE_BLOCKS - len(head) - len(tail)
@@ -239,18 +237,6 @@ def _times(model: CardModel) -> str:
     if model.status == PENDING:
         text += f" · expires {slack_date(model.expires_at)}"
     return text
-
-
-def _assurance(model: CardModel) -> str:
-    if model.slack_only:
-        return (
-            ":warning: Approvals are Slack-only (OFFBOARD_STEP_UP=off): a click proves only "
-            "that someone holds the approver's Slack session."
-        )
-    if not model.digest:
-        return ""
-    digest = code(model.digest)
-    return f"Approving asks for a code from the approver's authenticator · digest `{digest}`"
 
 
 def _buttons(model: CardModel) -> dict[str, Any]:
