@@ -30,7 +30,7 @@ MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
 LOCKOUT = timedelta(minutes=15)
 
-_DIGITS = re.compile(r"\d{6}")
+_DIGITS = re.compile(r"[0-9]{6}")  # ASCII only: compare_digest refuses other text
 # A recovery code: its slot (1-8), then ten Crockford base32 characters, e.g. 3-ABCDE-FGHJK.
 _RECOVERY = re.compile(r"([1-8])-?([0-9A-HJKMNP-TV-Z]{5})-?([0-9A-HJKMNP-TV-Z]{5})")
 

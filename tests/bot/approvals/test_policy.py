@@ -54,8 +54,11 @@ def test_a_group_without_a_resolver_is_refused(clock: FakeClock) -> None:
 
 
 def rules(clock: FakeClock, approvers: set[str], required: int, **kw: int) -> ApprovalRules:
+    # Slack-only approvals: these tests count approvers (step-up: test_step_up_policy.py).
     settings = Settings(
-        OFFBOARD_APPROVERS=",".join(approvers), OFFBOARD_REQUIRED_APPROVALS=required
+        OFFBOARD_APPROVERS=",".join(approvers),
+        OFFBOARD_REQUIRED_APPROVALS=required,
+        OFFBOARD_STEP_UP="off",
     )
     return ApprovalRules.from_settings(settings, clock=clock, per_operation=kw)
 
