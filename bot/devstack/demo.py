@@ -199,7 +199,7 @@ def run_demo(out: Callable[[str], None] = print) -> int:
             "with PUBLIC DEMO-ONLY\n  secrets and key (bot/devstack/authenticator.py); a real "
             "deployment uses `offboard-bot totp enrol`."
         )
-        for message in stack.setup_messages:
+        for message in stack.setup.messages:
             out(
                 reply(
                     "offboard in #offboard-approvals", render(message.blocks, message.text, NAMES)

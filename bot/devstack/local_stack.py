@@ -42,6 +42,15 @@ FOREIGNER = Person("U0BOB", "bob-elsewhere", team_id="T0OTHERORG")  # Slack Conn
 BRISK_FOLLOW = FollowPolicy(first_delay=0.1, max_delay=0.3, max_polls=100)
 
 
+@dataclass(frozen=True)
+class Setup:
+    """What Slack was asked and told while the stack was set up (the start-up policy
+    check's look-ups, the enrolment notices), before the stand-in's record was cleared."""
+
+    calls: list[SlackCall]
+    messages: list[Message]
+
+
 @dataclass
 class LocalStack:
     """Handles on every part of the running system."""
@@ -54,10 +63,7 @@ class LocalStack:
     signer: SlackSigner
     url: str
     authenticator: Authenticator
-    # What Slack was asked and told while the stack was set up (the start-up policy
-    # check's look-ups, the enrolment notices), before the stand-in's record was cleared.
-    setup_calls: list[SlackCall]
-    setup_messages: list[Message]
+    setup: Setup
 
     @property
     def events_url(self) -> str:
@@ -103,9 +109,8 @@ def local_stack(
     """Start everything (migrated SQLite in ``workdir``), yield it, stop everything.
 
     ``usergroups`` are the Slack user groups the stand-in knows (id -> member ids);
-    ``enrolled`` who gets a step-up enrolment (default: every approver, listed or in a
-    group); ``overrides`` replace any of :func:`stack_settings`' values. The clock
-    defaults to the real time, which the authenticator may move on by 30-second steps.
+    ``enrolled`` who has a step-up enrolment (default: every approver); ``overrides``
+    replace any of :func:`stack_settings`' values. The clock defaults to the real time.
     """
     clock = clock or OffsetClock()
     sandbox = Sandbox(demo_world(deletion_seconds=deletion_seconds))
@@ -121,11 +126,7 @@ def local_stack(
         from storage.migrate import upgrade
 
         upgrade(settings.database_url)
-        authenticator = Authenticator(clock)
-        if settings.step_up == "totp":
-            members = [user for group in (usergroups or {}).values() for user in group]
-            who = [*settings.approvers, *members] if enrolled is None else enrolled
-            _enrol(settings, authenticator, who)
+        authenticator = _enrol(settings, Authenticator(clock), usergroups, enrolled)
         cloud = CloudClient(
             StaticCredentialsProvider.of(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET),
             endpoint_override=sandbox.base_url,
@@ -141,7 +142,7 @@ def local_stack(
         runtime = Runtime(deps, follow=follow, worker_poll=worker_poll, announcer_idle=0.5)
         runtime.start_background()
         url = runtime.start_http()
-        setup_calls, setup_messages = _settle_setup(deps, standin)
+        setup = _settle_setup(deps, standin)
         assert settings.slack_signing_secret is not None
         signer = SlackSigner(
             settings.slack_signing_secret.get_secret_value(),
@@ -149,16 +150,7 @@ def local_stack(
             response_url=standin.response_url,
         )
         yield LocalStack(
-            settings,
-            deps,
-            runtime,
-            sandbox,
-            standin,
-            signer,
-            url,
-            authenticator,
-            setup_calls,
-            setup_messages,
+            settings, deps, runtime, sandbox, standin, signer, url, authenticator, setup
         )
     finally:
         if signer is not None:
@@ -170,20 +162,28 @@ def local_stack(
         sandbox.stop()
 
 
-def _enrol(settings: Settings, authenticator: Authenticator, users: Iterable[str]) -> None:
-    """Enrol ``users`` with their public demo secrets, before the bot starts."""
-    assert settings.secret_key is not None
+def _enrol(
+    settings: Settings,
+    authenticator: Authenticator,
+    usergroups: dict[str, list[str]] | None,
+    enrolled: Iterable[str] | None,
+) -> Authenticator:
+    """With step-up on, enrol ``enrolled`` (default: every approver, listed or in a group)
+    with their public demo secrets, before the bot starts."""
+    if settings.step_up != "totp" or settings.secret_key is None:
+        return authenticator
+    members = [user for group in (usergroups or {}).values() for user in group]
+    users = [*settings.approvers, *members] if enrolled is None else enrolled
     repo = Repository(make_engine(settings.database_url))
     try:
         box = SecretBox.from_base64(settings.secret_key.get_secret_value())
         authenticator.enrol(Enrolments(repo, box, authenticator.clock), users)
     finally:
         repo.engine.dispose()
+    return authenticator
 
 
-def _settle_setup(
-    deps: Deps, standin: SlackStandIn, timeout: float = 30.0
-) -> tuple[list[SlackCall], list[Message]]:
+def _settle_setup(deps: Deps, standin: SlackStandIn, timeout: float = 30.0) -> Setup:
     """Deliver the set-up's notices (enrolments), keep them, and start Slack's record clean.
 
     Every scenario then begins with a quiet approval channel, whatever the set-up said.
@@ -194,6 +194,6 @@ def _settle_setup(
             raise TimeoutError("the set-up's announcements were not delivered")
         deps.announcer_bell.ring()
         time.sleep(0.02)
-    calls, said = standin.calls(), standin.messages()
+    setup = Setup(standin.calls(), standin.messages())
     standin.reset()
-    return calls, said
+    return setup

@@ -28,6 +28,8 @@ from storage.records import (
     AuditEventRecord,
     Change,
     DecisionRecord,
+    Guard,
+    NewDecision,
     NewRequest,
     RequestRecord,
 )
@@ -191,21 +193,7 @@ class Repository(ExecutionStore, OutboxStore, StepUpStore):
         if change.status is not None:
             _check_status_change(before.status, change.status)
         if change.decision is not None:
-            if change.decision.vote not in tuple(Vote):
-                raise ValueError(f"unknown vote {change.decision.vote!r}")
-            session.add(
-                DecisionRow(
-                    request_id=request_id,
-                    user_id=change.decision.user_id,
-                    vote=change.decision.vote,
-                    created_at=now,
-                    assurance=int(change.decision.assurance),
-                )
-            )
-            try:
-                session.flush()
-            except IntegrityError as duplicate:
-                raise _Lost from duplicate
+            _add_decision(session, request_id, change.decision, now)
         values: dict[str, Any] = {"version": RequestRow.version + 1}
         for name in ("status", "approved_at", "execute_by", "finished_at"):
             if getattr(change, name) is not None:
@@ -223,11 +211,7 @@ class Repository(ExecutionStore, OutboxStore, StepUpStore):
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise _Lost
-        for guard in change.guards:
-            # Not retried: the guard is fixed data, and whoever won it has spent it.
-            spent = session.execute(guard.statement.execution_options(synchronize_session=False))
-            if spent.rowcount != 1:  # type: ignore[attr-defined]
-                raise GuardLost(guard.name)
+        _win(session, change.guards)
         self._record_effects(session, request_id, change.audit, change.announcements, now)
         session.refresh(row)
         return request_record(row), change
@@ -259,6 +243,35 @@ class Repository(ExecutionStore, OutboxStore, StepUpStore):
         except SQLAlchemyError:
             return False
         return True
+
+
+def _add_decision(session: Session, request_id: str, decision: NewDecision, now: datetime) -> None:
+    if decision.vote not in tuple(Vote):
+        raise ValueError(f"unknown vote {decision.vote!r}")
+    session.add(
+        DecisionRow(
+            request_id=request_id,
+            user_id=decision.user_id,
+            vote=decision.vote,
+            created_at=now,
+            assurance=int(decision.assurance),
+        )
+    )
+    try:
+        session.flush()
+    except IntegrityError as duplicate:  # UNIQUE(request_id, user_id): a racing repeat
+        raise _Lost from duplicate
+
+
+def _win(session: Session, guards: Sequence[Guard]) -> None:
+    """Run each guard's conditional UPDATE; GuardLost when one matches no row.
+
+    Not retried: a guard is fixed data, and whoever won it has spent it.
+    """
+    for guard in guards:
+        spent = session.execute(guard.statement.execution_options(synchronize_session=False))
+        if spent.rowcount != 1:  # type: ignore[attr-defined]
+            raise GuardLost(guard.name)
 
 
 def _check_status_change(current: str, new: str) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.errors import StorageError
@@ -253,13 +253,6 @@ class StepUpStore(Transactions):
                 session.flush()
             self._record_effects(session, None, change.audit, change.announcements, now)
             return change
-
-    def recent_failures(self, user_id: str, *, since: datetime) -> int:
-        """How many failed attempts the user made after ``since``."""
-        failures = StepUpFailureRow
-        query = select(func.count()).where(and_(failures.user_id == user_id, failures.at > since))
-        with self._read() as session:
-            return int(session.scalar(query) or 0)
 
 
 def _enrolment(session: Session, row: StepUpEnrolmentRow) -> Enrolment:

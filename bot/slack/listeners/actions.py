@@ -34,8 +34,6 @@ from storage.states import Vote
 
 def register(app: App, deps: Deps) -> None:
     workflow = Workflow(deps.repo, deps.policy, on_approved=deps.worker_bell.ring)
-    # With step-up on, Approve opens the modal that asks for a code (listeners.step_up).
-    verifier = step_up.verifier(deps) if step_up.enabled(deps) else None
 
     def acknowledge(ack: Ack) -> None:
         ack()
@@ -54,9 +52,6 @@ def register(app: App, deps: Deps) -> None:
         errors.tell(deps.slack, body, refused)
 
     def approve(body: dict[str, Any], context: BoltContext) -> None:
-        if verifier is not None:
-            step_up.open_modal(deps, verifier, body, context)
-            return
         decide(Vote.APPROVE, body, context)
 
     def reject(body: dict[str, Any], context: BoltContext) -> None:
@@ -82,7 +77,8 @@ def register(app: App, deps: Deps) -> None:
             ),
         )
 
-    app.action(APPROVE)(ack=acknowledge, lazy=[errors.reported(deps, approve)])
+    approving = step_up.approver(deps) or approve  # step-up on: the modal asking for a code
+    app.action(APPROVE)(ack=acknowledge, lazy=[errors.reported(deps, approving)])
     app.action(REJECT)(ack=acknowledge, lazy=[errors.reported(deps, reject)])
     app.action(OPERATION)(ack=acknowledge, lazy=[errors.reported(deps, pick)])
 

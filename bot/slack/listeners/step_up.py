@@ -14,6 +14,7 @@ part (Slack posts) is the announcer's, woken after the ack.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -47,19 +48,27 @@ def verifier(deps: Deps) -> StepUp:
     return StepUp(workflow, box, deps.cloud)
 
 
-def open_modal(deps: Deps, step_up: StepUp, body: dict[str, Any], context: BoltContext) -> None:
-    """After an Approve click: the modal asking for the code, or why not (ephemeral)."""
-    who = identity.actor(body)
-    refused = identity.foreign(who, context)
-    if refused is None:
-        action = (body.get("actions") or [{}])[0]
-        ready = step_up.prepare(str(action.get("value") or ""), who.user_id, deps.clock())
-        if isinstance(ready, Ready):
-            view = build_step_up_modal(ready.record.id, ready.call, ready.digest)
-            deps.slack.views_open(trigger_id=body["trigger_id"], view=view)
-            return
-        refused = ready.message
-    errors.tell(deps.slack, body, refused)
+def approver(deps: Deps) -> Callable[..., None] | None:
+    """The lazy part of an Approve click with step-up on (None when it is off): open the
+    modal asking for the code, or say why not in an ephemeral message."""
+    if not enabled(deps):
+        return None
+    step_up = verifier(deps)
+
+    def open_modal(body: dict[str, Any], context: BoltContext) -> None:
+        who = identity.actor(body)
+        refused = identity.foreign(who, context)
+        if refused is None:
+            action = (body.get("actions") or [{}])[0]
+            ready = step_up.prepare(str(action.get("value") or ""), who.user_id, deps.clock())
+            if isinstance(ready, Ready):
+                view = build_step_up_modal(ready.record.id, ready.call, ready.digest)
+                deps.slack.views_open(trigger_id=body["trigger_id"], view=view)
+                return
+            refused = ready.message
+        errors.tell(deps.slack, body, refused)
+
+    return open_modal
 
 
 def register(app: App, deps: Deps) -> None:

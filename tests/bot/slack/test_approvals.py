@@ -147,7 +147,7 @@ def test_members_of_the_approver_user_group_may_approve(tmp_path: Path, clock: F
         slack.click(dave, "approve", request)
         slack.click(BOB, "approve", request)
         assert slack.wait_status(request, "SUCCEEDED") == "SUCCEEDED"
-        looked_up = [*stack.setup_calls, *slack.standin.calls()]  # at start-up or on a click
+        looked_up = [*stack.setup.calls, *slack.standin.calls()]  # at start-up or on a click
         groups = [c.params["usergroup"] for c in looked_up if c.method == "usergroups.users.list"]
         assert groups and set(groups) == {"S0OFFBOARD"}
         assert sorted(d.user_id for d in slack.repo.decisions_for(request.id)) == [

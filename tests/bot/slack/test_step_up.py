@@ -22,17 +22,15 @@ from sqlalchemy import update
 
 from bot.approvals import totp
 from bot.approvals.digest import shown
-from bot.approvals.policy import ApprovalRules, ApproverDirectory
-from bot.approvals.workflow import Workflow
 from bot.devstack.authenticator import demo_totp_secret
 from bot.devstack.local_stack import APPROVERS, REQUESTER, local_stack
 from bot.devstack.payloads import Person
 from storage.models import RequestRow
 from storage.records import RequestRecord
-from storage.states import Assurance, Vote
+from storage.states import Assurance
 from tests.bot.slack.test_flow import buttons, card_text
 from tests.support.clock import FakeClock
-from tests.support.slack import Slack, wait_until
+from tests.support.slack import Slack
 
 BOB, CAROL = APPROVERS
 DAVE = Person("U0DAVE", "dave")
@@ -277,37 +275,3 @@ def test_reject_needs_no_code(bot_server: Slack, pending: RequestRecord) -> None
     slack.settle()
     assert step_up_modals(slack) == []
     assert buttons(slack.card(pending)) == []
-
-
-def test_slack_only_approvals_are_said_on_every_card(slack_only_server: Slack) -> None:
-    slack = slack_only_server
-    request = slack.request(REQUESTER, TEXT)
-    assert "Approvals are Slack-only" in card_text(slack.card(request))
-    slack.click(BOB, "approve", request)
-    wait_until(lambda: slack.repo.decisions_for(request.id), what="bob's approval")
-    [decision] = slack.repo.decisions_for(request.id)
-    assert decision.assurance is Assurance.SLACK_ACCOUNT
-    assert step_up_modals(slack) == []  # no modal, no code
-    slack.settle()
-    assert "Approvals are Slack-only" in card_text(slack.card(request))
-
-
-def test_slack_only_approvals_do_not_count_once_step_up_is_on(
-    bot_server: Slack, pending: RequestRecord
-) -> None:
-    slack = bot_server
-    # bob approved while the bot ran with OFFBOARD_STEP_UP=off (a Slack-account click).
-    before = Workflow(
-        slack.repo,
-        ApprovalRules(directory=ApproverDirectory({BOB.user_id, CAROL.user_id}, clock=slack.clock)),
-    )
-    before.decide(pending.id, BOB.user_id, Vote.APPROVE, slack.clock())
-    slack.signer.slash_command(CAROL, f"status {pending.id}")
-    status = str(slack.standin.wait_for_calls("response_url")[0].params["blocks"])
-    assert "0 of 2 approvals" in status
-    slack.signer.slash_command(CAROL, "list")
-    assert "0 of 2" in str(slack.standin.wait_for_calls("response_url", 2)[1].params["blocks"])
-    slack.click(CAROL, "approve", pending)  # with a code
-    slack.settle()
-    assert "1 of 2 approvals" in card_text(slack.card(pending))
-    assert slack.get(pending.id).status == "PENDING"  # bob's click is not enough

@@ -13,6 +13,7 @@ import io
 import json
 import logging
 import re
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from bot import logs
 from bot.approvals import totp
 from bot.cli import totp as totp_verbs
 from bot.devstack.authenticator import DEMO_SECRET_KEY, demo_totp_secret
-from bot.devstack.local_stack import APPROVERS, REQUESTER, local_stack
+from bot.devstack.local_stack import APPROVERS, REQUESTER, LocalStack, local_stack
 from bot.devstack.payloads import Person
 from storage import audit
 from storage.records import RequestRecord
@@ -52,6 +53,55 @@ def json_logs() -> object:
     structlog.reset_defaults()
 
 
+@dataclass
+class Secrets:
+    """Everything that must never show up: secrets, recovery codes, the codes typed."""
+
+    totp: list[str] = field(default_factory=list)
+    recovery: list[str] = field(default_factory=list)
+    typed: list[str] = field(default_factory=list)
+
+
+def enrol_dave(stack: LocalStack, found: Secrets) -> None:
+    """An operator enrols dave on the host; the command prints his secrets there only."""
+    env = {"OFFBOARD_DATABASE_URL": stack.settings.database_url}
+    env["OFFBOARD_SECRET_KEY"] = DEMO_SECRET_KEY
+    # The verb itself (not through `main`, which would set up logging of its own).
+    enrolled = CliRunner().invoke(totp_verbs, ["enrol", DAVE.user_id], env=env)
+    assert enrolled.exit_code == 0, enrolled.output
+    secret = pyotp.parse_uri(re.findall(r"otpauth://\S+", enrolled.stdout)[0]).secret
+    found.totp.append(secret)
+    found.recovery += re.findall(r"[1-8]-[0-9A-Z]{5}-[0-9A-Z]{5}", enrolled.stdout)
+    assert "otpauth" not in enrolled.stderr and secret not in enrolled.stderr
+
+
+def play(slack: Slack, found: Secrets) -> None:
+    """Right, replayed, wrong and recovery codes, and dave's; both requests then run."""
+    stack, clock = slack.stack, slack.clock
+    first = slack.request(REQUESTER, "DeleteAccount AccountId=1512996702208737")
+    second = slack.request(REQUESTER, "DeleteAccount AccountId=1276001234567890")
+
+    def approve(person: Person, request: RequestRecord, code: str) -> str:
+        found.typed.append(code)
+        view = slack.open_step_up(person, request)
+        assert view is not None
+        return slack.submit_code(person, view, code).text
+
+    bob_code = stack.authenticator.code(BOB.user_id)
+    assert approve(BOB, first, bob_code) == ""
+    assert "already used" in approve(BOB, second, bob_code)  # replayed
+    near = stack.authenticator.code_at(CAROL.user_id, clock())
+    guess = next(c for c in ("424242", "135791") if c != near)
+    assert "not right" in approve(CAROL, first, guess)
+    assert approve(CAROL, first, stack.authenticator.recovery_codes[CAROL.user_id][0]) == ""
+    assert approve(DAVE, second, pyotp.TOTP(found.totp[-1]).at(clock())) == ""
+    clock.advance(30)
+    assert approve(BOB, second, stack.authenticator.code(BOB.user_id)) == ""
+    for request in (first, second):
+        slack.wait_status(request, "SUCCEEDED", "FAILED")
+    slack.settle()
+
+
 def test_no_secret_code_or_uri_reaches_logs_slack_or_the_audit(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], json_logs: object
 ) -> None:
@@ -59,71 +109,30 @@ def test_no_secret_code_or_uri_reaches_logs_slack_or_the_audit(
     # clock there too, so that notice is due when the announcer looks.
     clock = FakeClock(datetime.now(UTC))
     team = [REQUESTER.user_id, BOB.user_id, CAROL.user_id]
-    typed: list[str] = []
-    with local_stack(
-        tmp_path,
-        clock=clock,
-        worker_poll=0.2,
-        approvers=frozenset([*team, DAVE.user_id]),
-        enrolled=team,
-    ) as stack:
-        slack = Slack(stack, clock)
-        env = {
-            "OFFBOARD_DATABASE_URL": stack.settings.database_url,
-            "OFFBOARD_SECRET_KEY": DEMO_SECRET_KEY,
-        }
-        # The verb itself (not through `main`, which would set up logging of its own).
-        enrolled = CliRunner().invoke(totp_verbs, ["enrol", DAVE.user_id], env=env)
+    found = Secrets(totp=[demo_totp_secret(u) for u in team] + [DEMO_SECRET_KEY])
+    approvers = frozenset([*team, DAVE.user_id])
+    with local_stack(tmp_path, clock=clock, approvers=approvers, enrolled=team) as stack:
+        enrol_dave(stack, found)
         clock.advance(60)
-        assert enrolled.exit_code == 0, enrolled.output
-        uri = re.findall(r"otpauth://\S+", enrolled.stdout)[0]
-        dave_secret = pyotp.parse_uri(uri).secret
-        dave_recovery = re.findall(r"[1-8]-[0-9A-Z]{5}-[0-9A-Z]{5}", enrolled.stdout)
-        assert "otpauth" not in enrolled.stderr and dave_secret not in enrolled.stderr
-
-        first = slack.request(REQUESTER, "DeleteAccount AccountId=1512996702208737")
-        second = slack.request(REQUESTER, "DeleteAccount AccountId=1276001234567890")
-
-        def approve(person: Person, request: RequestRecord, code: str) -> str:
-            typed.append(code)
-            view = slack.open_step_up(person, request)
-            assert view is not None
-            return slack.submit_code(person, view, code).text
-
-        bob_code = stack.authenticator.code(BOB.user_id)
-        assert approve(BOB, first, bob_code) == ""
-        assert "already used" in approve(BOB, second, bob_code)  # replayed
-        near = {stack.authenticator.code_at(CAROL.user_id, clock())}
-        guess = next(c for c in ("424242", "135791", "246802") if c not in near)
-        assert "not right" in approve(CAROL, first, guess)
-        spare = stack.authenticator.recovery_codes[CAROL.user_id][0]
-        assert approve(CAROL, first, spare) == ""
-        assert approve(DAVE, second, pyotp.TOTP(dave_secret).at(clock())) == ""
-        slack.clock.advance(30)
-        assert approve(BOB, second, stack.authenticator.code(BOB.user_id)) == ""
-        for request in (first, second):
-            slack.wait_status(request, "SUCCEEDED", "FAILED")
-        slack.settle()
-
-        slack_text = json.dumps(
-            [c.params for c in (*stack.setup_calls, *slack.standin.calls())], default=str
-        )
+        play(Slack(stack, clock), found)
+        sent = [c.params for c in (*stack.setup.calls, *stack.standin.calls())]
         exported = io.StringIO()
         audit.export(stack.deps.repo.engine, exported)
-        audit_text = exported.getvalue()
+    found.recovery += [c for codes in stack.authenticator.recovery_codes.values() for c in codes]
     captured = capsys.readouterr()
-    log_text = captured.out + captured.err
-    assert "ACS3 canonical request" in log_text  # DEBUG logs were captured
-    assert "recovery code" in slack_text and "step_up.recovery_used" in audit_text
-
-    secrets = [demo_totp_secret(u) for u in team] + [dave_secret, DEMO_SECRET_KEY]
-    recovery = [c for codes in stack.authenticator.recovery_codes.values() for c in codes]
-    for where, text in (("Slack", slack_text), ("the audit", audit_text), ("logs", log_text)):
+    places = {
+        "Slack": json.dumps(sent, default=str),
+        "the audit": exported.getvalue(),
+        "logs": captured.out + captured.err,
+    }
+    assert "ACS3 canonical request" in places["logs"]  # DEBUG logs were captured
+    assert "recovery code" in places["Slack"] and "recovery_used" in places["the audit"]
+    for where, text in places.items():
         assert "otpauth" not in text, where
-        for secret in secrets:
+        for secret in found.totp:
             assert secret not in text, f"a TOTP secret or the key in {where}"
-        for code in (*recovery, *dave_recovery):
+        for code in found.recovery:
             assert code not in text, f"a recovery code in {where}"
-        for code in typed:
+        for code in found.typed:
             if totp.parse_code(code) == totp.TotpCode(code):
                 assert not typed_codes_leak(code, text), f"the typed code {code} in {where}"
