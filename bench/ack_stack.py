@@ -79,6 +79,8 @@ def bot_environment(api_url: str, endpoint: str, db: str) -> dict[str, str]:
         "OFFBOARD_DATABASE_URL": db,
         "OFFBOARD_APPROVAL_CHANNEL": APPROVAL_CHANNEL,
         "OFFBOARD_APPROVERS": ",".join([REQUESTER.user_id, *(p.user_id for p in APPROVERS)]),
+        # Approvals as plain clicks: this measures acks and execution, not step-up codes.
+        "OFFBOARD_STEP_UP": "off",
     }
     env.pop("SLACK_APP_TOKEN", None)
     return env

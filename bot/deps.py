@@ -20,6 +20,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.approvals.access import Access, Account
+from bot.approvals.enrolment import enrolled_approvers
 from bot.approvals.policy import ApprovalRules
 from bot.cloud import make_cloud_client
 from bot.settings import Settings
@@ -138,8 +139,12 @@ def build_deps(
     slack = slack or make_slack_client(settings)
     if cloud is None:
         cloud = make_cloud_client(settings.alibaba_endpoint, bss_site=settings.bss_site)
+    repo = repo or Repository(make_engine(settings.database_url))
+    key = settings.secret_key.get_secret_value() if settings.secret_key else None
     groups = usergroup_resolver(slack)
-    policy = ApprovalRules.from_settings(settings, clock=clock, resolver=groups)
+    policy = ApprovalRules.from_settings(
+        settings, clock=clock, resolver=groups, enrolled=enrolled_approvers(repo, key)
+    )
     access = Access.from_settings(
         settings,
         approvers=policy.directory,
@@ -149,7 +154,7 @@ def build_deps(
     )
     return Deps(
         settings=settings,
-        repo=repo or Repository(make_engine(settings.database_url)),
+        repo=repo,
         cloud=cloud,
         slack=slack,
         policy=policy,

@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     execution_window_seconds: int = Field(
         default=900, ge=10, alias="OFFBOARD_EXECUTION_WINDOW_SECONDS"
     )
+    # Approval step-up: "totp" makes every approval carry a code from the approver's
+    # authenticator; "off" keeps Slack-only approvals (and every card says so).
+    step_up: Literal["totp", "off"] = Field(default="totp", alias="OFFBOARD_STEP_UP")
+    # base64 of 32 bytes: the AES-GCM key that seals step-up secrets at rest.
+    secret_key: SecretStr | None = Field(default=None, alias="OFFBOARD_SECRET_KEY")
 
     @classmethod
     def from_fields(cls, **values: Any) -> Settings:

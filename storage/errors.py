@@ -3,7 +3,8 @@
     StorageError
      ├── RequestNotFound      no request has this id
      ├── DuplicateSubmission  a request was already filed from this submission
-     └── ConcurrentChange     the row changed under us more often than we retry
+     ├── ConcurrentChange     the row changed under us more often than we retry
+     └── GuardLost            a one-time proof was spent by another transaction first
 
 SQLAlchemy's own exceptions (a database that is down, say) are not translated: they
 mean "infrastructure", and the caller's error handler reports them as such.
@@ -35,3 +36,15 @@ class DuplicateSubmission(StorageError):
         self.submission_key = submission_key
         self.request_id = request_id
         super().__init__(f"submission {submission_key!r} already filed as {request_id!r}")
+
+
+class GuardLost(StorageError):
+    """A Change's guard matched no row: the transaction was rolled back, nothing written.
+
+    ``name`` is the guard's (``"totp_step"``, ``"recovery_code"``...), so the caller can
+    say which proof was already spent.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"guard {name!r} lost: nothing was written")

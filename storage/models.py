@@ -5,6 +5,8 @@ decisions      one vote per request and person (the UNIQUE makes a repeat harmle
 executions     one row per attempt to run an approved request, with its lease and result
 audit_events   the append-only, hash-chained log (see ``storage.audit``)
 outbox         what to announce in Slack, written in the same transaction as the change
+step_up_*      approvers' second factor: enrolments (sealed TOTP secrets and the last
+               accepted time step), one-time recovery codes (slow hashes), recent failures
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.db import Base, bigint, json_doc, str16, str64, str255, text, utc
-from storage.states import OUTCOMES, Status, Vote, sql_one_of
+from storage.states import OUTCOMES, Assurance, Status, Vote, sql_one_of
 
 
 class RequestRow(Base):
@@ -65,6 +67,9 @@ class DecisionRow(Base):
     __table_args__ = (
         UniqueConstraint("request_id", "user_id"),
         CheckConstraint(sql_one_of("vote", Vote), name="vote"),
+        CheckConstraint(
+            f"assurance IN ({', '.join(str(int(a)) for a in Assurance)})", name="assurance"
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer(), primary_key=True, autoincrement=True)
@@ -72,6 +77,11 @@ class DecisionRow(Base):
     user_id: Mapped[str64]
     vote: Mapped[str16]
     created_at: Mapped[utc]
+    # How strongly the person was identified (storage.states.Assurance). Rows from before
+    # step-up were Slack-account clicks, hence the server default.
+    assurance: Mapped[int] = mapped_column(
+        Integer(), server_default=str(int(Assurance.SLACK_ACCOUNT))
+    )
 
 
 class ExecutionRow(Base):
@@ -155,6 +165,45 @@ class OutboxRow(Base):
     last_error: Mapped[text | None]
 
 
+class StepUpEnrolmentRow(Base):
+    __tablename__ = "step_up_enrolments"
+
+    user_id: Mapped[str64] = mapped_column(primary_key=True)
+    # New on every enrolment: a check made against one enrolment cannot spend another's.
+    enrolment_id: Mapped[str64] = mapped_column(unique=True)
+    # AES-GCM ciphertext of the TOTP secret (nonce + ciphertext, base64), bound to user_id.
+    sealed_secret: Mapped[str255]
+    key_id: Mapped[str16]
+    enrolled_at: Mapped[utc]
+    enrolled_by: Mapped[str255]
+    # The last accepted RFC 6238 time step: a code of this step or older is spent.
+    last_step: Mapped[bigint | None]
+    locked_until: Mapped[utc | None]
+
+
+class StepUpRecoveryCodeRow(Base):
+    __tablename__ = "step_up_recovery_codes"
+    __table_args__ = (UniqueConstraint("user_id", "slot"),)
+
+    id: Mapped[int] = mapped_column(Integer(), primary_key=True, autoincrement=True)
+    user_id: Mapped[str64] = mapped_column(ForeignKey("step_up_enrolments.user_id"))
+    slot: Mapped[int] = mapped_column(Integer())
+    salt: Mapped[str64]
+    # scrypt of the code: only a slow hash is kept, never the code.
+    digest: Mapped[str64]
+    used_at: Mapped[utc | None]
+
+
+class StepUpFailureRow(Base):
+    __tablename__ = "step_up_failures"
+    __table_args__ = (Index(None, "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer(), primary_key=True, autoincrement=True)
+    user_id: Mapped[str64]
+    at: Mapped[utc]
+    reason: Mapped[str64]
+
+
 __all__ = [
     "AuditEventRow",
     "Base",
@@ -162,4 +211,7 @@ __all__ = [
     "ExecutionRow",
     "OutboxRow",
     "RequestRow",
+    "StepUpEnrolmentRow",
+    "StepUpFailureRow",
+    "StepUpRecoveryCodeRow",
 ]

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from storage.states import Status, Vote
+from sqlalchemy import Update
+
+from storage.states import Assurance, Status, Vote
 
 # Crockford's base32 without I, L, O, U: unambiguous when read aloud or retyped.
 _ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -66,10 +68,26 @@ class NewRequest:
 
 @dataclass(frozen=True)
 class NewDecision:
-    """One person's vote: ``"approve"`` or ``"reject"``."""
+    """One person's vote: ``"approve"`` or ``"reject"``, and how they were identified."""
 
     user_id: str
     vote: str
+    assurance: Assurance = Assurance.SLACK_ACCOUNT
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A conditional UPDATE that ``apply``'s transaction must win, or nothing is written.
+
+    Made by the repository (``Repository.spend_step``, say), never by hand: ``apply`` runs
+    ``statement`` after the decision and the status, and when it matches no row rolls
+    everything back and raises ``GuardLost(name)``. This is how a one-time proof (a TOTP
+    time step, a recovery code) is spent in the very transaction that records what it
+    proved, so two transactions can never spend it twice.
+    """
+
+    name: str
+    statement: Update
 
 
 @dataclass(frozen=True)
@@ -88,6 +106,7 @@ class Change:
     finished_at: datetime | None = None
     audit: tuple[AuditDraft, ...] = ()
     announcements: tuple[AnnouncementDraft, ...] = ()
+    guards: tuple[Guard, ...] = ()
     outcome: Any = None
 
     @property
@@ -101,6 +120,7 @@ class Change:
             and self.finished_at is None
             and not self.audit
             and not self.announcements
+            and not self.guards
         )
 
 
@@ -147,6 +167,7 @@ class DecisionRecord:
     user_id: str
     vote: Vote
     created_at: datetime
+    assurance: Assurance = Assurance.SLACK_ACCOUNT
 
 
 @dataclass(frozen=True)

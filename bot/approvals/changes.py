@@ -7,20 +7,37 @@ payload shape the Slack layer renders (see :mod:`bot.approvals.workflow`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.approvals.rules import Refusal, Request, Review, Transition
+from bot.approvals.rules import Policy, Refusal, Request, Review, Tally, Transition, tally
 from storage.records import (
     AnnouncementDraft,
     AuditDraft,
     Change,
     DecisionRecord,
+    Guard,
     NewDecision,
     RequestRecord,
 )
 from storage.states import Status, Vote
+
+
+@dataclass(frozen=True)
+class Proof:
+    """How an approver proved themselves beyond Slack, to be persisted with the decision.
+
+    ``method`` (``"totp"``, ``"recovery_code"``) goes into the decision's audit event;
+    ``guards`` spend the proof in the decision's transaction; ``audit`` and
+    ``announcements`` are written with it (a recovery code's use is announced, say).
+    """
+
+    method: str
+    guards: tuple[Guard, ...] = ()
+    audit: tuple[AuditDraft, ...] = ()
+    announcements: tuple[AnnouncementDraft, ...] = ()
 
 
 def to_request(record: RequestRecord) -> Request:
@@ -37,12 +54,18 @@ def to_request(record: RequestRecord) -> Request:
 
 
 def to_reviews(decisions: Iterable[DecisionRecord]) -> list[Review]:
-    """Stored decisions as reviews.
+    """Stored decisions as reviews, each with the assurance it was recorded with."""
+    return [Review(d.user_id, Vote(d.vote), d.created_at, d.assurance) for d in decisions]
 
-    Decisions do not store an assurance yet, so each reads back as a Slack-account click;
-    requiring a second factor will add that column.
+
+def counted(record: RequestRecord, decisions: Sequence[DecisionRecord], policy: Policy) -> Tally:
+    """The approvals that count for ``record`` under ``policy`` now, as the rules count them.
+
+    The one count for every place that shows or checks one (the card, ``/offboard
+    status`` and ``list``, the worker's door): only approvals of current approvers at the
+    required assurance, once each, never the requester's.
     """
-    return [Review(d.user_id, Vote(d.vote), d.created_at) for d in decisions]
+    return tally(to_request(record), to_reviews(decisions), policy)
 
 
 def announcements(
@@ -62,13 +85,18 @@ def announcements(
     return tuple(drafts)
 
 
-def transition_change(record: RequestRecord, transition: Transition, now: datetime) -> Change:
-    """Everything to persist for an accepted step, audit included."""
+def transition_change(
+    record: RequestRecord, transition: Transition, now: datetime, proof: Proof | None = None
+) -> Change:
+    """Everything to persist for an accepted step, audit included (and ``proof``'s parts)."""
     audit: list[AuditDraft] = []
     decision = None
     if transition.review is not None:
-        decision = NewDecision(user_id=transition.review.user, vote=transition.review.vote.value)
-        data: dict[str, Any] = {"vote": decision.vote}
+        review = transition.review
+        decision = NewDecision(review.user, review.vote.value, review.assurance)
+        data: dict[str, Any] = {"vote": decision.vote, "assurance": review.assurance.name.lower()}
+        if proof is not None:
+            data["method"] = proof.method
         if transition.tally is not None:
             data.update(transition.tally.as_data())
         audit.append(AuditDraft("decision.recorded", transition.actor, data, record.id))
@@ -82,14 +110,16 @@ def transition_change(record: RequestRecord, transition: Transition, now: dateti
             )
         )
     approved = transition.status is Status.APPROVED and transition.changed_status
+    extra = proof or Proof("")
     return Change(
         decision=decision,
         status=transition.status.value if transition.changed_status else None,
         approved_at=now if approved else None,
         execute_by=transition.execute_by,
         finished_at=now if transition.changed_status and transition.status.is_final else None,
-        audit=tuple(audit),
-        announcements=announcements(record.id, transition),
+        audit=(*audit, *extra.audit),
+        announcements=(*announcements(record.id, transition), *extra.announcements),
+        guards=extra.guards,
         outcome=transition,
     )
 

@@ -31,6 +31,9 @@ log = structlog.get_logger(__name__)
 GroupResolver = Callable[[str], Iterable[str]]
 """Slack user group id -> the user ids in it (``usergroups.users.list``)."""
 
+EnrolledApprovers = Callable[[], frozenset[str]]
+"""Who can give a step-up code now (enrolled, with a secret the configured key opens)."""
+
 
 class PolicyError(OffboardError):
     """The configured policy cannot work; the message says what to change."""
@@ -113,6 +116,7 @@ class ApprovalRules:
     request_ttl: timedelta = timedelta(days=1)
     execution_window: timedelta = timedelta(minutes=15)
     required_assurance: Assurance = Assurance.SLACK_ACCOUNT
+    enrolled: EnrolledApprovers | None = None
 
     def required_approvals(self, operation: str, *, destructive: bool) -> int:
         """Approvals a request for ``operation`` needs; never 0.
@@ -163,6 +167,21 @@ class ApprovalRules:
                 f"{max(eligible, 0)} can approve. Add people to OFFBOARD_APPROVERS or "
                 f"OFFBOARD_APPROVER_USERGROUP, or lower {lower or 'the per-operation counts'}."
             )
+        self._check_step_up(approvers, highest)
+
+    def _check_step_up(self, approvers: frozenset[str], highest: int) -> None:
+        """With step-up on, only enrolled approvers can approve: enough of them must be."""
+        if self.required_assurance < Assurance.SECOND_FACTOR:
+            return
+        enrolled = approvers & (self.enrolled() if self.enrolled else frozenset())
+        if len(enrolled) - 1 < highest:
+            named = ", ".join(sorted(enrolled)) or "nobody"
+            raise PolicyError(
+                f"OFFBOARD_STEP_UP is totp and Offboard needs {highest} distinct approvals, "
+                f"but only {len(enrolled)} approvers are enrolled ({named}); without the "
+                f"requester at most {max(len(enrolled) - 1, 0)} can approve. Enrol more on "
+                "the bot's host with `offboard-bot totp enrol USER_ID`."
+            )
 
     @classmethod
     def from_settings(
@@ -172,8 +191,13 @@ class ApprovalRules:
         clock: Callable[[], datetime],
         resolver: GroupResolver | None = None,
         per_operation: Mapping[str, int] | None = None,
+        enrolled: EnrolledApprovers | None = None,
     ) -> ApprovalRules:
-        """Build the rules from the environment's names (DESIGN.md)."""
+        """Build the rules from the environment's names (DESIGN.md).
+
+        With ``OFFBOARD_STEP_UP=totp`` approvals count only with a second factor, and
+        ``enrolled`` tells the start-up check who has one (none known: nobody).
+        """
         directory = ApproverDirectory(
             settings.approvers,
             clock=clock,
@@ -187,4 +211,8 @@ class ApprovalRules:
             per_operation=dict(per_operation or {}),
             request_ttl=timedelta(seconds=settings.request_ttl_seconds),
             execution_window=timedelta(seconds=settings.execution_window_seconds),
+            required_assurance=(
+                Assurance.SECOND_FACTOR if settings.step_up == "totp" else Assurance.SLACK_ACCOUNT
+            ),
+            enrolled=enrolled,
         )

@@ -26,8 +26,9 @@ database, so its payload is only a hint):
   ``operation``, ``http_status``, ``code``, ``message``, ``cloud_request_id`` (the cloud's
   RequestId), ``recommend`` (see :mod:`bot.execution.results`).
 
-Second factor: :meth:`Workflow.decide` takes the ``assurance`` with which the Slack layer
-identified the clicking user; a verifier step can raise it once the policy requires more.
+Second factor: :meth:`Workflow.decide` takes the person's ``assurance`` and, for a step-up,
+a :class:`~bot.approvals.changes.Proof` whose guards spend the code in the decision's own
+transaction (:mod:`bot.approvals.step_up`); decisions store their assurance.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bot.approvals.changes import refusal_change, to_request, to_reviews, transition_change
+from bot.approvals.changes import Proof, refusal_change, to_request, to_reviews, transition_change
 from bot.approvals.policy import ApprovalRules
 from bot.approvals.rules import (
     Refusal,
@@ -204,8 +205,12 @@ class Workflow:
         now: datetime,
         *,
         assurance: Assurance = Assurance.SLACK_ACCOUNT,
+        proof: Proof | None = None,
     ) -> Done | Refused:
-        """Record ``user``'s approve/reject; a repeat is a harmless no-op."""
+        """Record ``user``'s approve/reject; a repeat is a harmless no-op.
+
+        ``proof`` is written only with an accepted decision; if a guard of it loses,
+        nothing is written and ``GuardLost`` is raised."""
         policy = self.rules.snapshot()
         review = Review(user, vote, now, assurance)
 
@@ -213,7 +218,7 @@ class Workflow:
             request = to_request(record)
             outcome = apply_review(request, to_reviews(decisions), review, policy, now)
             if isinstance(outcome, Transition):
-                return transition_change(record, outcome, now)
+                return transition_change(record, outcome, now, proof)
             change = refusal_change(record, outcome, user, vote.value)
             expired = expire(request, now)
             if expired is not None:

@@ -7,14 +7,18 @@ Slack-signed HTTP requests exactly as Slack would:
 1. alice asks to delete member 1699461245510000, still a delegated administrator with a
    finance relation: the pre-check on the card says deletion is blocked;
 2. alice tries to approve her own request and is refused (only she sees it);
-3. bob and carol approve: the cloud answers RemoveConfilctAccountAsDelegatedAdministator,
-   reported in the thread;
+3. bob and carol approve, each with the 6-digit code of their authenticator app (the
+   approve window shows the call and its digest); the cloud answers
+   RemoveConfilctAccountAsDelegatedAdministator, reported in the thread;
 4. alice asks for DeregisterDelegatedAdministrator and RelieveAccountRelation; both are
    approved and run;
 5. alice asks for DeleteAccount again: the pre-check now allows it, and after the
    approvals the deletion is followed until Success.
 
 Everything printed comes from what the stand-in recorded. No credentials, no network.
+The approvers are enrolled with public demo secrets (:mod:`bot.devstack.authenticator`,
+DEMO ONLY); the demo computes their codes as their phones would, and moves its clock on
+30 s when someone needs a fresh code, instead of waiting for it.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot import logs
+from bot.approvals import totp
+from bot.devstack.approving import click_approve, submit_code
 from bot.devstack.local_stack import APPROVAL_CHANNEL, APPROVERS, REQUESTER, LocalStack, local_stack
 from bot.devstack.payloads import Person
 from bot.devstack.standin import Message
@@ -91,19 +97,33 @@ class Demo:
     def click(self, person: Person, action_id: str, request: RequestRecord) -> None:
         self.say(person, f"clicks {action_id.title()} on {request.id}")
         seen = len(self.stack.standin.calls("chat.postEphemeral"))
-        self._ok(
-            self.stack.signer.click(
-                person,
-                action_id,
-                request.id,
-                channel=APPROVAL_CHANNEL,
-                message_ts=str(request.card_ts),
-            )
-        )
-        if person.user_id == request.requester:
-            call = self.stack.standin.wait_for_calls("chat.postEphemeral", seen + 1)[seen]
-            lines = render([], str(call.params["text"]), NAMES)
-            self.out(reply(f"(only {person.name} sees this) offboard", lines))
+        view = click_approve(self.stack, person, request.id, str(request.card_ts))
+        if view is not None:
+            self._type_code(person, view)
+            return
+        call = self.stack.standin.wait_for_calls("chat.postEphemeral", seen + 1)[seen]
+        lines = render([], str(call.params["text"]), NAMES)
+        self.out(reply(f"(only {person.name} sees this) offboard", lines))
+
+    def _type_code(self, person: Person, view: dict[str, Any]) -> None:
+        """The step-up window: show it, then type the code the person's phone shows."""
+        shown = [
+            line
+            for b in view["blocks"]
+            if b.get("type") == "section"
+            for line in render([b], "", NAMES)
+        ]
+        self.out(boxed(f"window for {person.name} · {view['title']['text']}", shown))
+        before = totp.time_step(self.stack.authenticator.clock())
+        code = self.stack.authenticator.code(person.user_id)
+        if totp.time_step(self.stack.authenticator.clock()) != before:
+            self.out("  (the demo clock moves on 30 s: their last code was of this step)")
+        self.say(person, f"types {code} from their authenticator app and presses Approve")
+        response = submit_code(self.stack, person, view, code)
+        self._ok(response)
+        if response.text:
+            raise RuntimeError(f"the code was refused: {response.text}")
+        self.out("  (the window closes: the approval is recorded with its code)")
 
     def conclude(self, request: RequestRecord) -> str:
         """Wait for the end, then print the thread, the final card and the DM."""
@@ -176,6 +196,17 @@ def run_demo(out: Callable[[str], None] = print) -> int:
         out("Offboard demo: sandbox cloud, Slack stand-in and the bot on 127.0.0.1")
         out(f"  bot {stack.events_url} · cloud {stack.sandbox.base_url}")
         out(f"  Slack Web API stand-in {stack.standin.api_url}")
+        out(
+            "  Approvals need a code (OFFBOARD_STEP_UP=totp). alice, bob and carol are enrolled "
+            "with PUBLIC DEMO-ONLY\n  secrets and key (bot/devstack/authenticator.py); a real "
+            "deployment uses `offboard-bot totp enrol`."
+        )
+        for message in stack.setup.messages:
+            out(
+                reply(
+                    "offboard in #offboard-approvals", render(message.blocks, message.text, NAMES)
+                )
+            )
         outcomes = play(Demo(stack, out))
         calls = [c.action for c in stack.sandbox.calls]
     expected = ["FAILED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED"]

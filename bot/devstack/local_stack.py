@@ -2,22 +2,27 @@
 
 Used by ``offboard-bot demo``, the Slack scenario tests and the benchmark. Nothing leaves
 127.0.0.1 and no credential is real: the cloud accepts the sandbox's demo AccessKey, the
-stand-in its placeholder bot token, and the signing secret is made up per run.
+stand-in its placeholder bot token, and the signing secret is made up per run. Step-up is
+on, as in production: the approvers are enrolled with the public demo secrets of
+:mod:`bot.devstack.authenticator` (DEMO ONLY), whose codes the demo and tests type in.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.deps import Deps, build_deps, utcnow
+from bot.approvals.enrolment import Enrolments
+from bot.approvals.sealing import SecretBox
+from bot.deps import Deps, build_deps
+from bot.devstack.authenticator import DEMO_SECRET_KEY, Authenticator, OffsetClock, SteppingClock
 from bot.devstack.payloads import Person, SlackSigner
-from bot.devstack.standin import STANDIN_TEAM_ID, SlackStandIn
+from bot.devstack.standin import STANDIN_TEAM_ID, Message, SlackCall, SlackStandIn
 from bot.devstack.standin_methods import Channel, Member
 from bot.execution.worker import FollowPolicy
 from bot.settings import Settings
@@ -44,6 +49,15 @@ def workspace_people() -> dict[str, Member]:
 BRISK_FOLLOW = FollowPolicy(first_delay=0.1, max_delay=0.3, max_polls=100)
 
 
+@dataclass(frozen=True)
+class Setup:
+    """What Slack was asked and told while the stack was set up (the start-up policy
+    check's look-ups, the enrolment notices), before the stand-in's record was cleared."""
+
+    calls: list[SlackCall]
+    messages: list[Message]
+
+
 @dataclass
 class LocalStack:
     """Handles on every part of the running system."""
@@ -55,6 +69,8 @@ class LocalStack:
     standin: SlackStandIn
     signer: SlackSigner
     url: str
+    authenticator: Authenticator
+    setup: Setup
 
     @property
     def events_url(self) -> str:
@@ -81,6 +97,8 @@ def stack_settings(
         "requester_usergroup": None,
         "request_ttl_seconds": 86400,
         "execution_window_seconds": 900,
+        "step_up": "totp",
+        "secret_key": DEMO_SECRET_KEY,
     }
     values.update(overrides)
     return Settings.from_fields(**values)
@@ -90,18 +108,21 @@ def stack_settings(
 def local_stack(
     workdir: Path,
     *,
-    clock: Callable[[], datetime] = utcnow,
+    clock: SteppingClock | None = None,
     follow: FollowPolicy = BRISK_FOLLOW,
     deletion_seconds: float = 1.0,
     worker_poll: float = 1.0,
     usergroups: dict[str, list[str]] | None = None,
+    enrolled: Iterable[str] | None = None,
     **overrides: Any,
 ) -> Iterator[LocalStack]:
     """Start everything (migrated SQLite in ``workdir``), yield it, stop everything.
 
     ``usergroups`` are the Slack user groups the stand-in knows (id -> member ids);
-    ``overrides`` replace any of :func:`stack_settings`' values.
+    ``enrolled`` who has a step-up enrolment (default: every approver); ``overrides``
+    replace any of :func:`stack_settings`' values. The clock defaults to the real time.
     """
+    clock = clock or OffsetClock()
     sandbox = Sandbox(demo_world(deletion_seconds=deletion_seconds))
     standin = SlackStandIn(
         team_id=STANDIN_TEAM_ID,
@@ -120,6 +141,7 @@ def local_stack(
         from storage.migrate import upgrade
 
         upgrade(settings.database_url)
+        authenticator = _enrol(settings, Authenticator(clock), usergroups, enrolled)
         cloud = CloudClient(
             StaticCredentialsProvider.of(DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET),
             endpoint_override=sandbox.base_url,
@@ -135,13 +157,16 @@ def local_stack(
         runtime = Runtime(deps, follow=follow, worker_poll=worker_poll, announcer_idle=0.5)
         runtime.start_background()
         url = runtime.start_http()
+        setup = _settle_setup(deps, standin)
         assert settings.slack_signing_secret is not None
         signer = SlackSigner(
             settings.slack_signing_secret.get_secret_value(),
             f"{url}/slack/events",
             response_url=standin.response_url,
         )
-        yield LocalStack(settings, deps, runtime, sandbox, standin, signer, url)
+        yield LocalStack(
+            settings, deps, runtime, sandbox, standin, signer, url, authenticator, setup
+        )
     finally:
         if signer is not None:
             signer.close()
@@ -150,3 +175,40 @@ def local_stack(
             runtime.deps.repo.engine.dispose()
         standin.stop()
         sandbox.stop()
+
+
+def _enrol(
+    settings: Settings,
+    authenticator: Authenticator,
+    usergroups: dict[str, list[str]] | None,
+    enrolled: Iterable[str] | None,
+) -> Authenticator:
+    """With step-up on, enrol ``enrolled`` (default: every approver, listed or in a group)
+    with their public demo secrets, before the bot starts."""
+    if settings.step_up != "totp" or settings.secret_key is None:
+        return authenticator
+    members = [user for group in (usergroups or {}).values() for user in group]
+    users = [*settings.approvers, *members] if enrolled is None else enrolled
+    repo = Repository(make_engine(settings.database_url))
+    try:
+        box = SecretBox.from_base64(settings.secret_key.get_secret_value())
+        authenticator.enrol(Enrolments(repo, box, authenticator.clock), users)
+    finally:
+        repo.engine.dispose()
+    return authenticator
+
+
+def _settle_setup(deps: Deps, standin: SlackStandIn, timeout: float = 30.0) -> Setup:
+    """Deliver the set-up's notices (enrolments), keep them, and start Slack's record clean.
+
+    Every scenario then begins with a quiet approval channel, whatever the set-up said.
+    """
+    deadline = time.monotonic() + timeout
+    while deps.repo.undelivered_announcements():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the set-up's announcements were not delivered")
+        deps.announcer_bell.ring()
+        time.sleep(0.02)
+    setup = Setup(standin.calls(), standin.messages())
+    standin.reset()
+    return setup

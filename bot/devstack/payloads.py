@@ -56,7 +56,8 @@ def signature(secret: str, timestamp: int | str, body: str) -> str:
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
-def _trigger_id() -> str:
+def new_trigger_id() -> str:
+    """A fresh trigger id, as Slack sends with every interaction."""
     # Slack's trigger ids look like "<n>.<seconds>.<hex>"; ours are opaque and unique.
     return f"{next(_seq)}.{int(time.time())}.{secrets.token_hex(16)}"
 
@@ -140,7 +141,7 @@ class SlackSigner:
             "api_app_id": API_APP_ID,
             "is_enterprise_install": "false",
             "response_url": self._response_url(key),
-            "trigger_id": _trigger_id(),
+            "trigger_id": new_trigger_id(),
         }
         return self.post(urlencode(form), **kwargs)
 
@@ -153,9 +154,12 @@ class SlackSigner:
         channel: str,
         message_ts: str,
         block_id: str = "decision",
+        trigger_id: str | None = None,
         **kwargs: Any,
     ) -> httpx.Response:
-        """``person`` clicks a button (``action_id``, ``value``) on a message."""
+        """``person`` clicks a button (``action_id``, ``value``) on a message.
+
+        ``trigger_id`` lets the caller find the modal the click opens (views.open)."""
         payload = {
             "type": "block_actions",
             "user": person.as_user(),
@@ -167,7 +171,7 @@ class SlackSigner:
                 "channel_id": channel,
                 "is_ephemeral": False,
             },
-            "trigger_id": _trigger_id(),
+            "trigger_id": trigger_id or new_trigger_id(),
             "team": {"id": person.team_id, "domain": "offboard"},
             "enterprise": None,
             "is_enterprise_install": False,
@@ -200,7 +204,7 @@ class SlackSigner:
             "api_app_id": API_APP_ID,
             "token": "deprecated-verification-token",
             "container": {"type": "view", "view_id": view.get("id", "V0")},
-            "trigger_id": _trigger_id(),
+            "trigger_id": new_trigger_id(),
             "team": {"id": person.team_id, "domain": "offboard"},
             "enterprise": None,
             "is_enterprise_install": False,
@@ -237,7 +241,7 @@ def view_submission(
         "user": person.as_user(),
         "api_app_id": API_APP_ID,
         "token": "deprecated-verification-token",
-        "trigger_id": _trigger_id(),
+        "trigger_id": new_trigger_id(),
         "view": {
             **view,
             "team_id": person.team_id,

@@ -30,6 +30,8 @@ _EMOJI = {
     ":grey_question:": "❔",
     ":mag:": "🔍",
     ":lock:": "🔒",
+    ":key:": "🔑",
+    ":rotating_light:": "🚨",
 }
 
 

@@ -15,6 +15,8 @@ Kinds:
 ``thread``  a reply with ``thread_ts`` = the card's ``ts`` (Slack: always the parent's).
 ``dm``      ``conversations.open`` with the requester, then ``chat.postMessage`` there
             (a ``U…`` id as channel would land in Slackbot's DM instead).
+``notice``  a message in the approval channel about no card in particular (step-up
+            enrolments, resets, recovery codes used, lock-outs).
 
 Delivery is at least once: a crash between Slack's answer and ``mark_announced`` repeats
 one message, which is better than losing a result.
@@ -36,6 +38,7 @@ from bot.deps import Deps
 from bot.slack import rendering
 from bot.slack.views.card import CardModel, build_card
 from bot.slack.views.replies import SlackMessage, requester_dm
+from bot.slack.views.step_up import notice
 from commands.errors import OffboardError
 from storage.records import AnnouncementRecord, RequestRecord
 
@@ -125,6 +128,9 @@ class Announcer:
 
     def deliver(self, item: AnnouncementRecord) -> None:
         """Send one announcement to Slack; raises when Slack refused it."""
+        if item.kind == "notice":
+            self._post(self.deps.approval_channel, notice(item.payload))
+            return
         record = self.deps.repo.get_request(item.request_id or "")
         if record is None:
             raise _Undeliverable(f"no request {item.request_id}")
@@ -180,7 +186,7 @@ class Announcer:
             repo.decisions_for(record.id),
             self.deps.cloud,
             repo.get_execution(record.id),
-            approvers=self.deps.policy.directory.approvers(),
+            policy=self.deps.policy.snapshot(),
         )
 
 

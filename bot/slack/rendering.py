@@ -13,13 +13,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from bot.approvals.changes import counted
+from bot.approvals.digest import digest, shown, signed_call
+from bot.approvals.rules import Policy
 from bot.slack.views import replies
 from bot.slack.views.card import CardModel, Finding, status_line
 from bot.slack.views.replies import SlackMessage
-from commands.catalog import get_spec, prepare_params, validate_params
+from commands.catalog import get_spec, validate_params
 from commands.client import CloudClient
 from commands.errors import OffboardError
 from storage.records import DecisionRecord, ExecutionRecord, LateAnswer, RequestRecord
+from storage.states import Assurance
 
 _FINDING_STATUSES = {"ok", "blocked", "warning", "error"}
 
@@ -68,49 +72,53 @@ def card_model(
     cloud: CloudClient,
     execution: ExecutionRecord | None = None,
     *,
-    approvers: frozenset[str] | None = None,
+    policy: Policy,
 ) -> CardModel:
-    """The card's model for ``record`` as it is now.
+    """The card's model for ``record`` as it is now, counted under ``policy``.
 
     Parameters are shown exactly as they will be signed (BssOpenApi's generated
-    ``RequestId`` included) with the endpoint and API version, as DESIGN.md asks.
-    Approvals counted are those of people other than the requester (and, when
-    ``approvers`` is given, of current approvers), once each, as the rules count them.
+    ``RequestId`` included) with the endpoint, the API version and their digest, as
+    DESIGN.md asks. Approvals are counted by the rules' own ``tally``: current approvers
+    other than the requester, once each, at the assurance the policy requires.
     """
-    spec = get_spec(record.operation)
-    try:
-        params = prepare_params(
-            spec, validate_params(spec, record.params), offboard_request_id=record.id
-        )
-        signed = spec.serialize(params)
-        endpoint = cloud.endpoint_for(spec, params)
-        summary = spec.summary(params)
-    except OffboardError:  # stored before a catalog change: show what is stored
-        signed = {name: str(value) for name, value in record.params.items()}
-        endpoint, summary = "", record.operation
-    approvals, rejections = _counted(record, decisions, approvers)
+    call = signed_call(record, cloud)
+    count = counted(record, decisions, policy)
     return CardModel(
         request_id=record.id,
-        action=spec.action,
-        product=str(spec.product),
-        version=spec.version,
-        endpoint=endpoint,
-        params=signed,
-        summary=summary,
-        danger=spec.danger,
+        action=call.action,
+        product=call.product,
+        version=call.version,
+        endpoint=call.endpoint,
+        params=call.params,
+        summary=call.summary,
+        danger=call.danger,
         requester=record.requester,
         reason=record.reason,
         status=record.status,
         required=record.required_approvals,
         created_at=record.created_at,
         expires_at=record.expires_at,
-        approvals=approvals,
-        rejections=rejections,
+        approvals=count.approvals,
+        rejections=count.rejections,
         findings=findings(record.prechecks),
         result_summary=TAMPERED_SUMMARY
         if record.status == "TAMPERED"
         else result_summary(execution),
-        decided_by=_decided_by(record, rejections),
+        decided_by=_decided_by(record, count.rejections),
+        assurance_note=assurance_note(policy, digest(call)),
+    )
+
+
+def assurance_note(policy: Policy, call_digest: str) -> str:
+    """What the card says about how approvals are identified (DESIGN.md, step-up)."""
+    if policy.required_assurance < Assurance.SECOND_FACTOR:
+        return (
+            ":warning: Approvals are Slack-only (OFFBOARD_STEP_UP=off): a click proves only "
+            "that someone holds the approver's Slack session."
+        )
+    return (
+        "Approving asks for a code from the approver's authenticator app · "
+        f"digest `{shown(call_digest)}`"
     )
 
 
@@ -121,22 +129,6 @@ def endpoint(record: RequestRecord, cloud: CloudClient) -> str:
         return cloud.endpoint_for(spec, validate_params(spec, record.params))
     except OffboardError:
         return ""
-
-
-def _counted(
-    record: RequestRecord, decisions: Sequence[DecisionRecord], approvers: frozenset[str] | None
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    approvals: list[str] = []
-    rejections: list[str] = []
-    for decision in decisions:
-        if decision.user_id == record.requester:
-            continue
-        if approvers is not None and decision.user_id not in approvers:
-            continue
-        bucket = approvals if decision.vote == "approve" else rejections
-        if decision.user_id not in bucket:
-            bucket.append(decision.user_id)
-    return tuple(approvals), tuple(rejections)
 
 
 def _decided_by(record: RequestRecord, rejections: tuple[str, ...]) -> str | None:

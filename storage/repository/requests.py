@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from storage.audit import append_event
 from storage.audit import to_record as audit_record
 from storage.db import READ_ONLY
-from storage.errors import ConcurrentChange, DuplicateSubmission, RequestNotFound
+from storage.errors import ConcurrentChange, DuplicateSubmission, GuardLost, RequestNotFound
 from storage.models import AuditEventRow, DecisionRow, RequestRow
 from storage.records import (
     AnnouncementDraft,
@@ -28,11 +28,14 @@ from storage.records import (
     AuditEventRecord,
     Change,
     DecisionRecord,
+    Guard,
+    NewDecision,
     NewRequest,
     RequestRecord,
 )
 from storage.repository.executions import ExecutionStore
 from storage.repository.outbox import OutboxStore
+from storage.repository.step_up import StepUpStore
 from storage.repository.transactions import decision_record, request_record, require_aware
 from storage.states import OUTCOMES, Status, Vote
 
@@ -50,8 +53,8 @@ class _Lost(Exception):
     """A conditional write inside apply() matched no row: roll back and retry."""
 
 
-class Repository(ExecutionStore, OutboxStore):
-    """Requests, decisions, executions, the outbox and the audit log over one engine."""
+class Repository(ExecutionStore, OutboxStore, StepUpStore):
+    """Requests, decisions, executions, the outbox, step-up enrolments and the audit log."""
 
     # --- requests ---------------------------------------------------------------------
 
@@ -162,7 +165,9 @@ class Repository(ExecutionStore, OutboxStore):
         should a duplicate still reach the UNIQUE(request_id, user_id) constraint, the
         transaction is rolled back and ``decide`` runs again on the fresh state - so the
         repeat becomes whatever ``decide`` says about a repeat, never a second vote.
-        Raises RequestNotFound, or ConcurrentChange if retries run out.
+        The Change's guards run last, before the audit: if one matches no row, everything
+        is rolled back and GuardLost is raised. Raises RequestNotFound, GuardLost, or
+        ConcurrentChange if retries run out.
         """
         require_aware(now)
         for _ in range(_APPLY_ATTEMPTS):
@@ -188,20 +193,7 @@ class Repository(ExecutionStore, OutboxStore):
         if change.status is not None:
             _check_status_change(before.status, change.status)
         if change.decision is not None:
-            if change.decision.vote not in tuple(Vote):
-                raise ValueError(f"unknown vote {change.decision.vote!r}")
-            session.add(
-                DecisionRow(
-                    request_id=request_id,
-                    user_id=change.decision.user_id,
-                    vote=change.decision.vote,
-                    created_at=now,
-                )
-            )
-            try:
-                session.flush()
-            except IntegrityError as duplicate:
-                raise _Lost from duplicate
+            _add_decision(session, request_id, change.decision, now)
         values: dict[str, Any] = {"version": RequestRow.version + 1}
         for name in ("status", "approved_at", "execute_by", "finished_at"):
             if getattr(change, name) is not None:
@@ -219,6 +211,7 @@ class Repository(ExecutionStore, OutboxStore):
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise _Lost
+        _win(session, change.guards)
         self._record_effects(session, request_id, change.audit, change.announcements, now)
         session.refresh(row)
         return request_record(row), change
@@ -270,6 +263,35 @@ def _request_row(new: NewRequest, now: datetime) -> RequestRow:
         expires_at=new.expires_at,
         version=1,
     )
+
+
+def _add_decision(session: Session, request_id: str, decision: NewDecision, now: datetime) -> None:
+    if decision.vote not in tuple(Vote):
+        raise ValueError(f"unknown vote {decision.vote!r}")
+    session.add(
+        DecisionRow(
+            request_id=request_id,
+            user_id=decision.user_id,
+            vote=decision.vote,
+            created_at=now,
+            assurance=int(decision.assurance),
+        )
+    )
+    try:
+        session.flush()
+    except IntegrityError as duplicate:  # UNIQUE(request_id, user_id): a racing repeat
+        raise _Lost from duplicate
+
+
+def _win(session: Session, guards: Sequence[Guard]) -> None:
+    """Run each guard's conditional UPDATE; GuardLost when one matches no row.
+
+    Not retried: a guard is fixed data, and whoever won it has spent it.
+    """
+    for guard in guards:
+        spent = session.execute(guard.statement.execution_options(synchronize_session=False))
+        if spent.rowcount != 1:  # type: ignore[attr-defined]
+            raise GuardLost(guard.name)
 
 
 def _check_status_change(current: str, new: str) -> None:

@@ -24,7 +24,7 @@ from storage.records import (
     LateAnswer,
     RequestRecord,
 )
-from storage.states import Status, Vote
+from storage.states import Assurance, Status, Vote
 
 
 def require_aware(now: datetime) -> datetime:
@@ -133,6 +133,7 @@ def decision_record(row: DecisionRow) -> DecisionRecord:
         user_id=row.user_id,
         vote=Vote(row.vote),
         created_at=row.created_at,
+        assurance=Assurance(row.assurance),
     )
 
 

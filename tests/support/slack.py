@@ -4,7 +4,11 @@
 ``bot_server``     the real app over HTTP (waitress, port 0) with its worker and announcer
                    threads, on a migrated temporary SQLite, against the sandbox cloud and
                    the stand-in, with the injected ``clock``; wrapped in :class:`Slack`,
-                   which plays people by sending Slack-signed requests
+                   which plays people by sending Slack-signed requests. Step-up is on (the
+                   product's default): approvers are enrolled with the devstack's public
+                   demo secrets, and an Approve click is answered with their code
+``slack_only_server``  the same with ``OFFBOARD_STEP_UP=off``, for tests about something
+                   else than step-up that click Approve many times at once
 
 Tests assert on what the stand-in and the sandbox received, and read the database only
 to wait for the bot to settle.
@@ -21,6 +25,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.devstack.approving import click_approve, submit_code
 from bot.devstack.local_stack import APPROVAL_CHANNEL, LocalStack, local_stack, workspace_people
 from bot.devstack.payloads import Person
 from bot.devstack.standin import Message, SlackStandIn
@@ -95,11 +100,34 @@ class Slack:
     def thread(self, request: RequestRecord) -> list[Message]:
         return self.standin.thread(APPROVAL_CHANNEL, self.card(request).ts)
 
+    @property
+    def step_up(self) -> bool:
+        return self.stack.settings.step_up == "totp"
+
     def click(self, person: Person, action_id: str, request: RequestRecord) -> httpx.Response:
+        """``person`` clicks a button on the card. With step-up on, Approve opens the modal,
+        and they type the code their authenticator shows (as a person would)."""
+        if action_id == "approve" and self.step_up:
+            view = self.open_step_up(person, request)
+            if view is None:  # told why not, in an ephemeral message
+                return httpx.Response(200)
+            response = self.submit_code(person, view, self.stack.authenticator.code(person.user_id))
+            assert response.text == "", response.text  # closed: the approval was recorded
+            return response
         card = self.card(request)
         response = self.signer.click(
             person, action_id, request.id, channel=APPROVAL_CHANNEL, message_ts=card.ts
         )
+        assert response.status_code == 200, response.text
+        return response
+
+    def open_step_up(self, person: Person, request: RequestRecord) -> dict[str, Any] | None:
+        """Click Approve; the step-up modal the bot opened, or None if it refused at once."""
+        return click_approve(self.stack, person, request.id, self.card(request).ts)
+
+    def submit_code(self, person: Person, view: dict[str, Any], code: str | None) -> httpx.Response:
+        """Type ``code`` into the step-up modal and submit it."""
+        response = submit_code(self.stack, person, view, code)
         assert response.status_code == 200, response.text
         return response
 
@@ -143,4 +171,10 @@ def slack_standin() -> Iterator[SlackStandIn]:
 @pytest.fixture
 def bot_server(tmp_path: Path, clock: FakeClock) -> Iterator[Slack]:
     with local_stack(tmp_path, clock=clock, worker_poll=0.2) as stack:
+        yield Slack(stack, clock)
+
+
+@pytest.fixture
+def slack_only_server(tmp_path: Path, clock: FakeClock) -> Iterator[Slack]:
+    with local_stack(tmp_path, clock=clock, worker_poll=0.2, step_up="off") as stack:
         yield Slack(stack, clock)

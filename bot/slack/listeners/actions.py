@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 
 from bot.approvals.workflow import Done, Workflow
 from bot.deps import Deps
-from bot.slack.listeners import errors, identity
+from bot.slack.listeners import errors, identity, step_up
 from bot.slack.views.card import APPROVE, REJECT
 from bot.slack.views.modal import (
     OPERATION,
@@ -77,7 +77,8 @@ def register(app: App, deps: Deps) -> None:
             ),
         )
 
-    app.action(APPROVE)(ack=acknowledge, lazy=[errors.reported(deps, approve)])
+    approving = step_up.approver(deps) or approve  # step-up on: the modal asking for a code
+    app.action(APPROVE)(ack=acknowledge, lazy=[errors.reported(deps, approving)])
     app.action(REJECT)(ack=acknowledge, lazy=[errors.reported(deps, reject)])
     app.action(OPERATION)(ack=acknowledge, lazy=[errors.reported(deps, pick)])
 

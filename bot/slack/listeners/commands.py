@@ -99,16 +99,16 @@ def status(deps: Deps, request_id: str) -> replies.SlackMessage:
         deps.repo.decisions_for(record.id),
         deps.cloud,
         deps.repo.get_execution(record.id),
-        approvers=deps.policy.directory.approvers(),
+        policy=deps.policy.snapshot(),
     )
     return replies.status_text(model)
 
 
 def pending(deps: Deps) -> replies.SlackMessage:
     records = deps.repo.list_requests(statuses=["PENDING"], limit=_LIST_LIMIT)
-    approvers = deps.policy.directory.approvers()
+    policy = deps.policy.snapshot()
     models = [
-        rendering.card_model(r, deps.repo.decisions_for(r.id), deps.cloud, approvers=approvers)
+        rendering.card_model(r, deps.repo.decisions_for(r.id), deps.cloud, policy=policy)
         for r in records
     ]
     return replies.pending_list(models)

@@ -115,6 +115,8 @@ class CardModel:
     findings: Sequence[Finding] = ()
     result_summary: str | None = None
     decided_by: str | None = None
+    # Step-up: how approvals are identified (already-escaped mrkdwn from rendering).
+    assurance_note: str = ""
 
 
 def build_card(model: CardModel) -> tuple[list[dict[str, Any]], str]:
@@ -141,7 +143,7 @@ def build_card(model: CardModel) -> tuple[list[dict[str, Any]], str]:
     head.append(section(f"*Reason*\n{_quote(model.reason)}"))
     tail = [
         {"type": "divider"},
-        context(tally(model), _times(model)),
+        context(tally(model), _times(model), model.assurance_note),
         _buttons(model, approvable=showable)
         if model.status == PENDING
         else section(_final_line(model)),

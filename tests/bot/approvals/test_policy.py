@@ -72,6 +72,8 @@ def rules(
         OFFBOARD_APPROVERS=",".join(approvers),
         OFFBOARD_REQUIRED_APPROVALS=required,
         OFFBOARD_REQUIRED_WRITE_APPROVALS=write,
+        # Slack-only approvals: these tests count approvers (step-up: test_step_up_policy.py).
+        OFFBOARD_STEP_UP="off",
     )
     return ApprovalRules.from_settings(settings, clock=clock, per_operation=kw)
 

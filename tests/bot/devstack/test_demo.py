@@ -10,11 +10,17 @@ def test_demo_tells_the_whole_story() -> None:
     assert run_demo(out=lines.append) == 0
     transcript = "\n".join(lines)
     story = [
+        "PUBLIC DEMO-ONLY",  # the demo says its step-up secrets are not secrets
+        "@bob was enrolled for approval codes",
         "/offboard DeleteAccount AccountId=1699461245510000",
         "(blocked)",  # the pre-check on the first card
         "The member is a delegated administrator of",
         "(only alice sees this)",
         "You asked for this",
+        "window for bob · Approve with a code",  # approving asks for a code
+        "*Digest*",
+        "bob: types",
+        "the approval is recorded with its code",
         "RemoveConfilctAccountAsDelegatedAdministator",
         "DEREGISTERDELEGATEDADMINISTRATOR: SUCCEEDED",
         "RELIEVEACCOUNTRELATION: SUCCEEDED",

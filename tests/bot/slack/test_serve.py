@@ -6,6 +6,7 @@ is restarted when it dies and ends when the bot does.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
@@ -17,7 +18,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
+from bot.cli import totp
 from bot.devstack.local_stack import APPROVAL_CHANNEL, APPROVERS, REQUESTER
 from bot.devstack.payloads import SlackSigner
 from bot.devstack.standin import SlackStandIn
@@ -25,6 +28,14 @@ from storage.migrate import upgrade
 from tests.support.slack import wait_until
 
 SECRET = "serve-test-signing-secret"
+KEY = base64.b64encode(b"serve-test step-up key, 32 bytes").decode()
+
+
+def enrol(env: dict[str, str], *users: str) -> None:
+    """`offboard-bot totp enrol USER` for each, as an operator does on the host."""
+    for user in users:
+        done = CliRunner().invoke(totp, ["enrol", user], env=env)
+        assert done.exit_code == 0, done.output
 
 
 @pytest.fixture
@@ -33,6 +44,7 @@ def served(
 ) -> Iterator[tuple[subprocess.Popen[str], str]]:
     database = f"sqlite:///{tmp_path / 'serve.db'}"
     upgrade(database)
+    approvers = [REQUESTER.user_id, *(p.user_id for p in APPROVERS)]
     env = {
         **os.environ,
         "SLACK_BOT_TOKEN": slack_standin.token,
@@ -40,8 +52,10 @@ def served(
         "SLACK_API_URL": slack_standin.api_url,
         "OFFBOARD_DATABASE_URL": database,
         "OFFBOARD_APPROVAL_CHANNEL": APPROVAL_CHANNEL,
-        "OFFBOARD_APPROVERS": ",".join([REQUESTER.user_id, *(p.user_id for p in APPROVERS)]),
+        "OFFBOARD_APPROVERS": ",".join(approvers),
+        "OFFBOARD_SECRET_KEY": KEY,
     }
+    enrol(env, *approvers)  # step-up is on by default: approvers need a second factor
     env.pop("SLACK_APP_TOKEN", None)
     command = [sys.executable, "-m", "bot", "serve", "--http", "--port", "0"]
     proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
@@ -108,6 +122,34 @@ def test_serve_refuses_a_policy_that_can_never_be_met(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "refusing to start" in done.stderr and "OFFBOARD_APPROVERS" in done.stderr
+
+
+def test_serve_refuses_to_start_when_too_few_approvers_are_enrolled(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'stepup.db'}"
+    upgrade(database)
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": "xoxb-unused",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": "http://127.0.0.1:9/api/",
+        "OFFBOARD_DATABASE_URL": database,
+        "OFFBOARD_APPROVAL_CHANNEL": APPROVAL_CHANNEL,
+        "OFFBOARD_APPROVERS": "U0ALICE,U0BOB,U0CAROL",
+        "OFFBOARD_SECRET_KEY": KEY,
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    env.pop("OFFBOARD_APPROVER_USERGROUP", None)
+    env.pop("OFFBOARD_STEP_UP", None)  # the default: totp
+    enrol(env, "U0BOB", "U0CAROL")  # alice may be the requester: two are not enough
+    command = [sys.executable, "-m", "bot", "serve", "--http", "--port", "0"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "refusing to start" in done.stderr and "enrolled" in done.stderr
+    assert "offboard-bot totp enrol" in done.stderr
+    # Without the key, it says which variable to set (and never prints a value).
+    env["OFFBOARD_SECRET_KEY"] = ""
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "OFFBOARD_SECRET_KEY must be set" in done.stderr
 
 
 def test_serve_refuses_to_start_without_its_required_settings(tmp_path: Path) -> None:
