@@ -28,6 +28,13 @@ def run(url: str) -> Iterator[Check]:
     yield check(url)
 
 
+def missing_sqlite_file(url: str) -> bool:
+    """True for a SQLite URL whose file does not exist (doctor reports it, never makes it)."""
+    parsed = make_url(normalize_url(url))
+    file = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    return bool(file) and file != ":memory:" and not Path(str(file)).exists()
+
+
 def check(url: str) -> Check:
     """Connect, read the current revision, compare it with the code's head."""
     try:
@@ -35,8 +42,7 @@ def check(url: str) -> Check:
     except ArgumentError:
         return Check(NAME, False, "OFFBOARD_DATABASE_URL is not a database URL")
     shown = parsed.render_as_string(hide_password=True)
-    file = parsed.database if parsed.get_backend_name() == "sqlite" else None
-    if file and file != ":memory:" and not Path(file).exists():
+    if missing_sqlite_file(url):
         return Check(NAME, False, f"{shown}: no such file (run offboard-bot db upgrade)")
     heads = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
     engine = make_engine(url)

@@ -19,12 +19,17 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.exc import SQLAlchemyError
 
-from bot.approvals.policy import ApprovalRules, PolicyError
+from bot.approvals.enrolment import enrolled_approvers
+from bot.approvals.policy import ApprovalRules, EnrolledApprovers, PolicyError
 from bot.deps import usergroup_resolver
+from bot.doctor.database import missing_sqlite_file
 from bot.doctor.report import Check
 from bot.manifest import BOT_SCOPES
 from bot.settings import Settings
+from storage.db import make_engine
+from storage.repository import Repository
 
 TOKEN, SCOPES, CHANNEL = "slack token", "slack scopes", "approval channel"
 APPROVERS, POLICY = "approvers", "approval policy"
@@ -119,14 +124,36 @@ def approvers(slack: WebClient, settings: Settings) -> Check:
 
 
 def policy(slack: WebClient, settings: Settings, clock: Callable[[], datetime]) -> Check:
-    rules = ApprovalRules.from_settings(settings, clock=clock, resolver=usergroup_resolver(slack))
+    """The start-up check the bot would refuse with, and who is enrolled for step-up."""
+    enrolled = _enrolled(settings)
+    rules = ApprovalRules.from_settings(
+        settings, clock=clock, resolver=usergroup_resolver(slack), enrolled=enrolled
+    )
     try:
         rules.check_satisfiable()
     except PolicyError as error:
         return Check(POLICY, False, str(error))
+    except SQLAlchemyError as error:  # who is enrolled lives in the database
+        return Check(POLICY, False, f"cannot read who is enrolled ({type(error).__name__})")
     eligible = len(rules.directory.approvers())
     needed = rules.default_required
-    return Check(POLICY, True, f"{needed} approvals needed, {eligible} people may approve")
+    detail = f"{needed} approvals needed, {eligible} people may approve"
+    if enrolled is not None:
+        detail += "; enrolled for step-up: " + (", ".join(sorted(enrolled())) or "nobody")
+    else:
+        detail += "; approvals are Slack-only (OFFBOARD_STEP_UP=off)"
+    return Check(POLICY, True, detail)
+
+
+def _enrolled(settings: Settings) -> EnrolledApprovers | None:
+    """Who has a step-up enrolment the configured key opens; None with step-up off."""
+    if settings.step_up != "totp":
+        return None
+    if missing_sqlite_file(settings.database_url):
+        return frozenset  # no database yet: nobody is enrolled (the database check says why)
+    repo = Repository(make_engine(settings.database_url))
+    key = settings.secret_key.get_secret_value() if settings.secret_key else None
+    return enrolled_approvers(repo, key)
 
 
 def _person(slack: WebClient, user_id: str) -> str | None:

@@ -7,6 +7,7 @@ reason, and the exit status must say so.
 
 from __future__ import annotations
 
+import base64
 import os
 import socket
 import sqlite3
@@ -21,6 +22,7 @@ import pytest
 from alembic.script import ScriptDirectory
 from pydantic import SecretStr
 
+from bot.devstack.authenticator import DEMO_SECRET_KEY
 from bot.devstack.local_stack import APPROVAL_CHANNEL, LocalStack, local_stack
 from bot.devstack.standin_methods import Channel, Member
 from bot.doctor import run_doctor
@@ -164,6 +166,20 @@ def test_a_policy_that_can_never_be_met(stack: LocalStack) -> None:
     assert failed(lines)["approval policy"].startswith("Offboard needs 5 distinct approvals")
 
 
+def test_doctor_names_who_is_enrolled_for_step_up(stack: LocalStack) -> None:
+    code, lines = doctor(stack)
+    assert lines["approval policy"].endswith("enrolled for step-up: U0ALICE, U0BOB, U0CAROL")
+    code, lines = doctor(stack, step_up="off")
+    assert code == 0 and lines["approval policy"].endswith("Slack-only (OFFBOARD_STEP_UP=off)")
+
+
+def test_secrets_sealed_under_another_key_enrol_nobody(stack: LocalStack) -> None:
+    other = SecretStr(base64.b64encode(bytes(range(32))).decode())
+    code, lines = doctor(stack, secret_key=other)
+    assert code == 1 and list(failed(lines)) == ["approval policy"]
+    assert "only 0 approvers are enrolled (nobody)" in failed(lines)["approval policy"]
+
+
 def test_credentials_the_cloud_refuses(stack: LocalStack) -> None:
     wrong = StaticCredentialsProvider.of(DEMO_ACCESS_KEY_ID, "not-the-secret")
     code, lines = doctor(stack, credentials=wrong)
@@ -249,7 +265,8 @@ def test_an_endpoint_whose_certificate_is_not_trusted(
 def test_a_database_behind_its_migrations(stack: LocalStack, tmp_path: Path) -> None:
     empty = tmp_path / "empty.db"
     sqlite3.connect(empty).close()
-    code, lines = doctor(stack, database_url=f"sqlite:///{empty}")
+    # Slack-only approvals, so the policy check need not read enrolments from it.
+    code, lines = doctor(stack, database_url=f"sqlite:///{empty}", step_up="off")
     assert code == 1 and list(failed(lines)) == ["database"]
     head = ScriptDirectory.from_config(alembic_config(f"sqlite:///{empty}")).get_current_head()
     assert failed(lines)["database"] == (
@@ -257,6 +274,8 @@ def test_a_database_behind_its_migrations(stack: LocalStack, tmp_path: Path) -> 
         "(run offboard-bot db upgrade)"
     )
     code, lines = doctor(stack, database_url=f"sqlite:///{tmp_path / 'missing.db'}")
+    # With step-up on, nobody can be enrolled in a database that does not exist.
+    assert "only 0 approvers are enrolled (nobody)" in failed(lines)["approval policy"]
     assert failed(lines)["database"].endswith(
         "missing.db: no such file (run offboard-bot db upgrade)"
     )
@@ -288,6 +307,7 @@ def test_the_cli_verb_with_the_official_chain(stack: LocalStack, tmp_path: Path)
         "OFFBOARD_DATABASE_URL": settings.database_url,
         "OFFBOARD_APPROVAL_CHANNEL": APPROVAL_CHANNEL,
         "OFFBOARD_APPROVERS": ",".join(sorted(settings.approvers)),
+        "OFFBOARD_SECRET_KEY": DEMO_SECRET_KEY,
     }
     done = subprocess.run(
         [sys.executable, "-m", "bot", "doctor"],
