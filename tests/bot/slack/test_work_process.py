@@ -24,11 +24,13 @@ from slack_bolt.adapter.socket_mode.internals import run_bolt_app
 from slack_sdk.socket_mode.request import SocketModeRequest
 
 from bot.deps import build_deps
+from bot.devstack.authenticator import Authenticator
 from bot.devstack.local_stack import (
     APPROVAL_CHANNEL,
     APPROVERS,
     REQUESTER,
     LocalStack,
+    Setup,
     workspace_people,
 )
 from bot.devstack.payloads import SlackSigner
@@ -69,6 +71,9 @@ def environment(
         "OFFBOARD_DATABASE_URL": db_url,
         "OFFBOARD_APPROVAL_CHANNEL": APPROVAL_CHANNEL,
         "OFFBOARD_APPROVERS": ",".join([REQUESTER.user_id, *(p.user_id for p in APPROVERS)]),
+        # Slack-only approvals: these tests are about the two processes; step-up's own
+        # tests (test_step_up*.py) drive the approval modal.
+        "OFFBOARD_STEP_UP": "off",
     }
 
 
@@ -90,7 +95,10 @@ def split(db_url: str, clock: FakeClock) -> Iterator[Slack]:
         runtime.start_background()
         url = runtime.start_http()
         signer = SlackSigner(secret, f"{url}/slack/events", response_url=standin.response_url)
-        yield Slack(LocalStack(settings, deps, runtime, sandbox, standin, signer, url), clock)
+        # Step-up is off here: nobody is enrolled, no set-up was said in Slack.
+        nobody, quiet = Authenticator(clock), Setup([], [])
+        stack = LocalStack(settings, deps, runtime, sandbox, standin, signer, url, nobody, quiet)
+        yield Slack(stack, clock)
     finally:
         if signer is not None:
             signer.close()
