@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError, PydanticUndefined
 
 from commands.catalog.error_codes import ErrorCode, fill_next_step
+from commands.catalog.quirks import NO_QUIRKS, Quirks
 
 # The wire helpers moved to commands.catalog.wire; still importable from here.
 from commands.catalog.wire import flat as flat
@@ -204,6 +205,8 @@ class OperationSpec:
     regional: bool = False
     # The page's error table: code -> status, message and Offboard's next step.
     errors: Mapping[str, ErrorCode] = field(default_factory=dict)
+    # Pre-checks, follow-up, settling an unknown outcome, per-item failures (quirks.py).
+    quirks: Quirks = NO_QUIRKS
 
     def classify(self, params: BaseModel) -> OperationClass:
         """The class of this call with these parameters."""
