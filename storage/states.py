@@ -16,7 +16,7 @@ from enum import IntEnum, StrEnum
 class Status(StrEnum):
     """Where a request is in its life; the strings are what the database keeps.
 
-    PENDING -> APPROVED -> EXECUTING -> SUCCEEDED | FAILED | UNKNOWN
+    PENDING -> APPROVED -> EXECUTING -> SUCCEEDED | PARTIAL | FAILED | UNKNOWN
     PENDING -> REJECTED | EXPIRED | CANCELLED
     APPROVED -> EXPIRED      (not started within the execution window)
     APPROVED | EXECUTING -> TAMPERED   (refused before sending: the stored decisions do
@@ -27,6 +27,7 @@ class Status(StrEnum):
     APPROVED = "APPROVED"
     EXECUTING = "EXECUTING"
     SUCCEEDED = "SUCCEEDED"
+    PARTIAL = "PARTIAL"  # accepted, but some items inside the answer failed (quirks.py)
     FAILED = "FAILED"
     UNKNOWN = "UNKNOWN"
     REJECTED = "REJECTED"
@@ -43,7 +44,12 @@ class Status(StrEnum):
 _LIVE = frozenset({Status.PENDING, Status.APPROVED, Status.EXECUTING})
 
 #: Statuses an execution may finish with.
-OUTCOMES: tuple[Status, ...] = (Status.SUCCEEDED, Status.FAILED, Status.UNKNOWN)
+OUTCOMES: tuple[Status, ...] = (
+    Status.SUCCEEDED,
+    Status.PARTIAL,
+    Status.FAILED,
+    Status.UNKNOWN,
+)
 
 
 class Vote(StrEnum):
