@@ -51,6 +51,10 @@ RICHER: dict[str, dict[str, Any]] = {
     },
     "QueryRelationList": {"StatusList": ["RELATED", "CONFIRMING"]},
     "GetAccount": {"IncludeTags": "true"},
+    "ListHostsForUser": {"HostName": "web 成员 ~*", "OSType": "Windows", "Mode": "Unauthorized"},
+    "AttachHostAccountsToUser": {
+        "Hosts": '[{"HostId":"1"},{"HostId":"2","HostAccountIds":["1","2","3","4","5","6","7","8","9"]}]'
+    },
 }
 
 
