@@ -10,10 +10,12 @@
   flags it and DeleteAccount answers MemberTypeError.DeleteAccount.
 - bastion host bastionhost-cn-st220aw0001 in cn-hangzhou: user 1 holds hosts 1..3
   with host accounts; user 2 holds host 4. bastionhost-cn-sh9000aw0002 in cn-shanghai.
+- the members of a member plan (1734100000000001..3, bastion user 3): ``seed_plan.py``.
 """
 
 from __future__ import annotations
 
+from commands.sandbox.seed_plan import add_plan_members
 from commands.sandbox.world import (
     CLOUD_ACCOUNT,
     BastionInstance,
@@ -100,4 +102,5 @@ def demo_world(*, deletion_seconds: float = 1.0, check_seconds: float = 0.0) -> 
         grants={"1": {"1": {"1"}}},
     )
     world.instances = {i.instance_id: i for i in (hangzhou, shanghai)}
+    add_plan_members(world, hangzhou_id=DEMO_INSTANCE_ID, shanghai_id=shanghai.instance_id)
     return world
