@@ -34,6 +34,7 @@ CLEAN_MEMBER = "1512996702208737"
 INVITED_MEMBER = "1455000012345678"
 DEMO_INSTANCE_ID = "bastionhost-cn-st220aw0001"
 DEMO_REGION_ID = "cn-hangzhou"
+SHANGHAI_INSTANCE_ID = "bastionhost-cn-sh9000aw0002"
 
 
 def _hosts() -> dict[str, Host]:
@@ -87,6 +88,12 @@ def demo_world(*, deletion_seconds: float = 1.0, check_seconds: float = 0.0) -> 
         ),
     ):
         world.relations[relation.relation_id] = relation
+    world.instances = _instances()
+    add_plan_members(world, hangzhou_id=DEMO_INSTANCE_ID, shanghai_id=SHANGHAI_INSTANCE_ID)
+    return world
+
+
+def _instances() -> dict[str, BastionInstance]:
     hangzhou = BastionInstance(
         DEMO_INSTANCE_ID, DEMO_REGION_ID, users={"1": "alice", "2": "bob"}, hosts=_hosts()
     )
@@ -95,12 +102,10 @@ def demo_world(*, deletion_seconds: float = 1.0, check_seconds: float = 0.0) -> 
         "2": {"4": {"7"}},
     }
     shanghai = BastionInstance(
-        "bastionhost-cn-sh9000aw0002",
+        SHANGHAI_INSTANCE_ID,
         "cn-shanghai",
         users={"1": "carol"},
         hosts={"1": Host("1", "jump-01", {"1": HostAccount("1", "root")})},
         grants={"1": {"1": {"1"}}},
     )
-    world.instances = {i.instance_id: i for i in (hangzhou, shanghai)}
-    add_plan_members(world, hangzhou_id=DEMO_INSTANCE_ID, shanghai_id=shanghai.instance_id)
-    return world
+    return {i.instance_id: i for i in (hangzhou, shanghai)}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -53,7 +54,7 @@ RICHER: dict[str, dict[str, Any]] = {
     "GetAccount": {"IncludeTags": "true"},
     "ListHostsForUser": {"HostName": "web 成员 ~*", "OSType": "Windows", "Mode": "Unauthorized"},
     "AttachHostAccountsToUser": {
-        "Hosts": '[{"HostId":"1"},{"HostId":"2","HostAccountIds":["1","2","3","4","5","6","7","8","9"]}]'
+        "Hosts": json.dumps([{"HostId": "1"}, {"HostId": "2", "HostAccountIds": list("123456789")}])
     },
 }
 
