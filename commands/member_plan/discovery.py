@@ -32,6 +32,11 @@ from commands.member_plan.model import (
 DEFAULT_WORKERS = 8
 
 
+def _id_order(value: str) -> tuple[int, str]:
+    """Numeric order for the decimal ids Bastionhost gives, without trusting them to be."""
+    return len(value), value
+
+
 @dataclass
 class _Task:
     action: str  # the first read it makes, named in a failure the read itself did not name
@@ -86,7 +91,7 @@ def _host_task(
     slots[host_id] = None  # unknown until its accounts are read
 
     def done(accounts: dict[str, str]) -> Iterable[_Task]:
-        slots[host_id] = HostGrant(host_id, name, tuple(sorted(accounts, key=int)), accounts)
+        slots[host_id] = HostGrant(host_id, name, tuple(sorted(accounts, key=_id_order)), accounts)
         return ()
 
     return _Task(
@@ -156,7 +161,12 @@ def _drive(pool: ThreadPoolExecutor, first: list[_Task], found: _Found) -> None:
             except Exception as error:  # a malformed answer, a listing too long: recorded
                 found.failures.append(reads.failure(task.action, task.params, error))
                 continue
-            for follow in task.then(value):
+            try:
+                follows = list(task.then(value))
+            except Exception as error:  # an answer that cannot be taken in: recorded
+                found.failures.append(reads.failure(task.action, task.params, error))
+                continue
+            for follow in follows:
                 pending[pool.submit(follow.run)] = follow
 
 
@@ -166,7 +176,9 @@ def _grants(found: _Found, users: Sequence[BastionUser]) -> tuple[UserGrants, ..
         slots = found.hosts.get(user)
         if slots is None or any(grant is None for grant in slots.values()):
             continue  # its listing or one of its hosts failed: recorded in failures
-        hosts = sorted((g for g in slots.values() if g is not None), key=lambda g: int(g.host_id))
+        hosts = sorted(
+            (g for g in slots.values() if g is not None), key=lambda g: _id_order(g.host_id)
+        )
         complete.append(UserGrants(user, tuple(hosts)))
     return tuple(complete)
 
