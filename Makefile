@@ -37,6 +37,7 @@ bench: install
 	$(BIN)/python bench/approvals.py
 	$(BIN)/python bench/ack.py
 	$(BIN)/python bench/audit.py
+	$(BIN)/python bench/discovery.py
 
 # Mutation testing of the approval rules and the signer against their own tests
 # ([tool.mutmut] in pyproject.toml; docs/mutation.md). Not part of `make test`: it takes

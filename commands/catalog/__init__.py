@@ -2,6 +2,7 @@
 
     CATALOG              every operation by action (read, write and destructive)
     REQUESTABLE_ACTIONS  the operations that change the cloud (each is an approved request)
+    PLAN_ONLY_ACTIONS    writes that only undo a member plan's step (never in the picker)
     OperationClass       read / write / destructive, declared by every spec
     get_spec(action)     the spec, or ParameterError({"operation": ...})
     validate_params      raw modal/CLI input -> the operation's parameter model
@@ -21,6 +22,7 @@ from commands.catalog.base import (
 )
 from commands.catalog.registry import (
     CATALOG,
+    PLAN_ONLY_ACTIONS,
     REQUESTABLE_ACTIONS,
     get_spec,
     prepare_params,
@@ -29,6 +31,7 @@ from commands.catalog.registry import (
 
 __all__ = [
     "CATALOG",
+    "PLAN_ONLY_ACTIONS",
     "REQUESTABLE_ACTIONS",
     "FieldSpec",
     "OperationClass",

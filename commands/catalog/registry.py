@@ -15,19 +15,40 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from commands.catalog import bastionhost, bss, directory, resourcemanager, sts
+from commands.catalog import (
+    bastionhost,
+    bastionhost_users,
+    bss,
+    directory,
+    resourcemanager,
+    resourcemanager_members,
+    sts,
+)
 from commands.catalog.base import OperationSpec, refusals_of
 from commands.errors import ParameterError
 
 _ALL: tuple[OperationSpec, ...] = (
-    resourcemanager.SPECS + directory.SPECS + bss.SPECS + bastionhost.SPECS + sts.SPECS
+    resourcemanager.SPECS
+    + directory.SPECS
+    + bss.SPECS
+    + bastionhost.SPECS
+    + sts.SPECS
+    + resourcemanager_members.SPECS
+    + bastionhost_users.SPECS
 )
 
 CATALOG: Mapping[str, OperationSpec] = MappingProxyType({spec.action: spec for spec in _ALL})
 
+# Writes that only undo a member plan's step (RegisterDelegatedAdministrator,
+# AttachHostAccountsToUser): filed by a plan's rollback, never picked in the modal, since
+# giving access back is not what people come to Offboard for.
+PLAN_ONLY_ACTIONS: tuple[str, ...] = resourcemanager_members.PLAN_ONLY + bastionhost_users.PLAN_ONLY
+
 # The operations that can change the cloud, in the catalog's order: each is asked for as a
-# request and approved by others; the rest are reads.
-REQUESTABLE_ACTIONS: tuple[str, ...] = tuple(s.action for s in _ALL if s.op_class.changes_cloud)
+# request and approved by others; the rest are reads (and the plan-only writes above).
+REQUESTABLE_ACTIONS: tuple[str, ...] = tuple(
+    s.action for s in _ALL if s.op_class.changes_cloud and s.action not in PLAN_ONLY_ACTIONS
+)
 
 # uuid5 namespace of the BssOpenApi RequestIds we derive from our own request ids.
 # Fixed forever: changing it would change the RequestId a stored request is shown with

@@ -1,8 +1,10 @@
 """Bastionhost (2019-12-09) as the sandbox answers it.
 
 DetachHostAccountsFromUser answers per host and per host account (``Results``),
-``OBJECT_NOT_FOUND`` where the host, the user or the host account is unknown, and
-HTTP 200 overall, as the page's example shows. A missing or malformed argument is the
+``OBJECT_NOT_FOUND`` where the host, the user or the host account is unknown, or where
+the user does not hold it (any more): the object of the operation, the grant, "does not
+exist" (the page's words), so a detach sent twice says so. HTTP 200 overall, as the
+page's example shows. A missing or malformed argument is the
 page's ``InvalidParameter`` ("The argument is invalid."); an unknown instance is
 invented (``EntityNotExists.Instance``, listed in ``commands.sandbox.errors``).
 """
@@ -92,12 +94,13 @@ def detach_host_accounts_from_user(
         if not wanted:
             # "You can specify only host IDs. In this case, the permissions on the
             # specified hosts and all accounts of the hosts are revoked from the user."
+            code = "OK" if host_id in grants else "OBJECT_NOT_FOUND"
             grants.pop(host_id, None)
-            results.append(_result("OK", host_id, user_id, []))
+            results.append(_result(code, host_id, user_id, []))
             continue
         accounts = []
         for account_id in wanted:
-            if account_id not in host.accounts:
+            if account_id not in host.accounts or account_id not in held:
                 accounts.append(
                     {"Code": "OBJECT_NOT_FOUND", "Message": "None", "HostAccountId": account_id}
                 )

@@ -20,12 +20,12 @@ def get_resource_directory(
 ) -> dict[str, Any]:
     return {
         "ResourceDirectory": {
-            "ResourceDirectoryId": "rd-offboard01",
+            "ResourceDirectoryId": world.resource_directory_id,
             "MasterAccountId": str(world.management_account_id),
             "MasterAccountName": "management@example-rd",
             "RootFolderId": "r-offboard01",
             "CreateTime": "2024-03-01T08:00:00Z",
-            "MemberDeletionStatus": "Enabled",
+            "MemberDeletionStatus": "Enabled" if world.member_deletion_enabled else "Disabled",
             "ControlPolicyStatus": "Disabled",
         }
     }

@@ -27,8 +27,11 @@ code)``: status and message come from the page's table in the catalog
 - ``EntityNotExists.Instance``: a bastion host instance that does not exist (or is not
   in the RegionId given); the DetachHostAccountsFromUser page does not say what it
   answers then.
-- ``EntityNotExists.User``, ``EntityNotExists.Host``: ListHostAccountsForUser (a read;
-  its page is not in our reference set).
+- ``EntityNotExists.User``, ``EntityNotExists.Host``: ListHostAccountsForUser and
+  ListHostsForUser (reads; their pages are not in our reference set).
+- ``AccountAlreadyRegistered``: RegisterDelegatedAdministrator for a member already
+  registered for the service. Its page is not in our reference set; the code, its 409 and
+  its message are Resource Manager's public error-code list's.
 
 Borrowed: the ResourceManager reads answer ``EntityNotExists.Account`` for a member that
 does not exist, the DeleteAccount page's code and message for that case.
@@ -101,6 +104,12 @@ INVENTED: Mapping[str, Invented] = {
     ),
     "EntityNotExists.Host": Invented(
         404, "The host does not exist.", "a read whose page is not in our reference set"
+    ),
+    "AccountAlreadyRegistered": Invented(
+        409,
+        "The specified account is already a delegated administrator for this service.",
+        "RegisterDelegatedAdministrator's page is not in our reference set; Resource "
+        "Manager's public error-code list gives this code, status and message",
     ),
 }
 

@@ -12,7 +12,14 @@ account type"), one being deleted or checked, a delegated administrator
 (``RemoveConfilctAccountAsDelegatedAdministator``), one with a payer account
 (``NotSupport.HasPayerAccount``). DeregisterDelegatedAdministrator answers
 ``AccountNotRegistered`` for any account that is not registered for the service, an
-unknown one included (the page documents no other code for it).
+unknown one included (the page documents no other code for it). While member deletion is
+disabled, DeleteAccount answers ``NoLicense.ResourceDirectory``.
+
+A deletion accepted for a member that still fails its check (items no API clears,
+abandonable checks not abandoned) is ``Checking``, then ``CheckFailed`` with those items as
+its FailReasonList: the DeleteAccount page documents no code refusing such a member up
+front, and GetAccountDeletionStatus's public page shows a check failing after acceptance
+(its example FailReasonList: "This account has a payer account...").
 """
 
 from __future__ import annotations
@@ -110,11 +117,13 @@ def delete_account(world: World, params: Mapping[str, str], now: datetime) -> di
     account = world.accounts.get(_account_id(params, DELETE))
     if account is None:
         raise documented(DELETE, "EntityNotExists.Account")
+    if not world.member_deletion_enabled:
+        raise documented(DELETE, "NoLicense.ResourceDirectory")
     refusal = _refusal(world, account, now)
     if refusal is not None:
         raise documented(DELETE, refusal)
     world.start_deletion(account, now, _abandoned(params))
-    return {"DeletionType": 0}
+    return {"DeletionType": int(account.deletion_type)}
 
 
 def check_account_delete(world: World, params: Mapping[str, str], now: datetime) -> dict[str, Any]:
@@ -152,12 +161,18 @@ def get_account_deletion_status(
     if account is None or account.deletion is None:
         raise _gone()
     deletion = account.deletion
+    ended = now >= deletion.completes
+    if deletion.fails:
+        state = "CheckFailed" if ended else "Checking"
+    else:
+        state = "Success" if ended else "Deleting"
+    reasons = deletion.fail_reasons if ended else ()
     status: dict[str, Any] = {
         "AccountId": account.account_id,
         "CreateTime": _cst(deletion.started),
-        "DeletionType": "0",
-        "FailReasonList": [],
-        "Status": "Success" if account.deleted(now) else "Deleting",
+        "DeletionType": deletion.deletion_type,
+        "FailReasonList": [{"Name": r.check_name, "Description": r.description} for r in reasons],
+        "Status": state,
     }
     if account.deleted(now):
         status["DeletionTime"] = _cst(deletion.completes)
@@ -174,7 +189,7 @@ def get_account(world: World, params: Mapping[str, str], now: datetime) -> dict[
         "JoinMethod": account.join_method,
         "JoinTime": account.join_time,
         "ModifyTime": account.join_time,
-        "ResourceDirectoryId": "rd-offboard",
+        "ResourceDirectoryId": world.resource_directory_id,
         "Status": "CreateSuccess",
         "Type": account.type,
     }

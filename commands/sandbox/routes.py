@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from commands.sandbox import bastionhost, bss, directory, resourcemanager, sts
+from commands.sandbox import (
+    bastion_users,
+    bastionhost,
+    bss,
+    directory,
+    members,
+    resourcemanager,
+    sts,
+)
 from commands.sandbox.world import World
 
 Handler = Callable[[World, Mapping[str, str], datetime], dict[str, Any]]
@@ -40,14 +48,14 @@ APIS: tuple[Api, ...] = (
         "ResourceManager",
         "2020-03-31",
         "resourcemanager.aliyuncs.com",
-        _callerless({**resourcemanager.HANDLERS, **directory.HANDLERS}),
+        _callerless({**resourcemanager.HANDLERS, **directory.HANDLERS, **members.HANDLERS}),
     ),
     Api("BssOpenApi", "2017-12-14", "business.aliyuncs.com", _callerless(bss.HANDLERS)),
     Api(
         "Bastionhost",
         "2019-12-09",
         "yundun-bastionhost.aliyuncs.com",
-        _callerless(bastionhost.HANDLERS),
+        _callerless({**bastionhost.HANDLERS, **bastion_users.HANDLERS}),
     ),
     Api("Sts", "2015-04-01", "sts.aliyuncs.com", sts.HANDLERS),
 )

@@ -10,10 +10,12 @@
   flags it and DeleteAccount answers MemberTypeError.DeleteAccount.
 - bastion host bastionhost-cn-st220aw0001 in cn-hangzhou: user 1 holds hosts 1..3
   with host accounts; user 2 holds host 4. bastionhost-cn-sh9000aw0002 in cn-shanghai.
+- the members of a member plan (1734100000000001..3, bastion user 3): ``seed_plan.py``.
 """
 
 from __future__ import annotations
 
+from commands.sandbox.seed_plan import add_plan_members
 from commands.sandbox.world import (
     CLOUD_ACCOUNT,
     BastionInstance,
@@ -32,6 +34,7 @@ CLEAN_MEMBER = "1512996702208737"
 INVITED_MEMBER = "1455000012345678"
 DEMO_INSTANCE_ID = "bastionhost-cn-st220aw0001"
 DEMO_REGION_ID = "cn-hangzhou"
+SHANGHAI_INSTANCE_ID = "bastionhost-cn-sh9000aw0002"
 
 
 def _hosts() -> dict[str, Host]:
@@ -85,6 +88,12 @@ def demo_world(*, deletion_seconds: float = 1.0, check_seconds: float = 0.0) -> 
         ),
     ):
         world.relations[relation.relation_id] = relation
+    world.instances = _instances()
+    add_plan_members(world, hangzhou_id=DEMO_INSTANCE_ID, shanghai_id=SHANGHAI_INSTANCE_ID)
+    return world
+
+
+def _instances() -> dict[str, BastionInstance]:
     hangzhou = BastionInstance(
         DEMO_INSTANCE_ID, DEMO_REGION_ID, users={"1": "alice", "2": "bob"}, hosts=_hosts()
     )
@@ -93,11 +102,10 @@ def demo_world(*, deletion_seconds: float = 1.0, check_seconds: float = 0.0) -> 
         "2": {"4": {"7"}},
     }
     shanghai = BastionInstance(
-        "bastionhost-cn-sh9000aw0002",
+        SHANGHAI_INSTANCE_ID,
         "cn-shanghai",
         users={"1": "carol"},
         hosts={"1": Host("1", "jump-01", {"1": HostAccount("1", "root")})},
         grants={"1": {"1": {"1"}}},
     )
-    world.instances = {i.instance_id: i for i in (hangzhou, shanghai)}
-    return world
+    return {i.instance_id: i for i in (hangzhou, shanghai)}

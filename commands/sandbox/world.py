@@ -23,11 +23,20 @@ class CheckItem:
 
 @dataclass
 class Deletion:
-    """A member deletion under way or finished."""
+    """A member deletion under way or finished. With ``fail_reasons`` it is a deletion
+    whose own check fails: ``Checking`` until ``completes``, then ``CheckFailed`` with
+    those reasons (GetAccountDeletionStatus's FailReasonList), the member left as it was.
+    """
 
     started: datetime
     completes: datetime
     abandoned: tuple[str, ...] = ()
+    fail_reasons: tuple[CheckItem, ...] = ()
+    deletion_type: str = "0"
+
+    @property
+    def fails(self) -> bool:
+        return bool(self.fail_reasons)
 
 
 @dataclass
@@ -54,11 +63,17 @@ class MemberAccount:
     join_time: str = "2024-03-01T08:00:00Z"
     # Check items that fail but may be abandoned (AbandonableCheckId).
     abandonable_checks: list[CheckItem] = field(default_factory=list)
+    # Check items that fail and no API clears (unpaid bills, domain names, ...).
+    not_allowed: list[CheckItem] = field(default_factory=list)
+    # DeleteAccount's DeletionType: "1" when the member had pay-as-you-go resources in
+    # the last 30 days (deleted after a silence period), else "0".
+    deletion_type: str = "0"
     deletion: Deletion | None = None
     check: DeletionCheck | None = None
 
     def deleted(self, now: datetime) -> bool:
-        return self.deletion is not None and now >= self.deletion.completes
+        deletion = self.deletion
+        return deletion is not None and not deletion.fails and now >= deletion.completes
 
     def deleting(self, now: datetime) -> bool:
         return self.deletion is not None and now < self.deletion.completes
@@ -149,6 +164,10 @@ class World:
     stays ``Deleting``; ``check_seconds``: how long a deletion check stays ``PreChecking``."""
 
     management_account_id: int
+    resource_directory_id: str = "rd-offboard01"
+    # GetResourceDirectory's MemberDeletionStatus; DeleteAccount answers
+    # NoLicense.ResourceDirectory while it is off.
+    member_deletion_enabled: bool = True
     accounts: dict[str, MemberAccount] = field(default_factory=dict)
     delegations: list[Delegation] = field(default_factory=list)
     relations: dict[int, FinanceRelation] = field(default_factory=dict)
@@ -180,6 +199,8 @@ class World:
             )
             for d in self.delegations_of(account_id)
         ]
+        account = self.accounts.get(account_id)
+        items += account.not_allowed if account is not None else []
         if account_id.isdigit() and any(
             r.child_user_id == int(account_id) for r in self.relations_of(int(account_id))
         ):
@@ -195,8 +216,15 @@ class World:
     def start_deletion(
         self, account: MemberAccount, now: datetime, abandoned: tuple[str, ...]
     ) -> None:
+        """Accept a deletion. Its own check fails on what no API clears and on every
+        abandonable check not abandoned (GetAccountDeletionStatus: CheckFailed)."""
+        failing = list(account.not_allowed) + [
+            c for c in account.abandonable_checks if c.check_id not in abandoned
+        ]
         account.deletion = Deletion(
             started=now,
             completes=now + timedelta(seconds=self.deletion_seconds),
             abandoned=abandoned,
+            fail_reasons=tuple(failing),
+            deletion_type=account.deletion_type,
         )

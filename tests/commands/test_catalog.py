@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from commands.catalog import (
     CATALOG,
+    PLAN_ONLY_ACTIONS,
     REQUESTABLE_ACTIONS,
     OperationClass,
     get_spec,
@@ -68,6 +69,20 @@ VALID: dict[str, dict[str, Any]] = {
         "UserId": "1",
         "HostId": "2",
     },
+    # The member plan's operations (their pages are not in our set: the official SDK's).
+    "GetPayerForAccount": DELETE_MEMBER,
+    "RegisterDelegatedAdministrator": {**DELETE_MEMBER, "ServicePrincipal": "cloudfw.aliyuncs.com"},
+    "ListHostsForUser": {
+        "InstanceId": "bastionhost-cn-st220aw0001",
+        "RegionId": "cn-hangzhou",
+        "UserId": "1",
+        "Mode": "Authorized",
+        "PageSize": "100",
+    },
+    "AttachHostAccountsToUser": {
+        **DETACH,
+        "Hosts": '[{"HostId":"1"},{"HostId":"2","HostAccountIds":["1","2"]}]',
+    },
     # No parameters at all: who the bot is, and which account manages the directory.
     "GetResourceDirectory": {},
     "GetCallerIdentity": {},
@@ -88,11 +103,15 @@ def test_the_catalog_holds_the_design_operations() -> None:
         "ModifyAccountRelation",
         "DetachHostAccountsFromUser",
     )
+    # The rollbacks of a member plan change the cloud but are never picked in the modal.
+    assert PLAN_ONLY_ACTIONS == ("RegisterDelegatedAdministrator", "AttachHostAccountsToUser")
+    assert not set(PLAN_ONLY_ACTIONS) & set(REQUESTABLE_ACTIONS)
     assert set(VALID) == set(CATALOG)
     for action, spec in CATALOG.items():
         assert spec.action == action
-        assert spec.op_class.changes_cloud == (action in REQUESTABLE_ACTIONS)
-        assert (spec.danger != "") == (action in REQUESTABLE_ACTIONS)
+        asked = action in REQUESTABLE_ACTIONS or action in PLAN_ONLY_ACTIONS
+        assert spec.op_class.changes_cloud == asked
+        assert (spec.danger != "") == asked
     assert get_spec("DeleteAccount").version == "2020-03-31"
     assert get_spec("RelieveAccountRelation").product is Product.BSS
     assert get_spec("DetachHostAccountsFromUser").regional

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -51,6 +52,10 @@ RICHER: dict[str, dict[str, Any]] = {
     },
     "QueryRelationList": {"StatusList": ["RELATED", "CONFIRMING"]},
     "GetAccount": {"IncludeTags": "true"},
+    "ListHostsForUser": {"HostName": "web 成员 ~*", "OSType": "Windows", "Mode": "Unauthorized"},
+    "AttachHostAccountsToUser": {
+        "Hosts": json.dumps([{"HostId": "1"}, {"HostId": "2", "HostAccountIds": list("123456789")}])
+    },
 }
 
 
