@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Update
 
-from storage.states import Assurance, Status, Vote
+from storage.states import Assurance, Phase, Status, Vote
 
 # Crockford's base32 without I, L, O, U: unambiguous when read aloud or retyped.
 _ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -68,10 +68,10 @@ class NewRequest:
 
 @dataclass(frozen=True)
 class NewDecision:
-    """One person's vote: ``"approve"`` or ``"reject"``, and how they were identified."""
+    """One person's vote and how they were identified."""
 
     user_id: str
-    vote: str
+    vote: Vote
     assurance: Assurance = Assurance.SLACK_ACCOUNT
 
 
@@ -100,7 +100,7 @@ class Change:
     """
 
     decision: NewDecision | None = None
-    status: str | None = None
+    status: Status | None = None
     approved_at: datetime | None = None
     execute_by: datetime | None = None
     finished_at: datetime | None = None
@@ -186,7 +186,7 @@ class ExecutionRecord:
     cloud_request_id: str | None
     recommend: str | None
     body: dict[str, Any] | None
-    phase: str | None
+    phase: Phase | None
     progress: Any
     lease_confirmed_at: datetime | None = None
     late: LateAnswer | None = None

@@ -93,8 +93,11 @@ def transition_change(
     decision = None
     if transition.review is not None:
         review = transition.review
-        decision = NewDecision(review.user, review.vote.value, review.assurance)
-        data: dict[str, Any] = {"vote": decision.vote, "assurance": review.assurance.name.lower()}
+        decision = NewDecision(review.user, review.vote, review.assurance)
+        data: dict[str, Any] = {
+            "vote": review.vote.value,
+            "assurance": review.assurance.name.lower(),
+        }
         if proof is not None:
             data["method"] = proof.method
         if transition.tally is not None:
@@ -113,7 +116,7 @@ def transition_change(
     extra = proof or Proof("")
     return Change(
         decision=decision,
-        status=transition.status.value if transition.changed_status else None,
+        status=transition.status if transition.changed_status else None,
         approved_at=now if approved else None,
         execute_by=transition.execute_by,
         finished_at=now if transition.changed_status and transition.status.is_final else None,

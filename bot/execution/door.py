@@ -114,7 +114,7 @@ def tampered(record: RequestRecord, found: Recount, *, now: datetime, actor: str
     data = {"was": record.status.value, "why": why, **found.as_data()}
     payload = {"request_id": record.id, "event": "tampered", "actor": None, **data}
     return Change(
-        status=Status.TAMPERED.value,
+        status=Status.TAMPERED,
         finished_at=now,
         audit=(AuditDraft("request.tampered", actor, data, record.id),),
         announcements=tuple(AnnouncementDraft(kind, dict(payload)) for kind in ("card", "thread")),

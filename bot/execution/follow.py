@@ -31,6 +31,7 @@ from commands.errors import (
 )
 from storage.records import ExecutionRecord, RequestRecord
 from storage.repository import Repository
+from storage.states import Phase, Status
 
 log = structlog.get_logger(__name__)
 
@@ -118,14 +119,14 @@ class DeletionFollower:
         if self.out.progress(
             record,
             execution,
-            "following",
+            Phase.FOLLOWING,
             {"status": "accepted", "cloud_request_id": accepted.request_id},
             event="progress",
             kinds=("thread",),
         ):
             return True
         # Taken over while the call was out: the acceptance is a late answer to keep.
-        self.out.late_answer(record, execution, "SUCCEEDED", from_call(accepted))
+        self.out.late_answer(record, execution, Status.SUCCEEDED, from_call(accepted))
         return False
 
     def _run(
@@ -166,7 +167,7 @@ class DeletionFollower:
                 self.out.progress(
                     record,
                     execution,
-                    "following",
+                    Phase.FOLLOWING,
                     {"status": finding.message},
                     event="progress",
                     kinds=("thread",),

@@ -27,7 +27,7 @@ from storage.records import (
     RequestRecord,
 )
 from storage.repository import Admit, Repository
-from storage.states import Status
+from storage.states import Phase, Status
 
 log = structlog.get_logger(__name__)
 
@@ -62,13 +62,13 @@ class ResultWriter:
             body=body,
         )
         assert finding.verdict != "RUNNING"
-        self.finish(record, execution, finding.verdict, result, event=event)
+        self.finish(record, execution, Status(finding.verdict), result, event=event)
 
     def finish(
         self,
         record: RequestRecord,
         execution: ExecutionRecord,
-        status: str,
+        status: Status,
         result: ExecutionResult,
         *,
         event: str = "result",
@@ -103,7 +103,7 @@ class ResultWriter:
         self,
         record: RequestRecord,
         execution: ExecutionRecord,
-        status: str,
+        status: Status,
         result: ExecutionResult,
     ) -> bool:
         """Keep an answer that came after the execution was taken over, and announce it
@@ -131,7 +131,7 @@ class ResultWriter:
         self,
         record: RequestRecord,
         execution: ExecutionRecord,
-        phase: str,
+        phase: Phase,
         progress: Any,
         *,
         event: str,
@@ -160,7 +160,7 @@ class ResultWriter:
         """Durably mark the call as sent (phase ``sending``, announced as ``executing``),
         one transaction, behind the door ``admit``; send it only when this returns True."""
         _, announcements = _drafts(
-            record, self.owner, "sending", None, "executing", ("card", "thread")
+            record, self.owner, Phase.SENDING, None, "executing", ("card", "thread")
         )
         return self.repo.record_sent(
             record.id,
@@ -168,15 +168,15 @@ class ResultWriter:
             owner=self.owner,
             now=self.clock(),
             admit=admit,
-            phase="sending",
+            phase=Phase.SENDING,
             audit=(AuditDraft("execution.sending", self.owner, facts, record.id),),
             announcements=announcements,
         )
 
 
-def _facts(record: RequestRecord, status: str, result: ExecutionResult) -> dict[str, Any]:
+def _facts(record: RequestRecord, status: Status, result: ExecutionResult) -> dict[str, Any]:
     return {
-        "status": status,
+        "status": status.value,
         "operation": record.operation,
         "http_status": result.http_status,
         "code": result.code,
@@ -189,12 +189,12 @@ def _facts(record: RequestRecord, status: str, result: ExecutionResult) -> dict[
 def _drafts(
     record: RequestRecord,
     owner: str,
-    phase: str,
+    phase: Phase,
     progress: Any,
     event: str,
     kinds: tuple[str, ...],
 ) -> tuple[tuple[AuditDraft, ...], tuple[AnnouncementDraft, ...]]:
-    payload = {"request_id": record.id, "event": event, "actor": None, "phase": phase}
+    payload = {"request_id": record.id, "event": event, "actor": None, "phase": phase.value}
     if isinstance(progress, dict):
         payload.update(progress)
     audit = (AuditDraft(f"execution.{phase}", owner, payload, record.id),)

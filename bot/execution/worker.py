@@ -60,6 +60,7 @@ from storage.records import (
     RequestRecord,
 )
 from storage.repository import Repository
+from storage.states import Phase, Status
 
 __all__ = ["FollowPolicy", "Worker"]
 
@@ -169,7 +170,7 @@ class Worker:
             # no credentials) was not sent, and must not be reported as maybe sent.
             self.client.build_request(spec, params)
         except OffboardError as error:
-            self._out.finish(record, execution, "FAILED", _not_sent(error))
+            self._out.finish(record, execution, Status.FAILED, _not_sent(error))
             return
         facts = {"operation": record.operation, "params": spec.serialize(params)}
         admit = door(self.rules, now=self.clock(), actor=self.owner)
@@ -201,20 +202,20 @@ class Worker:
             why = f"The cloud failed while handling the call ({error})."
             self._unanswered(record, execution, why, "result", error.result)
         except ApiError as error:
-            self._out.finish(record, execution, "FAILED", from_call(error.result))
+            self._out.finish(record, execution, Status.FAILED, from_call(error.result))
         except (NetworkError, CredentialsError) as error:
             # Both are raised before any byte reached the cloud: nothing happened.
-            self._out.finish(record, execution, "FAILED", _not_sent(error))
+            self._out.finish(record, execution, Status.FAILED, _not_sent(error))
         except OutcomeUnknownError as error:
             why = f"The call was sent but no answer came back ({error})."
             self._unanswered(record, execution, why, "result")
         else:
             if not result.ok:  # an error answered with HTTP 200 (BssOpenApi "Success": false)
-                self._out.finish(record, execution, "FAILED", from_call(result))
+                self._out.finish(record, execution, Status.FAILED, from_call(result))
             elif record.operation == DELETE_ACCOUNT:
                 self._follower.start(record, execution, accepted=result)
             else:
-                self._out.finish(record, execution, "SUCCEEDED", from_call(result))
+                self._out.finish(record, execution, Status.SUCCEEDED, from_call(result))
 
     def wait_for_followers(self, timeout: float) -> bool:
         """Wait for the deletions this worker follows; True when none is left."""
@@ -275,12 +276,12 @@ class Worker:
                 self._out.finish(
                     record,
                     execution,
-                    "FAILED",
+                    Status.FAILED,
                     ExecutionResult(message=message),
                     event="reconciled",
                 )
             return
-        if record.operation == DELETE_ACCOUNT and execution.phase == "following":
+        if record.operation == DELETE_ACCOUNT and execution.phase is Phase.FOLLOWING:
             # Accepted before the crash: resume following, never send again.
             self._follower.start(record, execution, accepted=None, event="reconciled")
         else:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from bot.approvals.changes import counted
 from bot.approvals.digest import digest, shown, signed_call
@@ -23,7 +23,7 @@ from commands.catalog import get_spec, validate_params
 from commands.client import CloudClient
 from commands.errors import OffboardError
 from storage.records import DecisionRecord, ExecutionRecord, LateAnswer, RequestRecord
-from storage.states import Assurance
+from storage.states import Assurance, Status, Vote
 
 _FINDING_STATUSES = {"ok", "blocked", "warning", "error"}
 
@@ -49,7 +49,7 @@ class StoredResult:
             request_id=execution.cloud_request_id,
             recommend=execution.recommend,
             body=execution.body or {},
-            ok=execution.outcome == "SUCCEEDED",
+            ok=execution.outcome == Status.SUCCEEDED,
         )
 
     @classmethod
@@ -62,7 +62,7 @@ class StoredResult:
             request_id=late.result.cloud_request_id,
             recommend=late.result.recommend,
             body=late.result.body or {},
-            ok=late.outcome == "SUCCEEDED",
+            ok=late.outcome == Status.SUCCEEDED,
         )
 
 
@@ -102,7 +102,7 @@ def card_model(
         rejections=count.rejections,
         findings=findings(record.prechecks),
         result_summary=TAMPERED_SUMMARY
-        if record.status == "TAMPERED"
+        if record.status == Status.TAMPERED
         else result_summary(execution),
         decided_by=_decided_by(record, count.rejections),
         assurance_note=assurance_note(policy, digest(call)),
@@ -133,9 +133,9 @@ def endpoint(record: RequestRecord, cloud: CloudClient) -> str:
 
 def _decided_by(record: RequestRecord, rejections: tuple[str, ...]) -> str | None:
     """Who ended the request, when one person did: the rejecter, or the requester."""
-    if record.status == "REJECTED" and rejections:
+    if record.status == Status.REJECTED and rejections:
         return rejections[0]
-    if record.status == "CANCELLED":
+    if record.status == Status.CANCELLED:
         return record.requester
     return None
 
@@ -204,9 +204,7 @@ def thread_message(
     approvals = _ids(payload.get("approvals"))
     required = int(payload.get("required") or record.required_approvals)
     if event == "decided":
-        vote: Literal["approve", "reject"] = (
-            "reject" if payload.get("vote") == "reject" else "approve"
-        )
+        vote = Vote.REJECT if payload.get("vote") == Vote.REJECT else Vote.APPROVE
         rejections = _ids(payload.get("rejections"))
         return replies.decided(
             actor, vote, approvals=approvals, rejections=rejections, required=required
@@ -218,14 +216,14 @@ def thread_message(
     if event == "cancelled":
         return replies.cancelled(actor)
     if event == "expired":
-        return replies.expired("execution" if payload.get("was") == "APPROVED" else "approval")
+        return replies.expired("execution" if payload.get("was") == Status.APPROVED else "approval")
     if event == "executing":
         return replies.executing(record.operation, str(payload.get("endpoint") or endpoint))
     if event == "progress":
         details = payload.get("details") or ()
         status = str(payload.get("status") or payload.get("phase") or "")
         return replies.progress(record.operation, status, [str(d) for d in details])
-    if event == "result" and execution is not None and execution.outcome == "UNKNOWN":
+    if event == "result" and execution is not None and execution.outcome == Status.UNKNOWN:
         detail = str(payload.get("message") or execution.message or "no answer came back")
         return replies.unknown(record.operation, detail)
     if event == "result" and execution is not None:
@@ -238,7 +236,7 @@ def thread_message(
         late = StoredResult.late(execution.late)
         return replies.correction(record.operation, execution.outcome, late)
     if event == "reconciled":
-        status = str(payload.get("status") or record.status)
+        status = Status(payload.get("status") or record.status)
         return replies.reconciled(record.operation, status, str(payload.get("message") or ""))
     return replies.message(status_line(record.status))
 
@@ -246,7 +244,7 @@ def thread_message(
 def next_step(record: RequestRecord, execution: ExecutionRecord) -> str | None:
     """The catalog's next step for a failed call's Code, filled from the request's
     parameters and the cloud's Message; ``None`` for a success or an undocumented Code."""
-    if execution.outcome != "FAILED" or not execution.code:
+    if execution.outcome != Status.FAILED or not execution.code:
         return None
     try:
         spec = get_spec(record.operation)

@@ -102,7 +102,7 @@ class Repository(ExecutionStore, OutboxStore, StepUpStore):
     def list_requests(
         self,
         *,
-        statuses: Iterable[str] | None = None,
+        statuses: Iterable[Status] | None = None,
         requester: str | None = None,
         limit: int = 50,
     ) -> list[RequestRecord]:
@@ -294,7 +294,7 @@ def _win(session: Session, guards: Sequence[Guard]) -> None:
             raise GuardLost(guard.name)
 
 
-def _check_status_change(current: str, new: str) -> None:
+def _check_status_change(current: Status, new: Status) -> None:
     if new not in tuple(Status):
         raise ValueError(f"unknown status {new!r}")
     # Execution statuses have one door each, which keeps the executions table in step:

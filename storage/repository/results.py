@@ -26,7 +26,7 @@ from storage.records import (
 )
 from storage.repository.leases import NO_SYNC, LeaseStore, update_execution
 from storage.repository.transactions import execution_record, request_record, require_aware
-from storage.states import OUTCOMES, Status
+from storage.states import OUTCOMES, Phase, Status
 
 
 class ResultStore(LeaseStore):
@@ -38,7 +38,7 @@ class ResultStore(LeaseStore):
         attempt: int,
         *,
         owner: str,
-        phase: str,
+        phase: Phase,
         progress: Any,
         now: datetime,
         audit: Sequence[AuditDraft] = (),
@@ -63,7 +63,7 @@ class ResultStore(LeaseStore):
         attempt: int,
         *,
         owner: str,
-        status: str,
+        status: Status,
         result: ExecutionResult,
         now: datetime,
         audit: Sequence[AuditDraft] = (),
@@ -111,7 +111,7 @@ class ResultStore(LeaseStore):
         attempt: int,
         *,
         owner: str,
-        outcome: str,
+        outcome: Status,
         result: ExecutionResult,
         now: datetime,
         audit: Sequence[AuditDraft] = (),

@@ -24,7 +24,7 @@ from storage.records import (
     LateAnswer,
     RequestRecord,
 )
-from storage.states import Assurance, Status, Vote
+from storage.states import Assurance, Phase, Status, Vote
 
 
 def require_aware(now: datetime) -> datetime:
@@ -153,7 +153,7 @@ def execution_record(row: ExecutionRow) -> ExecutionRecord:
         cloud_request_id=row.cloud_request_id,
         recommend=row.recommend,
         body=row.body,
-        phase=row.phase,
+        phase=Phase(row.phase) if row.phase else None,
         progress=row.progress,
         lease_confirmed_at=row.lease_confirmed_at,
         late=_late_answer(row),

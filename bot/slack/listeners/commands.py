@@ -27,6 +27,7 @@ from bot.slack.listeners import errors, identity
 from bot.slack.views import guide, replies
 from bot.slack.views.modal import build_operation_modal, build_picker
 from commands.catalog import get_spec
+from storage import states
 
 COMMAND = "/offboard"
 _LIST_LIMIT = 20
@@ -105,7 +106,7 @@ def status(deps: Deps, request_id: str) -> replies.SlackMessage:
 
 
 def pending(deps: Deps) -> replies.SlackMessage:
-    records = deps.repo.list_requests(statuses=["PENDING"], limit=_LIST_LIMIT)
+    records = deps.repo.list_requests(statuses=[states.Status.PENDING], limit=_LIST_LIMIT)
     policy = deps.policy.snapshot()
     models = [
         rendering.card_model(r, deps.repo.decisions_for(r.id), deps.cloud, policy=policy)

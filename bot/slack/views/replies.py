@@ -27,6 +27,7 @@ from bot.slack.views.text import (
     split_escaped,
     truncate,
 )
+from storage.states import Status, Vote
 
 # A Recommend link is cloud text: only a plain https URL becomes a link (no ``|`` or
 # ``>`` that could relabel it), anything else is shown escaped.
@@ -86,14 +87,14 @@ def message(*paragraphs: str) -> SlackMessage:
 
 def decided(
     actor: str,
-    decision: Literal["approve", "reject"],
+    decision: Vote,
     *,
     approvals: Sequence[str],
     rejections: Sequence[str],
     required: int,
 ) -> SlackMessage:
     """A decision reply in the card's thread: who decided, and the tally after it."""
-    verb = ":+1: approved" if decision == "approve" else ":no_entry_sign: rejected"
+    verb = ":+1: approved" if decision == Vote.APPROVE else ":no_entry_sign: rejected"
     count = f"{len(approvals)} of {required} approvals"
     if rejections:
         count += f"; rejected by {mentions(rejections)}"
@@ -177,7 +178,7 @@ def unknown(action: str, detail: str) -> SlackMessage:
     )
 
 
-def reconciled(action: str, status: str, detail: str) -> SlackMessage:
+def reconciled(action: str, status: Status, detail: str) -> SlackMessage:
     """After a restart, what Offboard found about a call that was under way."""
     return message(
         f":mag: Reconciled `{code(action)}` after a restart: {status_line(status)}.\n"
@@ -195,14 +196,14 @@ def tampered(why: str) -> SlackMessage:
     )
 
 
-def correction(action: str, previous: str | None, outcome: ResultLike) -> SlackMessage:
+def correction(action: str, previous: Status | None, outcome: ResultLike) -> SlackMessage:
     """A real answer that came after the execution was taken over and concluded."""
     did = "succeed" if outcome.ok else "fail"
     was = f"the earlier {mrkdwn_safe(previous or '', 20)}"
     head = f":warning: *Correction:* {was} was wrong: the call did {did}."
     if previous is None:
         head = f":warning: *A late answer came in:* the call did {did}."
-    elif previous == ("SUCCEEDED" if outcome.ok else "FAILED"):
+    elif previous == (Status.SUCCEEDED if outcome.ok else Status.FAILED):
         head = f":information_source: A late answer confirms {was}: the call did {did}."
     return message(
         f"{head} `{code(action)}`\n"

@@ -8,6 +8,7 @@ import pytest
 
 from storage.records import AnnouncementDraft, AuditDraft, ExecutionResult
 from storage.repository import Repository
+from storage.states import Phase
 from tests.storage.builders import WINDOW, approved, submit
 from tests.support.clock import FakeClock
 
@@ -76,7 +77,7 @@ def test_the_call_is_marked_sent_once_and_only_by_the_lease_holder(
             1,
             owner=owner,
             now=clock(),
-            phase="sending",
+            phase=Phase.SENDING,
             audit=[AuditDraft("execution.sending", owner)],
             announcements=[AnnouncementDraft("thread", {"event": "executing"})],
         )
@@ -86,7 +87,7 @@ def test_the_call_is_marked_sent_once_and_only_by_the_lease_holder(
     assert not mark_sent("w1")  # never twice
     execution = repo.get_execution(request.id)
     assert execution is not None and execution.sent_at == clock()
-    assert execution.phase == "sending"
+    assert execution.phase is Phase.SENDING
     # The mark's effects are written once, with the mark, never by a call that lost.
     kinds = [e.kind for e in repo.audit_trail(request.id)]
     assert kinds.count("execution.sending") == 1
@@ -172,18 +173,18 @@ def test_progress_is_recorded_for_the_owner_only(repo: Repository, clock: FakeCl
         request.id,
         1,
         owner="w1",
-        phase="deleting",
+        phase=Phase.FOLLOWING,
         progress={"Status": "Deleting", "percent": 40},
         now=clock(),
         announcements=[AnnouncementDraft("thread", {"event": "progress"})],
     )
     assert not repo.update_progress(
-        request.id, 1, owner="w2", phase="x", progress=None, now=clock()
+        request.id, 1, owner="w2", phase=Phase.SENDING, progress=None, now=clock()
     )
     execution = repo.get_execution(request.id)
     assert execution is not None
     assert (execution.phase, execution.progress) == (
-        "deleting",
+        Phase.FOLLOWING,
         {"Status": "Deleting", "percent": 40},
     )
 
