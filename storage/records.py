@@ -126,12 +126,18 @@ class Change:
 
 @dataclass(frozen=True)
 class ExecutionResult:
-    """What the cloud answered (or what reconciliation concluded) for one execution."""
+    """What the cloud answered (or what reconciliation concluded) for one execution.
+
+    The fields of ``commands.responses.CallResult`` by the same names, in the same order
+    (``request_id`` is the cloud's RequestId); all empty for a call never sent. The one
+    shape of a result from the worker to the thread: stored as it is (the repository
+    maps it onto its columns in one place) and shown as it is.
+    """
 
     http_status: int | None = None
     code: str | None = None
     message: str | None = None
-    cloud_request_id: str | None = None
+    request_id: str | None = None
     recommend: str | None = None
     body: dict[str, Any] | None = None
 
@@ -180,12 +186,7 @@ class ExecutionRecord:
     sent_at: datetime | None
     finished_at: datetime | None
     outcome: Status | None
-    http_status: int | None
-    code: str | None
-    message: str | None
-    cloud_request_id: str | None
-    recommend: str | None
-    body: dict[str, Any] | None
+    result: ExecutionResult
     phase: Phase | None
     progress: Any
     lease_confirmed_at: datetime | None = None

@@ -12,6 +12,7 @@ had taken the execution over (the same facts as ``result``; see :meth:`late_answ
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -54,11 +55,11 @@ class ResultWriter:
         body: dict[str, Any] = {"status": finding.body}
         if accepted is not None:
             body["accepted"] = accepted.body
-        result = ExecutionResult(
-            http_status=base.http_status,
-            code=base.code,
+        result = replace(
+            base,
             message=finding.message,
-            cloud_request_id=base.cloud_request_id or finding.cloud_request_id,
+            request_id=base.request_id or finding.cloud_request_id,
+            recommend=None,
             body=body,
         )
         assert finding.verdict != "RUNNING"
@@ -181,7 +182,8 @@ def _facts(record: RequestRecord, status: Status, result: ExecutionResult) -> di
         "http_status": result.http_status,
         "code": result.code,
         "message": result.message,
-        "cloud_request_id": result.cloud_request_id,
+        # Qualified here: an audit event's own request_id is ours, not the cloud's.
+        "cloud_request_id": result.request_id,
         "recommend": result.recommend,
     }
 
@@ -202,12 +204,6 @@ def _drafts(
 
 
 def from_call(result: CallResult) -> ExecutionResult:
-    """The stored form of a cloud answer."""
-    return ExecutionResult(
-        http_status=result.http_status,
-        code=result.code,
-        message=result.message,
-        cloud_request_id=result.request_id,
-        recommend=result.recommend,
-        body=result.body,
-    )
+    """The stored form of a cloud answer: the same fields by the same names (what only
+    matters on the wire, ``retry_after``, stays there)."""
+    return ExecutionResult(**{f.name: getattr(result, f.name) for f in fields(ExecutionResult)})

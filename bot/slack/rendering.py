@@ -10,7 +10,6 @@ so a retried announcement shows the truth as it is now.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from bot.approvals.changes import counted
@@ -22,48 +21,10 @@ from bot.slack.views.replies import SlackMessage
 from commands.catalog import get_spec, validate_params
 from commands.client import CloudClient
 from commands.errors import OffboardError
-from storage.records import DecisionRecord, ExecutionRecord, LateAnswer, RequestRecord
+from storage.records import DecisionRecord, ExecutionRecord, ExecutionResult, RequestRecord
 from storage.states import Assurance, Status, Vote
 
 _FINDING_STATUSES = {"ok", "blocked", "warning", "error"}
-
-
-@dataclass(frozen=True)
-class StoredResult:
-    """An execution's stored answer, in the shape ``replies.result`` reads."""
-
-    http_status: int
-    code: str | None
-    message: str | None
-    request_id: str | None
-    recommend: str | None
-    body: Mapping[str, Any]
-    ok: bool
-
-    @classmethod
-    def of(cls, execution: ExecutionRecord) -> StoredResult:
-        return cls(
-            http_status=execution.http_status or 0,
-            code=execution.code,
-            message=execution.message,
-            request_id=execution.cloud_request_id,
-            recommend=execution.recommend,
-            body=execution.body or {},
-            ok=execution.outcome == Status.SUCCEEDED,
-        )
-
-    @classmethod
-    def late(cls, late: LateAnswer) -> StoredResult:
-        """The answer that came after a take-over (see ``replies.correction``)."""
-        return cls(
-            http_status=late.result.http_status or 0,
-            code=late.result.code,
-            message=late.result.message,
-            request_id=late.result.cloud_request_id,
-            recommend=late.result.recommend,
-            body=late.result.body or {},
-            ok=late.outcome == Status.SUCCEEDED,
-        )
 
 
 def card_model(
@@ -170,25 +131,21 @@ def result_summary(execution: ExecutionRecord | None) -> str | None:
     the late answer that corrected it, if one came."""
     if execution is None or execution.outcome is None:
         return None
-    summary = f"{execution.outcome}: " + _answer(
-        execution.code, execution.message, execution.cloud_request_id, execution.http_status
-    )
+    summary = f"{execution.outcome}: " + _answer(execution.result)
     if execution.late is not None:
-        late = execution.late.result
-        summary += f". Late answer, the call did {execution.late.outcome}: " + _answer(
-            late.code, late.message, late.cloud_request_id, late.http_status
-        )
+        late = execution.late
+        summary += f". Late answer, the call did {late.outcome}: " + _answer(late.result)
     return summary
 
 
-def _answer(code: str | None, message: str | None, request_id: str | None, http: int | None) -> str:
-    parts = [f"Code {code or '-'}"]
-    if message:
-        parts.append(f"Message {message}")
-    if request_id:
-        parts.append(f"RequestId {request_id}")
-    if http:
-        parts.append(f"HTTP {http}")
+def _answer(result: ExecutionResult) -> str:
+    parts = [f"Code {result.code or '-'}"]
+    if result.message:
+        parts.append(f"Message {result.message}")
+    if result.request_id:
+        parts.append(f"RequestId {result.request_id}")
+    if result.http_status:
+        parts.append(f"HTTP {result.http_status}")
     return ", ".join(parts)
 
 
@@ -224,17 +181,17 @@ def thread_message(
         status = str(payload.get("status") or payload.get("phase") or "")
         return replies.progress(record.operation, status, [str(d) for d in details])
     if event == "result" and execution is not None and execution.outcome == Status.UNKNOWN:
-        detail = str(payload.get("message") or execution.message or "no answer came back")
+        detail = str(payload.get("message") or execution.result.message or "no answer came back")
         return replies.unknown(record.operation, detail)
-    if event == "result" and execution is not None:
+    if event == "result" and execution is not None and execution.outcome is not None:
         return replies.result(
-            record.operation, StoredResult.of(execution), next_step(record, execution)
+            record.operation, execution.outcome, execution.result, next_step(record, execution)
         )
     if event == "tampered":
         return replies.tampered(str(payload.get("why") or ""))
     if event == "correction" and execution is not None and execution.late is not None:
-        late = StoredResult.late(execution.late)
-        return replies.correction(record.operation, execution.outcome, late)
+        late = execution.late
+        return replies.correction(record.operation, execution.outcome, late.outcome, late.result)
     if event == "reconciled":
         status = Status(payload.get("status") or record.status)
         return replies.reconciled(record.operation, status, str(payload.get("message") or ""))
@@ -244,13 +201,14 @@ def thread_message(
 def next_step(record: RequestRecord, execution: ExecutionRecord) -> str | None:
     """The catalog's next step for a failed call's Code, filled from the request's
     parameters and the cloud's Message; ``None`` for a success or an undocumented Code."""
-    if execution.outcome != Status.FAILED or not execution.code:
+    code, message = execution.result.code, execution.result.message
+    if execution.outcome != Status.FAILED or not code:
         return None
     try:
         spec = get_spec(record.operation)
     except OffboardError:
         return None
-    return spec.next_step(execution.code, record.params, execution.message)
+    return spec.next_step(code, record.params, message)
 
 
 def _ids(value: Any) -> tuple[str, ...]:

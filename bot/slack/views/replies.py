@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Literal, Protocol, TypedDict
+from typing import Any, Literal, TypedDict
 
 from bot.slack.views.card import CardModel, status_line, tally
 from bot.slack.views.text import (
@@ -27,6 +27,7 @@ from bot.slack.views.text import (
     split_escaped,
     truncate,
 )
+from storage.records import ExecutionResult
 from storage.states import Status, Vote
 
 # A Recommend link is cloud text: only a plain https URL becomes a link (no ``|`` or
@@ -57,23 +58,13 @@ class SlackMessage(TypedDict):
     blocks: list[dict[str, Any]]
 
 
-class ResultLike(Protocol):
-    """The fields of ``commands.client.CallResult`` a result reply shows."""
-
-    @property
-    def http_status(self) -> int: ...
-    @property
-    def code(self) -> str | None: ...
-    @property
-    def message(self) -> str | None: ...
-    @property
-    def request_id(self) -> str | None: ...
-    @property
-    def recommend(self) -> str | None: ...
-    @property
-    def body(self) -> Mapping[str, Any]: ...
-    @property
-    def ok(self) -> bool: ...
+# The head of a result reply per outcome.
+_RESULT_HEADS: dict[Status, str] = {
+    Status.SUCCEEDED: ":white_check_mark: Succeeded",
+    Status.PARTIAL: ":warning: Partly failed",
+    Status.FAILED: ":x: Failed",
+    Status.UNKNOWN: ":grey_question: Outcome unknown",
+}
 
 
 def message(*paragraphs: str) -> SlackMessage:
@@ -141,30 +132,34 @@ def progress(action: str, status: str, details: Iterable[str] = ()) -> SlackMess
     return message("\n".join(lines))
 
 
-def result(action: str, outcome: ResultLike, next_step: str | None = None) -> SlackMessage:
+def result(
+    action: str, outcome: Status, answer: ExecutionResult, next_step: str | None = None
+) -> SlackMessage:
     """The call's result: Code, Message, RequestId and HTTP status, always.
 
     On failure also the error's Recommend link and, when the API page documents the
     Code, ``next_step`` (the catalog's line for people, shown as it is); for
     DetachHostAccountsFromUser the per-host and per-account Codes from ``Results``.
     """
-    head = ":white_check_mark: Succeeded" if outcome.ok else ":x: Failed"
-    if outcome.ok and action == "DetachHostAccountsFromUser" and _item_failures(outcome.body):
+    ok = outcome is Status.SUCCEEDED
+    body = answer.body or {}
+    head = _RESULT_HEADS.get(outcome, ":x: Failed")
+    if ok and action == "DetachHostAccountsFromUser" and _item_failures(body):
         # HTTP 200 with a per-host or per-account Code other than OK is a partial failure.
         head = ":warning: Partly failed"
     lines = [
         f"{head}: `{code(action)}`",
-        f"*Code* `{_value(outcome.code)}` · *HTTP status* {outcome.http_status}",
-        f"*Message* {_value(outcome.message)}",
-        f"*RequestId* `{_value(outcome.request_id)}`",
+        f"*Code* `{_value(answer.code)}` · *HTTP status* {_http(answer)}",
+        f"*Message* {_value(answer.message)}",
+        f"*RequestId* `{_value(answer.request_id)}`",
     ]
-    if not outcome.ok and outcome.recommend:
-        lines.append(f"*Recommend* {_link(outcome.recommend)}")
-    if not outcome.ok and next_step:
+    if not ok and answer.recommend:
+        lines.append(f"*Recommend* {_link(answer.recommend)}")
+    if not ok and next_step:
         lines.append(f":point_right: *Next step* {mrkdwn_safe(next_step, 1500)}")
     paragraphs = ["\n".join(lines)]
     if action == "DetachHostAccountsFromUser":
-        paragraphs.extend(_chunks(_host_lines(outcome.body)))
+        paragraphs.extend(_chunks(_host_lines(body)))
     return message(*paragraphs)
 
 
@@ -196,19 +191,22 @@ def tampered(why: str) -> SlackMessage:
     )
 
 
-def correction(action: str, previous: Status | None, outcome: ResultLike) -> SlackMessage:
-    """A real answer that came after the execution was taken over and concluded."""
-    did = "succeed" if outcome.ok else "fail"
+def correction(
+    action: str, previous: Status | None, outcome: Status, answer: ExecutionResult
+) -> SlackMessage:
+    """A real answer that came after the execution was taken over and concluded: what it
+    shows (``outcome``) against what had been concluded (``previous``)."""
+    did = "succeed" if outcome is Status.SUCCEEDED else "fail"
     was = f"the earlier {mrkdwn_safe(previous or '', 20)}"
     head = f":warning: *Correction:* {was} was wrong: the call did {did}."
     if previous is None:
         head = f":warning: *A late answer came in:* the call did {did}."
-    elif previous == (Status.SUCCEEDED if outcome.ok else Status.FAILED):
+    elif previous == outcome:
         head = f":information_source: A late answer confirms {was}: the call did {did}."
     return message(
         f"{head} `{code(action)}`\n"
-        f"*Code* `{_value(outcome.code)}` · *HTTP status* {outcome.http_status}\n"
-        f"*Message* {_value(outcome.message)}\n*RequestId* `{_value(outcome.request_id)}`\n"
+        f"*Code* `{_value(answer.code)}` · *HTTP status* {_http(answer)}\n"
+        f"*Message* {_value(answer.message)}\n*RequestId* `{_value(answer.request_id)}`\n"
         "It was not sent again."
     )
 
@@ -265,6 +263,10 @@ def pending_list(models: Sequence[CardModel]) -> SlackMessage:
 
 def _value(text: str | None) -> str:
     return code(text) if text else "—"
+
+
+def _http(answer: ExecutionResult) -> str:
+    return str(answer.http_status) if answer.http_status else "—"
 
 
 def _link(url: str) -> str:

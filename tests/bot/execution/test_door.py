@@ -222,8 +222,8 @@ def test_a_forged_execution_row_taken_over_is_refused_at_the_sent_mark(
     assert_tampered(repo, forged)
     execution = repo.get_execution(forged)
     assert execution is not None and execution.sent_at is None
-    assert execution.finished_at is not None and execution.message is not None
-    assert execution.message.startswith("Not sent")
+    assert execution.finished_at is not None and execution.result.message is not None
+    assert execution.result.message.startswith("Not sent")
 
 
 def test_an_approver_removed_before_the_call_no_longer_counts(

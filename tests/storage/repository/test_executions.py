@@ -16,7 +16,7 @@ RESULT = ExecutionResult(
     http_status=200,
     code="OK",
     message="success",
-    cloud_request_id="9C9D2A5E-0000-4F1B-9E2B-DEMO",
+    request_id="9C9D2A5E-0000-4F1B-9E2B-DEMO",
     body={"RequestId": "9C9D2A5E-0000-4F1B-9E2B-DEMO", "Type": "DELETE"},
 )
 
@@ -142,9 +142,13 @@ def test_finish_moves_the_request_to_its_outcome(repo: Repository, clock: FakeCl
     assert (final.status, final.finished_at) == ("SUCCEEDED", clock())
     execution = repo.get_execution(request.id)
     assert execution is not None
-    assert (execution.outcome, execution.http_status, execution.code) == ("SUCCEEDED", 200, "OK")
-    assert execution.cloud_request_id == RESULT.cloud_request_id
-    assert execution.body == RESULT.body
+    assert (execution.outcome, execution.result.http_status, execution.result.code) == (
+        "SUCCEEDED",
+        200,
+        "OK",
+    )
+    assert execution.result.request_id == RESULT.request_id
+    assert execution.result.body == RESULT.body
     assert execution.finished_at == clock()
     # A finished execution takes nothing more.
     assert (

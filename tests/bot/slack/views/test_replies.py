@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from bot.slack.views import guide, replies
 from bot.slack.views.card import CardModel
 from bot.slack.views.text import escape
-from commands.responses import CallResult
+from storage.records import ExecutionResult
+from storage.states import Status
 from tests.bot.slack.views.blockkit_checks import assert_cannot_ping, check_message_blocks, texts
 
 ALICE, BOB, REQ = "U0ALICE1", "U0BOB002", "U0REQUEST"
@@ -63,8 +64,8 @@ def body(message: replies.SlackMessage) -> str:
     return "\n".join(texts(message["blocks"]))
 
 
-def ok_result(**changes: Any) -> CallResult:
-    base = CallResult(200, None, None, "7A1B-REQ", None, {"RequestId": "7A1B-REQ"})
+def ok_result(**changes: Any) -> ExecutionResult:
+    base = ExecutionResult(200, None, None, "7A1B-REQ", None, {"RequestId": "7A1B-REQ"})
     return dataclasses.replace(base, **changes)
 
 
@@ -103,7 +104,9 @@ def test_event_replies(make: Callable[[], replies.SlackMessage], words: str) -> 
 
 
 def test_success_result_names_code_message_requestid_and_http_status() -> None:
-    text = body(replies.result("DeleteAccount", ok_result(code="OK", message="done")))
+    text = body(
+        replies.result("DeleteAccount", Status.SUCCEEDED, ok_result(code="OK", message="done"))
+    )
     assert ":white_check_mark: Succeeded: `DeleteAccount`" in text
     assert "*Code* `OK` · *HTTP status* 200" in text
     assert "*Message* done" in text
@@ -112,13 +115,13 @@ def test_success_result_names_code_message_requestid_and_http_status() -> None:
 
 
 def test_success_without_code_or_message_shows_a_dash() -> None:
-    text = body(replies.result("DeleteAccount", ok_result()))
+    text = body(replies.result("DeleteAccount", Status.SUCCEEDED, ok_result()))
     assert "*Code* `—`" in text
     assert "*Message* —" in text
 
 
 def test_failed_result_has_the_recommend_link() -> None:
-    failed = CallResult(
+    failed = ExecutionResult(
         409,
         "EntityNotExists.Account",
         "The account does not exist.",
@@ -126,15 +129,15 @@ def test_failed_result_has_the_recommend_link() -> None:
         "https://api.aliyun.com/troubleshoot?q=EntityNotExists.Account&product=x",
         {},
     )
-    text = body(replies.result("DeleteAccount", failed))
+    text = body(replies.result("DeleteAccount", Status.FAILED, failed))
     assert ":x: Failed" in text and "HTTP status* 409" in text
     assert "`EntityNotExists.Account`" in text and "The account does not exist." in text
     assert "<https://api.aliyun.com/troubleshoot?q=EntityNotExists.Account&amp;product=x|" in text
 
 
 def test_hostile_cloud_text_is_escaped_and_a_forged_recommend_is_not_a_link() -> None:
-    failed = CallResult(400, HOSTILE, HOSTILE, HOSTILE, "https://evil.example|click>", {})
-    message = replies.result("DeleteAccount", failed)
+    failed = ExecutionResult(400, HOSTILE, HOSTILE, HOSTILE, "https://evil.example|click>", {})
+    message = replies.result("DeleteAccount", Status.FAILED, failed)
     body(message)
     assert_cannot_ping(message["blocks"])
     assert_cannot_ping(message["text"])
@@ -142,7 +145,9 @@ def test_hostile_cloud_text_is_escaped_and_a_forged_recommend_is_not_a_link() ->
 
 def test_detach_result_shows_each_host_and_host_account_code() -> None:
     text = body(
-        replies.result("DetachHostAccountsFromUser", ok_result(code="OK", body=DETACH_BODY))
+        replies.result(
+            "DetachHostAccountsFromUser", Status.SUCCEEDED, ok_result(code="OK", body=DETACH_BODY)
+        )
     )
     assert ":warning: Partly failed" in text
     assert "• Host `1`: `OK` — accounts `1` `OK`, `9` `OBJECT_NOT_FOUND`" in text
@@ -151,12 +156,14 @@ def test_detach_result_shows_each_host_and_host_account_code() -> None:
 
 def test_detach_result_all_ok_is_a_success() -> None:
     clean = {"Results": [{"Code": "OK", "HostId": "1", "HostAccounts": [{"Code": "OK"}]}]}
-    text = body(replies.result("DetachHostAccountsFromUser", ok_result(body=clean)))
+    text = body(
+        replies.result("DetachHostAccountsFromUser", Status.SUCCEEDED, ok_result(body=clean))
+    )
     assert ":white_check_mark: Succeeded" in text
 
 
 def test_detach_result_without_results_says_so() -> None:
-    text = body(replies.result("DetachHostAccountsFromUser", ok_result(body={})))
+    text = body(replies.result("DetachHostAccountsFromUser", Status.SUCCEEDED, ok_result(body={})))
     assert "No per-host results" in text
 
 
@@ -169,7 +176,11 @@ def test_large_detach_result_stays_within_limits() -> None:
         }
         for h in range(200)
     ]
-    text = body(replies.result("DetachHostAccountsFromUser", ok_result(body={"Results": hosts})))
+    text = body(
+        replies.result(
+            "DetachHostAccountsFromUser", Status.SUCCEEDED, ok_result(body={"Results": hosts})
+        )
+    )
     assert "• Host `199`" in text
 
 
@@ -259,8 +270,9 @@ def test_any_cloud_answer_gives_a_valid_reply_that_cannot_ping(
     status: int, fields: tuple[str | None, ...], hosts: list[dict[str, Any]]
 ) -> None:
     code, message, request_id, recommend = fields
-    outcome = CallResult(status, code, message, request_id, recommend, {"Results": hosts})
-    reply = replies.result("DetachHostAccountsFromUser", outcome)
+    answer = ExecutionResult(status, code, message, request_id, recommend, {"Results": hosts})
+    outcome = Status.SUCCEEDED if 200 <= status < 300 else Status.FAILED
+    reply = replies.result("DetachHostAccountsFromUser", outcome, answer)
     text = body(reply)
     assert f"*HTTP status* {status}" in text
     assert_cannot_ping(reply["blocks"])
