@@ -1,8 +1,8 @@
 """Stored records to the pure rules' values, and accepted steps to storage ``Change``s.
 
 The seam between :mod:`bot.approvals.rules` (pure) and ``Repository.apply``: what a transition
-persists (decision, status, times), its audit events, and its announcements in the
-payload shape the Slack layer renders (see :mod:`bot.approvals.workflow`).
+persists (decision, status, times), its audit events, and the outbox drafts of the
+event that tells it (:mod:`bot.events`).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.approvals.rules import Policy, Refusal, Request, Review, Tally, Transition, tally
+from bot.events import drafts
 from storage.records import (
     AnnouncementDraft,
     AuditDraft,
@@ -68,23 +69,6 @@ def counted(record: RequestRecord, decisions: Sequence[DecisionRecord], policy: 
     return tally(to_request(record), to_reviews(decisions), policy)
 
 
-def announcements(
-    request_id: str, transition: Transition, extra: dict[str, Any] | None = None
-) -> tuple[AnnouncementDraft, ...]:
-    """Outbox drafts for a transition, in the payload shape the Slack layer renders."""
-    drafts = []
-    for item in transition.announcements:
-        payload = {
-            "request_id": request_id,
-            "event": item.event,
-            "actor": transition.actor,
-            **dict(item.data),
-            **(extra or {}),
-        }
-        drafts.append(AnnouncementDraft(kind=item.kind, payload=payload))
-    return tuple(drafts)
-
-
 def transition_change(
     record: RequestRecord, transition: Transition, now: datetime, proof: Proof | None = None
 ) -> Change:
@@ -121,7 +105,7 @@ def transition_change(
         execute_by=transition.execute_by,
         finished_at=now if transition.changed_status and transition.status.is_final else None,
         audit=(*audit, *extra.audit),
-        announcements=(*announcements(record.id, transition), *extra.announcements),
+        announcements=(*drafts(transition.news), *extra.announcements),
         guards=extra.guards,
         outcome=transition,
     )

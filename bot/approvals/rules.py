@@ -22,19 +22,20 @@ with ``required_assurance=Assurance.SECOND_FACTOR``. An approval below the requi
 assurance is refused here (``RefusalReason.ASSURANCE``) and never counted, so the decision
 path needs no other change.
 
-Every accepted step returns a :class:`Transition` naming what should be announced, as plain
-data (:class:`Announcement`); the workflow turns those into outbox drafts.
+Every accepted step returns a :class:`Transition` carrying the event that tells it
+(:mod:`bot.events`); the workflow writes it to the outbox with the change.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any
 
+from bot.events import Approved, Cancelled, Decided, Expired, Rejected, RequestEvent
 from storage.states import Assurance, Status, Vote
 
 
@@ -100,18 +101,6 @@ class Refusal:
         return self.reason is RefusalReason.REPEATED
 
 
-AnnouncementKind = Literal["card", "thread", "dm"]
-
-
-@dataclass(frozen=True)
-class Announcement:
-    """Something to tell people: re-render the card, reply in its thread, or DM the requester."""
-
-    kind: AnnouncementKind
-    event: str
-    data: Mapping[str, Any] = field(default_factory=dict)
-
-
 @dataclass(frozen=True)
 class Tally:
     """The counted approvals (distinct eligible non-requesters) and who rejected."""
@@ -130,7 +119,7 @@ class Tally:
 
 @dataclass(frozen=True)
 class Transition:
-    """An accepted step: what to persist and what to announce.
+    """An accepted step: what to persist, and ``news``, the event that tells it.
 
     ``review`` is the new review to store (``None`` for cancel and expire). ``status`` may
     equal ``previous`` when a review was recorded but the request stays PENDING.
@@ -138,12 +127,16 @@ class Transition:
 
     previous: Status
     status: Status
-    event: str
     actor: str | None
+    news: RequestEvent
     review: Review | None = None
     tally: Tally | None = None
     execute_by: datetime | None = None
-    announcements: tuple[Announcement, ...] = ()
+
+    @property
+    def event(self) -> str:
+        """The event's name (``decided``, ``approved``, ...)."""
+        return self.news.event
 
     @property
     def changed_status(self) -> bool:
@@ -236,31 +229,43 @@ def apply_review(
             "changed. Ask for a new request if it was a mistake.",
         )
 
-    all_reviews = [*reviews, new_review]
-    counted = tally(request, all_reviews, policy)
+    counted = tally(request, [*reviews, new_review], policy)
     status = resolve(counted)
-    data = {"vote": new_review.vote.value, **counted.as_data()}
-    execute_by: datetime | None = None
-    if status is Status.APPROVED:
-        execute_by = now + policy.execution_window
-        data["execute_by"] = execute_by.isoformat()
-        event = "approved"
-        announce: tuple[AnnouncementKind, ...] = ("card", "thread")
-    elif status is Status.REJECTED:
-        event = "rejected"
-        announce = ("card", "thread", "dm")
-    else:
-        event = "decided"
-        announce = ("card", "thread")
+    execute_by = now + policy.execution_window if status is Status.APPROVED else None
     return Transition(
         previous=request.status,
         status=status,
-        event=event,
         actor=user,
+        news=_decision_news(request, new_review, counted, execute_by),
         review=new_review,
         tally=counted,
         execute_by=execute_by,
-        announcements=tuple(Announcement(kind, event, data) for kind in announce),
+    )
+
+
+def _decision_news(
+    request: Request, review: Review, counted: Tally, execute_by: datetime | None
+) -> RequestEvent:
+    """The event that tells a decision, with the tally counted right after it."""
+    vote, approvals, rejections = review.vote, counted.approvals, counted.rejections
+    if execute_by is not None:
+        return Approved(
+            request_id=request.id,
+            actor=review.user,
+            vote=vote,
+            approvals=approvals,
+            rejections=rejections,
+            required=counted.required,
+            execute_by=execute_by,
+        )
+    kind = Rejected if counted.rejections else Decided
+    return kind(
+        request_id=request.id,
+        actor=review.user,
+        vote=vote,
+        approvals=approvals,
+        rejections=rejections,
+        required=counted.required,
     )
 
 
@@ -288,9 +293,8 @@ def cancel(request: Request, user: str, now: datetime) -> Transition | Refusal:
     return Transition(
         previous=request.status,
         status=Status.CANCELLED,
-        event="cancelled",
         actor=user,
-        announcements=(Announcement("card", "cancelled"), Announcement("thread", "cancelled")),
+        news=Cancelled(request_id=request.id, actor=user),
     )
 
 
@@ -310,15 +314,11 @@ def expire(request: Request, now: datetime) -> Transition | None:
         why = f"approved, but not started before {_when(request.execute_by)}"
     else:
         return None
-    data = {"why": why, "was": request.status.value}
     return Transition(
         previous=request.status,
         status=Status.EXPIRED,
-        event="expired",
         actor=None,
-        announcements=tuple(
-            Announcement(kind, "expired", data) for kind in ("card", "thread", "dm")
-        ),
+        news=Expired(request_id=request.id, was=request.status, why=why),
     )
 
 

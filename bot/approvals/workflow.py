@@ -2,29 +2,9 @@
 
 Each step runs the pure rules of :mod:`bot.approvals.rules` inside ``Repository.apply``, which
 locks the request row, so the rules always see the latest reviews and the decision, the
-status change, its audit events and its announcements (outbox drafts) commit together or
-not at all. Each step returns a value the Slack layer renders: :class:`Done` (what
-changed) or :class:`Refused` (words for an ephemeral reply).
-
-Announcement payloads (rendered by the Slack layer; keep them exactly)::
-
-    AnnouncementDraft(kind="card" | "thread" | "dm",
-                      payload={"request_id": ..., "event": ..., "actor": <user id or None>,
-                               ...event data})
-
-Events and their extra data (kinds in brackets; the card is always re-rendered from the
-database, so its payload is only a hint):
-
-- ``submitted`` [card]: actor = requester.
-- ``decided`` [card, thread]: actor, ``vote``, ``approvals``, ``rejections``, ``required``.
-- ``approved`` [card, thread]: the same plus ``execute_by`` (ISO 8601).
-- ``rejected`` [card, thread, dm]: the same as decided.
-- ``cancelled`` [card, thread]: actor = requester.
-- ``expired`` [card, thread, dm]: actor None, ``why``, ``was`` (PENDING or APPROVED).
-- ``executing`` [card, thread], ``progress`` [thread]: ``phase``, ``status`` (worker).
-- ``result`` / ``reconciled`` [card, thread, dm]: ``status`` (SUCCEEDED/FAILED/UNKNOWN),
-  ``operation``, ``http_status``, ``code``, ``message``, ``cloud_request_id`` (the cloud's
-  RequestId), ``recommend`` (see :mod:`bot.execution.results`).
+status change, its audit events and the event that tells it (:mod:`bot.events`, as
+outbox drafts) commit together or not at all. Each step returns a value the Slack layer
+renders: :class:`Done` (what changed) or :class:`Refused` (words for an ephemeral reply).
 
 Second factor: :meth:`Workflow.decide` takes the person's ``assurance`` and, for a step-up,
 a :class:`~bot.approvals.changes.Proof` whose guards spend the code in the decision's own
@@ -40,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from bot import events
 from bot.approvals.changes import Proof, refusal_change, to_request, to_reviews, transition_change
 from bot.approvals.policy import ApprovalRules
 from bot.approvals.rules import (
@@ -54,7 +35,6 @@ from bot.approvals.rules import (
 from commands.catalog import OperationClass, OperationSpec
 from storage.errors import RequestNotFound
 from storage.records import (
-    AnnouncementDraft,
     AuditDraft,
     Change,
     DecisionRecord,
@@ -172,11 +152,7 @@ class Workflow:
         record = self.repo.create_request(
             new,
             audit=(AuditDraft("request.submitted", requester, facts, new.id),),
-            announcements=(
-                AnnouncementDraft(
-                    "card", {"request_id": new.id, "event": "submitted", "actor": requester}
-                ),
-            ),
+            announcements=events.drafts(events.Submitted(request_id=new.id, actor=requester)),
             now=now,
         )
         return Submitted(record)

@@ -25,10 +25,10 @@ import structlog
 from bot.approvals.changes import to_request, to_reviews
 from bot.approvals.policy import ApprovalRules
 from bot.approvals.rules import Policy, Tally, resolve, tally
+from bot.events import Tampered, drafts
 from commands.catalog import OperationClass, get_spec, validate_params
 from commands.errors import OffboardError
 from storage.records import (
-    AnnouncementDraft,
     AuditDraft,
     Change,
     DecisionRecord,
@@ -112,12 +112,11 @@ def tampered(record: RequestRecord, found: Recount, *, now: datetime, actor: str
     in its thread."""
     why = explain(record, found)
     data = {"was": record.status.value, "why": why, **found.as_data()}
-    payload = {"request_id": record.id, "event": "tampered", "actor": None, **data}
     return Change(
         status=Status.TAMPERED,
         finished_at=now,
         audit=(AuditDraft("request.tampered", actor, data, record.id),),
-        announcements=tuple(AnnouncementDraft(kind, dict(payload)) for kind in ("card", "thread")),
+        announcements=drafts(Tampered(request_id=record.id, was=record.status, why=why)),
     )
 
 

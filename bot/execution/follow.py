@@ -18,6 +18,7 @@ from datetime import datetime
 
 import structlog
 
+from bot.events import Ending, Result
 from bot.execution.reconcile import DELETE_ACCOUNT, ask_deletion_status, unknown_outcome
 from bot.execution.results import ResultWriter, from_call
 from commands.client import CallResult, CloudClient
@@ -76,7 +77,7 @@ class DeletionFollower:
         record: RequestRecord,
         execution: ExecutionRecord,
         accepted: CallResult | None,
-        event: str = "result",
+        event: type[Ending] = Result,
     ) -> None:
         """Follow a deletion in its own thread, so this worker keeps executing other
         approved requests (which would otherwise wait, and expire, behind it)."""
@@ -104,7 +105,7 @@ class DeletionFollower:
         record: RequestRecord,
         execution: ExecutionRecord,
         accepted: CallResult | None,
-        event: str,
+        event: type[Ending],
     ) -> None:
         try:
             self._run(record, execution, accepted, event)
@@ -120,9 +121,8 @@ class DeletionFollower:
             record,
             execution,
             Phase.FOLLOWING,
-            {"status": "accepted", "cloud_request_id": accepted.request_id},
-            event="progress",
-            kinds=("thread",),
+            "accepted",
+            facts={"cloud_request_id": accepted.request_id},
         ):
             return True
         # Taken over while the call was out: the acceptance is a late answer to keep.
@@ -134,7 +134,7 @@ class DeletionFollower:
         record: RequestRecord,
         execution: ExecutionRecord,
         accepted: CallResult | None,
-        event: str,
+        event: type[Ending],
     ) -> None:
         """Ask GetAccountDeletionStatus until the deletion ends (bounded)."""
         if accepted is not None and not self._accepted(record, execution, accepted):
@@ -164,14 +164,7 @@ class DeletionFollower:
                 return
             if finding.message != last:
                 last = finding.message
-                self.out.progress(
-                    record,
-                    execution,
-                    Phase.FOLLOWING,
-                    {"status": finding.message},
-                    event="progress",
-                    kinds=("thread",),
-                )
+                self.out.progress(record, execution, Phase.FOLLOWING, finding.message)
         self.out.conclude(
             record,
             execution,

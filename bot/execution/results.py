@@ -3,25 +3,25 @@
 Every write here is conditional on the worker still owning the execution, and each one
 puts the audit event and the outbox drafts in the same transaction as the result, so
 nothing is announced that is not stored, and nothing stored goes unannounced.
-Announcement payloads: ``{"request_id", "event", "actor": None, ...}`` with event
-``executing``, ``progress``, ``result`` or ``reconciled`` (see :mod:`bot.approvals.workflow`),
-and ``correction`` [card, thread] for a real answer that reached this worker after another
-had taken the execution over (the same facts as ``result``; see :meth:`late_answer`).
+The events (:mod:`bot.events`): ``Executing`` when the call is marked sent, ``Progress``
+while a long-running call is followed, ``Result`` or ``Reconciled`` when it ends, and
+``Correction`` for a real answer that reached this worker after another had taken the
+execution over (see :meth:`ResultWriter.late_answer`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import fields, replace
 from datetime import datetime
 from typing import Any
 
 import structlog
 
+from bot.events import Correction, Ending, Executing, Progress, Result, drafts
 from bot.execution.reconcile import Finding
 from commands.client import CallResult
 from storage.records import (
-    AnnouncementDraft,
     AuditDraft,
     ExecutionRecord,
     ExecutionResult,
@@ -48,7 +48,7 @@ class ResultWriter:
         finding: Finding,
         accepted: CallResult | None = None,
         *,
-        event: str,
+        event: type[Ending],
     ) -> None:
         """Finish with what the cloud says (``finding``) after an accepted or lost call."""
         base = from_call(accepted) if accepted is not None else ExecutionResult()
@@ -72,15 +72,16 @@ class ResultWriter:
         status: Status,
         result: ExecutionResult,
         *,
-        event: str = "result",
+        event: type[Ending] = Result,
     ) -> None:
-        """Store the result, end the request in ``status``, announce it; one transaction.
+        """Store the result, end the request in ``status``, tell it as ``event`` (a
+        :class:`~bot.events.Result`, or :class:`~bot.events.Reconciled` after a restart);
+        one transaction.
 
         When another worker has taken the execution over meanwhile, a real answer from
         the cloud is kept as a late answer instead (see :meth:`late_answer`).
         """
         facts = _facts(record, status, result)
-        payload = {"request_id": record.id, "event": event, "actor": None, **facts}
         done = self.repo.finish_execution(
             record.id,
             execution.attempt,
@@ -88,10 +89,8 @@ class ResultWriter:
             status=status,
             result=result,
             now=self.clock(),
-            audit=(AuditDraft(f"execution.{event}", self.owner, facts, record.id),),
-            announcements=tuple(
-                AnnouncementDraft(kind, dict(payload)) for kind in ("card", "thread", "dm")
-            ),
+            audit=(AuditDraft(f"execution.{event.name()}", self.owner, facts, record.id),),
+            announcements=drafts(event(request_id=record.id, status=status)),
         )
         if done is None:
             answered = result.http_status is not None and status != Status.UNKNOWN
@@ -111,7 +110,6 @@ class ResultWriter:
         as a correction on the card and in the thread; audited. False when it could not
         be stored (this worker still owns it, or a late answer is already stored)."""
         facts = {**_facts(record, status, result), "from": self.owner}
-        payload = {"request_id": record.id, "event": "correction", "actor": None, **facts}
         stored = self.repo.record_late_answer(
             record.id,
             execution.attempt,
@@ -120,9 +118,7 @@ class ResultWriter:
             result=result,
             now=self.clock(),
             audit=(AuditDraft("execution.late_answer", self.owner, facts, record.id),),
-            announcements=tuple(
-                AnnouncementDraft(kind, dict(payload)) for kind in ("card", "thread")
-            ),
+            announcements=drafts(Correction(request_id=record.id, status=status)),
         )
         if stored:
             log.warning("late_answer_stored", request_id=record.id, status=status)
@@ -133,13 +129,14 @@ class ResultWriter:
         record: RequestRecord,
         execution: ExecutionRecord,
         phase: Phase,
-        progress: Any,
+        status: str,
         *,
-        event: str,
-        kinds: tuple[str, ...],
+        facts: Mapping[str, Any] | None = None,
     ) -> bool:
-        """Record a phase of the execution and announce it; False when no longer ours."""
-        audit, announcements = _drafts(record, self.owner, phase, progress, event, kinds)
+        """Record how the execution is doing (``status``, in the cloud's words, and
+        ``facts`` worth keeping) and tell it in the thread; False when no longer ours."""
+        progress = {"status": status, **(facts or {})}
+        news = Progress(request_id=record.id, phase=phase, status=status)
         return self.repo.update_progress(
             record.id,
             execution.attempt,
@@ -147,8 +144,8 @@ class ResultWriter:
             phase=phase,
             progress=progress,
             now=self.clock(),
-            audit=audit,
-            announcements=announcements,
+            audit=(_phase_audit(record, self.owner, phase, progress),),
+            announcements=drafts(news),
         )
 
     def mark_sent(
@@ -160,9 +157,6 @@ class ResultWriter:
     ) -> bool:
         """Durably mark the call as sent (phase ``sending``, announced as ``executing``),
         one transaction, behind the door ``admit``; send it only when this returns True."""
-        _, announcements = _drafts(
-            record, self.owner, Phase.SENDING, None, "executing", ("card", "thread")
-        )
         return self.repo.record_sent(
             record.id,
             execution.attempt,
@@ -171,7 +165,7 @@ class ResultWriter:
             admit=admit,
             phase=Phase.SENDING,
             audit=(AuditDraft("execution.sending", self.owner, facts, record.id),),
-            announcements=announcements,
+            announcements=drafts(Executing(request_id=record.id)),
         )
 
 
@@ -188,19 +182,11 @@ def _facts(record: RequestRecord, status: Status, result: ExecutionResult) -> di
     }
 
 
-def _drafts(
-    record: RequestRecord,
-    owner: str,
-    phase: Phase,
-    progress: Any,
-    event: str,
-    kinds: tuple[str, ...],
-) -> tuple[tuple[AuditDraft, ...], tuple[AnnouncementDraft, ...]]:
-    payload = {"request_id": record.id, "event": event, "actor": None, "phase": phase.value}
-    if isinstance(progress, dict):
-        payload.update(progress)
-    audit = (AuditDraft(f"execution.{phase}", owner, payload, record.id),)
-    return audit, tuple(AnnouncementDraft(kind, dict(payload)) for kind in kinds)
+def _phase_audit(
+    record: RequestRecord, owner: str, phase: Phase, progress: Mapping[str, Any]
+) -> AuditDraft:
+    data = {"request_id": record.id, "phase": phase.value, **progress}
+    return AuditDraft(f"execution.{phase.value}", owner, data, record.id)
 
 
 def from_call(result: CallResult) -> ExecutionResult:

@@ -34,6 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.approvals.policy import ApprovalRules
 from bot.approvals.workflow import sweep_expired
+from bot.events import Ending, Reconciled, Result
 from bot.execution.door import door
 from bot.execution.follow import DeletionFollower, FollowPolicy
 from bot.execution.lease import LeaseGuard, LeaseLost
@@ -200,7 +201,7 @@ class Worker:
         except ServerError as error:
             # A 5xx to a destructive call does not say whether it took effect before failing.
             why = f"The cloud failed while handling the call ({error})."
-            self._unanswered(record, execution, why, "result", error.result)
+            self._unanswered(record, execution, why, Result, error.result)
         except ApiError as error:
             self._out.finish(record, execution, Status.FAILED, from_call(error.result))
         except (NetworkError, CredentialsError) as error:
@@ -208,7 +209,7 @@ class Worker:
             self._out.finish(record, execution, Status.FAILED, _not_sent(error))
         except OutcomeUnknownError as error:
             why = f"The call was sent but no answer came back ({error})."
-            self._unanswered(record, execution, why, "result")
+            self._unanswered(record, execution, why, Result)
         else:
             if not result.ok:  # an error answered with HTTP 200 (BssOpenApi "Success": false)
                 self._out.finish(record, execution, Status.FAILED, from_call(result))
@@ -226,7 +227,7 @@ class Worker:
         record: RequestRecord,
         execution: ExecutionRecord,
         why: str,
-        event: str,
+        event: type[Ending],
         answer: CallResult | None = None,
     ) -> None:
         """A sent call with no answer that says whether it took effect; never re-sent.
@@ -278,15 +279,15 @@ class Worker:
                     execution,
                     Status.FAILED,
                     ExecutionResult(message=message),
-                    event="reconciled",
+                    event=Reconciled,
                 )
             return
         if record.operation == DELETE_ACCOUNT and execution.phase is Phase.FOLLOWING:
             # Accepted before the crash: resume following, never send again.
-            self._follower.start(record, execution, accepted=None, event="reconciled")
+            self._follower.start(record, execution, accepted=None, event=Reconciled)
         else:
             why = "The worker stopped after sending, before the answer was stored."
-            self._unanswered(record, execution, why, "reconciled")
+            self._unanswered(record, execution, why, Reconciled)
 
     def _request(self, execution: ExecutionRecord) -> RequestRecord:
         record = self.repo.get_request(execution.request_id)

@@ -1,10 +1,9 @@
 """From what is stored to what Slack shows: card models and announcement messages.
 
 The announcer and the ``/offboard status``/``list`` commands read records from the
-repository and turn them into the views' plain models here. Everything shown comes from
-the database (request, decisions, execution), never from a Slack message's text. Outbox
-payloads only say *which* event to announce; the facts are re-read when it is rendered,
-so a retried announcement shows the truth as it is now.
+repository and turn them into the views' plain models here (thread replies:
+:mod:`bot.slack.thread_replies`). Everything shown comes from the database (request,
+decisions, execution), never from a Slack message's text.
 """
 
 from __future__ import annotations
@@ -15,14 +14,12 @@ from typing import Any
 from bot.approvals.changes import counted
 from bot.approvals.digest import digest, shown, signed_call
 from bot.approvals.rules import Policy
-from bot.slack.views import replies
-from bot.slack.views.card import CardModel, Finding, status_line
-from bot.slack.views.replies import SlackMessage
+from bot.slack.views.card import CardModel, Finding
 from commands.catalog import get_spec, validate_params
 from commands.client import CloudClient
 from commands.errors import OffboardError
 from storage.records import DecisionRecord, ExecutionRecord, ExecutionResult, RequestRecord
-from storage.states import Assurance, Status, Vote
+from storage.states import Assurance, Status
 
 _FINDING_STATUSES = {"ok", "blocked", "warning", "error"}
 
@@ -149,55 +146,6 @@ def _answer(result: ExecutionResult) -> str:
     return ", ".join(parts)
 
 
-def thread_message(
-    payload: Mapping[str, Any],
-    record: RequestRecord,
-    execution: ExecutionRecord | None,
-    endpoint: str = "",
-) -> SlackMessage:
-    """The thread reply for one outbox ``payload`` (``event`` + the event's data)."""
-    event = str(payload.get("event", ""))
-    actor = str(payload.get("actor") or "")
-    approvals = _ids(payload.get("approvals"))
-    required = int(payload.get("required") or record.required_approvals)
-    if event == "decided":
-        vote = Vote.REJECT if payload.get("vote") == Vote.REJECT else Vote.APPROVE
-        rejections = _ids(payload.get("rejections"))
-        return replies.decided(
-            actor, vote, approvals=approvals, rejections=rejections, required=required
-        )
-    if event == "approved":
-        return replies.approved(approvals, required)
-    if event == "rejected":
-        return replies.rejected(actor)
-    if event == "cancelled":
-        return replies.cancelled(actor)
-    if event == "expired":
-        return replies.expired("execution" if payload.get("was") == Status.APPROVED else "approval")
-    if event == "executing":
-        return replies.executing(record.operation, str(payload.get("endpoint") or endpoint))
-    if event == "progress":
-        details = payload.get("details") or ()
-        status = str(payload.get("status") or payload.get("phase") or "")
-        return replies.progress(record.operation, status, [str(d) for d in details])
-    if event == "result" and execution is not None and execution.outcome == Status.UNKNOWN:
-        detail = str(payload.get("message") or execution.result.message or "no answer came back")
-        return replies.unknown(record.operation, detail)
-    if event == "result" and execution is not None and execution.outcome is not None:
-        return replies.result(
-            record.operation, execution.outcome, execution.result, next_step(record, execution)
-        )
-    if event == "tampered":
-        return replies.tampered(str(payload.get("why") or ""))
-    if event == "correction" and execution is not None and execution.late is not None:
-        late = execution.late
-        return replies.correction(record.operation, execution.outcome, late.outcome, late.result)
-    if event == "reconciled":
-        status = Status(payload.get("status") or record.status)
-        return replies.reconciled(record.operation, status, str(payload.get("message") or ""))
-    return replies.message(status_line(record.status))
-
-
 def next_step(record: RequestRecord, execution: ExecutionRecord) -> str | None:
     """The catalog's next step for a failed call's Code, filled from the request's
     parameters and the cloud's Message; ``None`` for a success or an undocumented Code."""
@@ -209,9 +157,3 @@ def next_step(record: RequestRecord, execution: ExecutionRecord) -> str | None:
     except OffboardError:
         return None
     return spec.next_step(code, record.params, message)
-
-
-def _ids(value: Any) -> tuple[str, ...]:
-    if isinstance(value, list | tuple):
-        return tuple(str(v) for v in value)
-    return ()

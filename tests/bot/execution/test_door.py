@@ -16,8 +16,9 @@ from sqlalchemy import Engine, insert, update
 from bot.approvals.policy import ApprovalRules, ApproverDirectory
 from bot.approvals.workflow import Done, Submitted, Workflow
 from bot.devstack.local_stack import APPROVERS, REQUESTER
+from bot.events import RequestEvent, parse
 from bot.execution.worker import FollowPolicy, Worker
-from bot.slack.rendering import thread_message
+from bot.slack.thread_replies import Stored, thread_message
 from commands.catalog import get_spec, validate_params
 from commands.client import CloudClient
 from commands.sandbox import Sandbox
@@ -114,7 +115,9 @@ def assert_tampered(repo: Repository, request_id: str) -> dict[str, object]:
     ]
     assert sorted(a.kind for a in announced) == ["card", "thread"]
     [thread] = [a for a in announced if a.kind == "thread"]
-    text = thread_message(thread.payload, record, repo.get_execution(request_id))["text"]
+    news = parse(thread.payload, request_id)
+    assert isinstance(news, RequestEvent) and news.where.card_of == request_id
+    text = thread_message(news, Stored(record, repo.get_execution(request_id)))["text"]
     assert "treated as tampered" in text and "did not make the call" in text
     return event.data
 

@@ -19,8 +19,9 @@ import pytest
 
 from bot.approvals.policy import ApprovalRules, ApproverDirectory
 from bot.approvals.workflow import Submitted, Workflow
+from bot.events import RequestEvent, parse
 from bot.execution.worker import FollowPolicy, Worker
-from bot.slack.rendering import thread_message
+from bot.slack.thread_replies import Stored, thread_message
 from commands.catalog import get_spec, validate_params
 from commands.client import CloudClient
 from commands.sandbox import Sandbox
@@ -195,7 +196,9 @@ def test_a_late_answer_after_a_takeover_is_kept_and_announced_as_a_correction(
     record = repo.get_request(request_id)
     assert record is not None and record.status == Status.UNKNOWN  # a final status stays
     [thread] = [a for a in corrections if a.kind == "thread"]
-    text = thread_message(thread.payload, record, execution)["text"]
+    news = parse(thread.payload, request_id)
+    assert isinstance(news, RequestEvent)
+    text = thread_message(news, Stored(record, execution))["text"]
     assert "earlier UNKNOWN was wrong: the call did succeed" in text
     assert late.result.request_id in text and "Code" in text and "Message" in text
 
@@ -290,5 +293,7 @@ def test_a_deletion_accepted_after_a_takeover_is_kept_as_a_late_answer(
     ]
     record = repo.get_request(request_id)
     assert record is not None
-    text = thread_message(thread_reply.payload, record, execution)["text"]
+    news = parse(thread_reply.payload, request_id)
+    assert isinstance(news, RequestEvent)
+    text = thread_message(news, Stored(record, execution))["text"]
     assert "A late answer confirms the earlier SUCCEEDED" in text
