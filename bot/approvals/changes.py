@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.approvals.rules import Policy, Refusal, Request, Review, Tally, Transition, tally
+from bot.approvals.rules import Refusal, Transition
+from bot.approvals.tally import Policy, Request, Review, Tally, tally
 from bot.events import drafts
 from storage.records import (
     AnnouncementDraft,

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from bot.approvals.rules import Policy
+from bot.approvals.tally import Policy
 from bot.settings import Settings
 from commands.errors import OffboardError
 from storage.states import Assurance

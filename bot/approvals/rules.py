@@ -6,13 +6,14 @@ typed reason a person can read, or accepted. The resulting state is recomputed f
 reviews every time, never accumulated, so a replayed or reordered review cannot push a count
 past what the reviews themselves justify::
 
-    PENDING -> APPROVED -> EXECUTING -> SUCCEEDED | FAILED | UNKNOWN
-    PENDING -> REJECTED | EXPIRED | CANCELLED
+    PENDING -> APPROVED | REJECTED | EXPIRED | CANCELLED
     APPROVED -> EXPIRED      (not started within the execution window)
 
-Rules (DESIGN.md, "Approval rules in full"): the requester never counts; a person counts
-once; one Reject vetoes; nothing is decided once the request has left PENDING; a review at
-or after ``expires_at`` is too late.
+(the whole life of a request: ``storage.states.Status``).
+
+Rules (docs/INTERFACE.md, "Approval rules"): the requester never counts; a person counts
+once; one Reject vetoes (the count: :mod:`bot.approvals.tally`); nothing is decided once
+the request has left PENDING; a review at or after ``expires_at`` is too late.
 
 Second factor: every :class:`Review` carries an :class:`Assurance` (how strongly the
 reviewer was identified) and :class:`Policy` names the assurance it requires. Today Slack
@@ -28,52 +29,23 @@ Every accepted step returns a :class:`Transition` carrying the event that tells 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
 
+from bot.approvals.tally import (
+    Policy,
+    Request,
+    Review,
+    Tally,
+    Uncounted,
+    resolve,
+    tally,
+    uncounted,
+)
 from bot.events import Approved, Cancelled, Decided, Expired, Rejected, RequestEvent
-from storage.states import Assurance, Status, Vote
-
-
-@dataclass(frozen=True)
-class Review:
-    """One person's decision on one request."""
-
-    user: str
-    vote: Vote
-    at: datetime
-    assurance: Assurance = Assurance.SLACK_ACCOUNT
-
-
-@dataclass(frozen=True)
-class Request:
-    """What the rules need to know about a request (storage's record carries more)."""
-
-    id: str
-    operation: str
-    requester: str
-    status: Status
-    expires_at: datetime
-    required_approvals: int
-    execute_by: datetime | None = None  # set when it became APPROVED
-
-
-@dataclass(frozen=True)
-class Policy:
-    """Who may approve and how strongly they must be identified.
-
-    The number of approvals a request needs is fixed on the request when it is submitted
-    (``Request.required_approvals``, from :func:`bot.approvals.policy.required_approvals`);
-    who is an approver is read at decision time, so removing someone takes effect at once.
-    """
-
-    approvers: frozenset[str]
-    execution_window: timedelta = timedelta(minutes=15)
-    required_assurance: Assurance = Assurance.SLACK_ACCOUNT
+from storage.states import Status, Vote
 
 
 class RefusalReason(StrEnum):
@@ -102,22 +74,6 @@ class Refusal:
 
 
 @dataclass(frozen=True)
-class Tally:
-    """The counted approvals (distinct eligible non-requesters) and who rejected."""
-
-    approvals: tuple[str, ...]
-    rejections: tuple[str, ...]
-    required: int
-
-    def as_data(self) -> dict[str, Any]:
-        return {
-            "approvals": list(self.approvals),
-            "rejections": list(self.rejections),
-            "required": self.required,
-        }
-
-
-@dataclass(frozen=True)
 class Transition:
     """An accepted step: what to persist, and ``news``, the event that tells it.
 
@@ -141,34 +97,6 @@ class Transition:
     @property
     def changed_status(self) -> bool:
         return self.status is not self.previous
-
-
-def tally(request: Request, reviews: Sequence[Review], policy: Policy) -> Tally:
-    """Count the reviews as the rules say, from scratch.
-
-    An approval counts when its author is not the requester, is an approver now, was
-    identified at the required assurance, and has not been counted already.
-    """
-    approvals: list[str] = []
-    rejections: list[str] = []
-    for review in reviews:
-        if review.user == request.requester or review.user not in policy.approvers:
-            continue
-        if review.vote is Vote.REJECT:
-            if review.user not in rejections:
-                rejections.append(review.user)
-        elif review.assurance >= policy.required_assurance and review.user not in approvals:
-            approvals.append(review.user)
-    return Tally(tuple(approvals), tuple(rejections), request.required_approvals)
-
-
-def resolve(counted: Tally) -> Status:
-    """The state a PENDING request's tally justifies: deny wins, then the threshold."""
-    if counted.rejections:
-        return Status.REJECTED
-    if len(counted.approvals) >= counted.required:
-        return Status.APPROVED
-    return Status.PENDING
 
 
 def apply_review(
@@ -202,25 +130,9 @@ def apply_review(
             RefusalReason.EXPIRED,
             f"This request expired at {_when(request.expires_at)}; ask for a new one.",
         )
-    if user == request.requester:
-        return _refuse(
-            request,
-            RefusalReason.SELF_REVIEW,
-            "You asked for this; someone else has to decide on it.",
-        )
-    if user not in policy.approvers:
-        return _refuse(
-            request,
-            RefusalReason.NOT_APPROVER,
-            "You are not an approver for Offboard requests, so your click was not counted.",
-        )
-    if new_review.vote is Vote.APPROVE and new_review.assurance < policy.required_assurance:
-        return _refuse(
-            request,
-            RefusalReason.ASSURANCE,
-            "Approving needs a stronger identification than this click; "
-            "verify yourself and approve again.",
-        )
+    not_counted = uncounted(request, new_review, policy)  # would the count skip it?
+    if not_counted is not None:
+        return _refuse(request, *_NOT_COUNTED[not_counted])
     if earlier is not None:
         return _refuse(
             request,
@@ -302,7 +214,7 @@ def expire(request: Request, now: datetime) -> Transition | None:
     """PENDING past its TTL, or APPROVED past its execution window, becomes EXPIRED.
 
     An approval that was not acted on in time is not executed later: the people who
-    approved were looking at the world as it was then (DESIGN.md, "Two clocks").
+    approved were looking at the world as it was then (docs/INTERFACE.md, "Two clocks").
     """
     if request.status is Status.PENDING and now >= request.expires_at:
         why = f"no decision before {_when(request.expires_at)}"
@@ -322,24 +234,22 @@ def expire(request: Request, now: datetime) -> Transition | None:
     )
 
 
-_WORD = re.compile(r"[^\W\d_]{2,}")
-_IDEOGRAPH = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
-
-
-def reason_problem(reason: str) -> str | None:
-    """Why a destructive request's reason is not good enough, or ``None`` when it is.
-
-    "A few real words": at least three distinct words of two letters or more (or four
-    CJK characters, which are written without spaces). "." or "asdf" is refused.
-    """
-    text = reason.strip()
-    words = {word.casefold() for word in _WORD.findall(text)}
-    if len(words) >= 3 or len(_IDEOGRAPH.findall(text)) >= 4:
-        return None
-    return (
-        'Say why in a few words (for example: "employee left, account closed in HR"); '
-        "approvers and the audit log rely on it."
-    )
+# A review the count would skip is refused, in words for the person who clicked.
+_NOT_COUNTED = {
+    Uncounted.REQUESTER: (
+        RefusalReason.SELF_REVIEW,
+        "You asked for this; someone else has to decide on it.",
+    ),
+    Uncounted.NOT_APPROVER: (
+        RefusalReason.NOT_APPROVER,
+        "You are not an approver for Offboard requests, so your click was not counted.",
+    ),
+    Uncounted.ASSURANCE: (
+        RefusalReason.ASSURANCE,
+        "Approving needs a stronger identification than this click; "
+        "verify yourself and approve again.",
+    ),
+}
 
 
 def _refuse(request: Request, reason: RefusalReason, message: str) -> Refusal:

@@ -29,8 +29,9 @@ import structlog
 from bot.approvals import recovery, totp
 from bot.approvals.changes import Proof, to_request, to_reviews
 from bot.approvals.digest import SignedCall, digest, signed_call
-from bot.approvals.rules import Refusal, Review, apply_review
+from bot.approvals.rules import Refusal, apply_review
 from bot.approvals.sealing import SealBroken, SecretBox
+from bot.approvals.tally import Review
 from bot.approvals.workflow import Done, Refused, Workflow
 from bot.events import LockedOut, RecoveryUsed, drafts
 from commands.client import CloudClient

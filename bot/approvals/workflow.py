@@ -23,15 +23,9 @@ from pydantic import BaseModel
 from bot import events
 from bot.approvals.changes import Proof, refusal_change, to_request, to_reviews, transition_change
 from bot.approvals.policy import ApprovalRules
-from bot.approvals.rules import (
-    Refusal,
-    Review,
-    Transition,
-    apply_review,
-    cancel,
-    expire,
-    reason_problem,
-)
+from bot.approvals.reasons import reason_problem
+from bot.approvals.rules import Refusal, Transition, apply_review, cancel, expire
+from bot.approvals.tally import Review
 from commands.catalog import OperationClass, OperationSpec
 from storage.errors import RequestNotFound
 from storage.records import (

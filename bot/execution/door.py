@@ -1,8 +1,8 @@
 """The door: before anything is sent, the stored decisions are counted again.
 
-A status alone never authorises a call (DESIGN.md, "Approval rules in full"). The claim
+A status alone never authorises a call (docs/INTERFACE.md, "Approval rules"). The claim
 hands :func:`door`'s function the request and its decisions inside the claim's own
-transaction; it counts them with the pure rules (:func:`bot.approvals.rules.tally` and
+transaction; it counts them with the one count (:func:`bot.approvals.tally.tally` and
 ``resolve``: distinct approvers, the requester excluded, one Reject vetoes, approvals at
 the required assurance only) against the policy in force now: who is an approver now,
 and the larger of the count stored on the request and the count the policy asks for the
@@ -24,7 +24,7 @@ import structlog
 
 from bot.approvals.changes import to_request, to_reviews
 from bot.approvals.policy import ApprovalRules
-from bot.approvals.rules import Policy, Tally, resolve, tally
+from bot.approvals.tally import Policy, Tally, Uncounted, resolve, tally, uncounted
 from bot.events import Tampered, drafts
 from commands.catalog import OperationClass, get_spec, validate_params
 from commands.errors import OffboardError
@@ -35,7 +35,7 @@ from storage.records import (
     RequestRecord,
 )
 from storage.repository import Admit
-from storage.states import Status, Vote
+from storage.states import Status
 
 log = structlog.get_logger(__name__)
 
@@ -79,16 +79,19 @@ def recount(
     """Count ``decisions`` as the rules do, against ``policy`` and today's requirement."""
     request = replace(to_request(record), required_approvals=required_now(record, rules))
     reviews = to_reviews(decisions)
-    counted = tally(request, reviews, policy)
-    not_counted = []
-    for review in reviews:
-        if review.user == record.requester:
-            not_counted.append((review.user, "the requester"))
-        elif review.user not in policy.approvers:
-            not_counted.append((review.user, "not an approver"))
-        elif review.vote is Vote.APPROVE and review.assurance < policy.required_assurance:
-            not_counted.append((review.user, "identified below the required assurance"))
-    return Recount(counted, tuple(not_counted))
+    not_counted = [(r.user, uncounted(request, r, policy)) for r in reviews]
+    return Recount(
+        tally(request, reviews, policy),
+        tuple((user, _WHY[why]) for user, why in not_counted if why is not None),
+    )
+
+
+# The tally's reasons in words, for the audit event and the thread.
+_WHY = {
+    Uncounted.REQUESTER: "the requester",
+    Uncounted.NOT_APPROVER: "not an approver",
+    Uncounted.ASSURANCE: "identified below the required assurance",
+}
 
 
 def door(rules: ApprovalRules, *, now: datetime, actor: str) -> Admit:

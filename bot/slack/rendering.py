@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.approvals.changes import counted
 from bot.approvals.digest import digest, shown, signed_call
-from bot.approvals.rules import Policy
+from bot.approvals.tally import Policy
 from bot.slack.views.card import CardModel, Finding
 from commands.catalog import get_spec, validate_params
 from commands.client import CloudClient

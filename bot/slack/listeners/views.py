@@ -20,7 +20,7 @@ import structlog
 from pydantic import BaseModel
 from slack_bolt import Ack, App, BoltContext
 
-from bot.approvals.rules import reason_problem
+from bot.approvals.reasons import reason_problem
 from bot.approvals.workflow import Refused, Workflow
 from bot.deps import Deps
 from bot.slack import bounds

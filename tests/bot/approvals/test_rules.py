@@ -11,25 +11,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.approvals.reasons import reason_problem
 from bot.approvals.rules import (
-    Assurance,
-    Policy,
     Refusal,
     RefusalReason,
-    Request,
-    Review,
-    Status,
-    Tally,
     Transition,
-    Vote,
     apply_review,
     cancel,
     expire,
-    reason_problem,
-    resolve,
-    tally,
 )
+from bot.approvals.tally import Policy, Request, Review, Tally, resolve, tally
 from bot.events import Approved, Cancelled, Decided, Expired, Rejected, drafts
+from storage.states import Assurance, Status, Vote
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 TTL = timedelta(days=1)
