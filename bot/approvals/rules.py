@@ -117,19 +117,9 @@ def apply_review(
     earlier = next((r for r in reviews if r.user == user), None)
     if earlier is not None and earlier.vote is new_review.vote:
         return _refuse(request, RefusalReason.REPEATED, _repeated_text(earlier.vote))
-    if request.status is not Status.PENDING:
-        return _refuse(
-            request,
-            RefusalReason.NOT_PENDING,
-            f"This request is already {request.status.value}; "
-            "decisions are only taken while it is PENDING.",
-        )
-    if now >= request.expires_at:
-        return _refuse(
-            request,
-            RefusalReason.EXPIRED,
-            f"This request expired at {_when(request.expires_at)}; ask for a new one.",
-        )
+    closed = _closed(request, now)
+    if closed is not None:
+        return closed
     not_counted = uncounted(request, new_review, policy)  # would the count skip it?
     if not_counted is not None:
         return _refuse(request, *_NOT_COUNTED[not_counted])
@@ -232,6 +222,24 @@ def expire(request: Request, now: datetime) -> Transition | None:
         actor=None,
         news=Expired(request_id=request.id, was=request.status, why=why),
     )
+
+
+def _closed(request: Request, now: datetime) -> Refusal | None:
+    """Why nothing can be decided on ``request`` any more, or None."""
+    if request.status is not Status.PENDING:
+        return _refuse(
+            request,
+            RefusalReason.NOT_PENDING,
+            f"This request is already {request.status.value}; "
+            "decisions are only taken while it is PENDING.",
+        )
+    if now >= request.expires_at:
+        return _refuse(
+            request,
+            RefusalReason.EXPIRED,
+            f"This request expired at {_when(request.expires_at)}; ask for a new one.",
+        )
+    return None
 
 
 # A review the count would skip is refused, in words for the person who clicked.

@@ -140,16 +140,20 @@ class Workflow:
             prechecks=prechecks,
             submission_key=submission_key,
         )
+        return Submitted(self._file(new, op_class, now))
+
+    def _file(self, new: NewRequest, op_class: OperationClass, now: datetime) -> RequestRecord:
+        """Store ``new`` with its audit event and the card's first announcement."""
         facts: dict[str, Any] = {"operation": new.operation, "params": new.params}
         facts |= {"reason": new.reason, "class": op_class.value}
-        facts |= {"destructive": destructive, "required": required}
-        record = self.repo.create_request(
+        facts |= {"destructive": new.destructive, "required": new.required_approvals}
+        submitted = events.Submitted(request_id=new.id, actor=new.requester)
+        return self.repo.create_request(
             new,
-            audit=(AuditDraft("request.submitted", requester, facts, new.id),),
-            announcements=events.drafts(events.Submitted(request_id=new.id, actor=requester)),
+            audit=(AuditDraft("request.submitted", new.requester, facts, new.id),),
+            announcements=events.drafts(submitted),
             now=now,
         )
-        return Submitted(record)
 
     def refuse(
         self,

@@ -42,8 +42,9 @@ from bot.events import Surface
 from bot.slack import rendering
 from bot.slack.thread_replies import Stored, thread_message
 from bot.slack.views.card import CardModel, build_card
-from bot.slack.views.replies import SlackMessage, requester_dm
+from bot.slack.views.replies import SlackMessage
 from bot.slack.views.step_up import notice
+from bot.slack.views.summaries import requester_dm
 from commands.errors import OffboardError
 from storage.records import AnnouncementRecord, RequestRecord
 

@@ -24,7 +24,7 @@ from bot.deps import Deps
 from bot.slack import rendering
 from bot.slack.command_text import Cancel, Help, List, Open, Status, Usage, parse_command
 from bot.slack.listeners import errors, identity
-from bot.slack.views import guide, replies
+from bot.slack.views import guide, replies, summaries
 from bot.slack.views.modal import build_operation_modal, build_picker
 from commands.catalog import get_spec
 from storage import states
@@ -102,7 +102,7 @@ def status(deps: Deps, request_id: str) -> replies.SlackMessage:
         deps.repo.get_execution(record.id),
         policy=deps.policy.snapshot(),
     )
-    return replies.status_text(model)
+    return summaries.status_text(model)
 
 
 def pending(deps: Deps) -> replies.SlackMessage:
@@ -112,4 +112,4 @@ def pending(deps: Deps) -> replies.SlackMessage:
         rendering.card_model(r, deps.repo.decisions_for(r.id), deps.cloud, policy=policy)
         for r in records
     ]
-    return replies.pending_list(models)
+    return summaries.pending_list(models)

@@ -55,12 +55,8 @@ def register(app: App, deps: Deps) -> None:
         try:
             submission = parse_submission(view)
             spec = get_spec(submission.action)
-            if is_picker(view):
-                # Submitted the picker itself ("Next"): show that operation's fields.
-                modal = build_operation_modal(
-                    spec, values={}, private_metadata=submission.private_metadata
-                )
-                ack(response_action="update", view=modal)
+            if is_picker(view):  # the picker itself ("Next"): show that operation's fields
+                ack(response_action="update", view=_fields_of(spec, submission))
                 return
             check(
                 spec,
@@ -98,6 +94,10 @@ def register(app: App, deps: Deps) -> None:
             _file(deps, workflow, body, spec, params, submission, key)
 
     app.view(CALLBACK_ID)(ack=acknowledge, lazy=[reported(deps, submit)])
+
+
+def _fields_of(spec: OperationSpec, submission: Submission) -> dict[str, Any]:
+    return build_operation_modal(spec, values={}, private_metadata=submission.private_metadata)
 
 
 def check(

@@ -9,30 +9,25 @@ or from the cloud (Codes, Messages, reasons) is escaped; people appear only as
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, TypedDict
 
-from bot.slack.views.card import CardModel, status_line, tally
+from bot.slack.views.card import status_line
 from bot.slack.views.text import (
     MAX_MESSAGE_BLOCKS,
     MAX_SECTION_TEXT,
+    SAFE_URL,
+    chunks,
     code,
     escape,
     mention,
     mentions,
     mrkdwn_safe,
     section,
-    slack_date,
-    split_escaped,
     truncate,
 )
 from storage.records import ExecutionResult
 from storage.states import Status, Vote
-
-# A Recommend link is cloud text: only a plain https URL becomes a link (no ``|`` or
-# ``>`` that could relabel it), anything else is shown escaped.
-_SAFE_URL = re.compile(r"^https://[A-Za-z0-9.-]+(/[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]*)?$")
 
 # What people should look at when the outcome of a call is unknown, per operation.
 WHAT_TO_CHECK: dict[str, str] = {
@@ -45,10 +40,6 @@ WHAT_TO_CHECK: dict[str, str] = {
     "DetachHostAccountsFromUser": "ListHostAccountsForUser: does the user still have the "
     "host accounts?",
 }
-
-
-# A summary up to this long goes in the first paragraph; a longer one gets its own.
-_SHORT_SUMMARY = 500
 
 
 class SlackMessage(TypedDict):
@@ -159,7 +150,7 @@ def result(
         lines.append(f":point_right: *Next step* {mrkdwn_safe(next_step, 1500)}")
     paragraphs = ["\n".join(lines)]
     if action == "DetachHostAccountsFromUser":
-        paragraphs.extend(_chunks(_host_lines(body)))
+        paragraphs.extend(chunks(_host_lines(body)))
     return message(*paragraphs)
 
 
@@ -211,54 +202,9 @@ def correction(
     )
 
 
-def requester_dm(model: CardModel, permalink: str | None = None) -> SlackMessage:
-    """The direct message telling the requester how their request ended.
-
-    The summary can quote parameter values, so it is never cut: a long one gets sections
-    of its own after the first line.
-    """
-    summary = escape(model.summary)
-    short = len(summary) <= _SHORT_SUMMARY
-    head = f"Your request `{code(model.request_id)}`" + (f" ({summary})" if short else "")
-    lines = [f"{head}: *{status_line(model.status)}*", tally(model)]
-    if model.result_summary:
-        lines.append(mrkdwn_safe(model.result_summary, 1500))
-    if permalink and _SAFE_URL.fullmatch(permalink):
-        lines.append(f"<{escape(permalink)}|Open the approval card>")
-    return message("\n".join(lines), *([] if short else split_escaped(summary)))
-
-
 def refusal(reason: str) -> str:
     """Ephemeral text for a refused click or command; nothing changed."""
     return f":no_entry: {mrkdwn_safe(reason, 2500)} Nothing was changed."
-
-
-def status_text(model: CardModel) -> SlackMessage:
-    """``/offboard status ID``: one request in a few lines, its summary never cut."""
-    summary = escape(model.summary)
-    short = len(summary) <= _SHORT_SUMMARY
-    lines = [
-        f"`{code(model.request_id)}` · `{code(model.action)}` · *{status_line(model.status)}*",
-        *([summary] if short else []),
-        f"Requested by {mention(model.requester)} {slack_date(model.created_at)}",
-        tally(model),
-    ]
-    if model.result_summary:
-        lines.append(mrkdwn_safe(model.result_summary, 1000))
-    return message("\n".join(lines), *([] if short else split_escaped(summary)))
-
-
-def pending_list(models: Sequence[CardModel]) -> SlackMessage:
-    """``/offboard list``: the pending requests, one line each."""
-    if not models:
-        return message("No requests are waiting for approval.")
-    lines = [
-        f"• `{code(m.request_id)}` `{code(m.action)}` {mrkdwn_safe(m.summary, 300)} — "
-        f"{mention(m.requester)}, {len(m.approvals)} of {m.required}, "
-        f"expires {slack_date(m.expires_at)}"
-        for m in models
-    ]
-    return message(f"*{len(models)} pending*", *_chunks(lines))
 
 
 def _value(text: str | None) -> str:
@@ -270,7 +216,7 @@ def _http(answer: ExecutionResult) -> str:
 
 
 def _link(url: str) -> str:
-    if _SAFE_URL.fullmatch(url) and len(url) <= 1000:
+    if SAFE_URL.fullmatch(url) and len(url) <= 1000:
         # "&" is still escaped inside a link (formatting#escaping); Slack decodes it.
         return f"<{escape(url)}|{mrkdwn_safe(url, 200)}>"
     return mrkdwn_safe(url, 1000)
@@ -312,19 +258,3 @@ def _item_failures(body: Mapping[str, Any]) -> int:
 
 def _str(value: Any) -> str | None:
     return None if value is None else str(value)
-
-
-def _chunks(lines: Sequence[str]) -> list[str]:
-    """Group lines into paragraphs under the 3000-character section limit."""
-    chunks: list[str] = []
-    current = ""
-    for line in lines:
-        line = truncate(line, MAX_SECTION_TEXT)
-        if current and len(current) + 1 + len(line) > MAX_SECTION_TEXT:
-            chunks.append(current)
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
-    if current:
-        chunks.append(current)
-    return chunks

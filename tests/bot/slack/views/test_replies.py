@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.slack.views import guide, replies
+from bot.slack.views import guide, replies, summaries
 from bot.slack.views.card import CardModel
 from bot.slack.views.text import escape
 from storage.records import ExecutionResult
@@ -185,14 +185,14 @@ def test_large_detach_result_stays_within_limits() -> None:
 
 
 def test_requester_dm_tells_the_outcome() -> None:
-    text = body(replies.requester_dm(MODEL, "https://example.slack.com/archives/C1/p1"))
+    text = body(summaries.requester_dm(MODEL, "https://example.slack.com/archives/C1/p1"))
     assert "Your request `req-1` (Delete member account 1699461245510000)" in text
     assert "Done: the call succeeded" in text and "Code OK · RequestId 7A1B" in text
     assert "<https://example.slack.com/archives/C1/p1|Open the approval card>" in text
-    assert "Open the approval card" not in body(replies.requester_dm(MODEL, "javascript:x"))
+    assert "Open the approval card" not in body(summaries.requester_dm(MODEL, "javascript:x"))
 
 
-@pytest.mark.parametrize("reply", [replies.requester_dm, replies.status_text])
+@pytest.mark.parametrize("reply", [summaries.requester_dm, summaries.status_text])
 def test_a_summary_quoting_many_parameters_is_never_cut(
     reply: Callable[[CardModel], replies.SlackMessage],
 ) -> None:
@@ -216,11 +216,11 @@ def test_help_usage_status_and_list() -> None:
     usage = guide.usage("Unknown operation `<!here>`.")
     assert "Unknown operation" in body(usage)
     assert_cannot_ping(usage["blocks"])
-    status = body(replies.status_text(MODEL))
+    status = body(summaries.status_text(MODEL))
     assert "`req-1` · `DeleteAccount`" in status and "*2 of 2 approvals*" in status
-    assert "No requests are waiting" in body(replies.pending_list([]))
+    assert "No requests are waiting" in body(summaries.pending_list([]))
     pending = [dataclasses.replace(MODEL, request_id=f"r{i}", status="PENDING") for i in range(3)]
-    listing = body(replies.pending_list(pending))
+    listing = body(summaries.pending_list(pending))
     assert "*3 pending*" in listing and "`r2` `DeleteAccount`" in listing
 
 
@@ -234,9 +234,9 @@ def test_hostile_values_in_every_model_reply_cannot_ping() -> None:
         approvals=(ALICE, "<!here>"),
     )
     for message in (
-        replies.requester_dm(hostile, HOSTILE),
-        replies.status_text(hostile),
-        replies.pending_list([hostile] * 60),
+        summaries.requester_dm(hostile, HOSTILE),
+        summaries.status_text(hostile),
+        summaries.pending_list([hostile] * 60),
         replies.decided("<!channel>", "approve", approvals=["<!here>"], rejections=[], required=2),
         replies.progress(HOSTILE, HOSTILE, [HOSTILE]),
         replies.unknown(HOSTILE, HOSTILE),
