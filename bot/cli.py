@@ -7,33 +7,12 @@ environment and starts fast.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 import click
 
-if TYPE_CHECKING:
-    from bot.settings import Settings
-
-
-class SettingsError(click.ClickException):
-    """Settings the bot cannot run with: exit 2, like any other bad input."""
-
-    exit_code = 2
-
-
-def load_settings() -> Settings:
-    from pydantic import ValidationError
-
-    from bot.settings import Settings
-
-    try:
-        return Settings()
-    except ValidationError as exc:
-        # Name the variable and the rule, never echo the value (it may be a secret).
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
-        raise SettingsError(f"invalid settings: {problems}") from None
+from bot.cli_settings import load_settings
+from bot.cli_totp import totp
 
 
 @click.group()
@@ -184,8 +163,6 @@ def doctor(regions: tuple[str, ...]) -> None:
 
     sys.exit(run_doctor(load_settings(), out=click.echo, bastionhost_regions=regions))
 
-
-from bot.cli_totp import totp  # noqa: E402 - registered after main exists
 
 main.add_command(totp)
 

@@ -96,7 +96,7 @@ def _enrolments() -> Enrolments:
     from bot.approvals.enrolment import Enrolments
     from bot.approvals.policy import PolicyError
     from bot.approvals.sealing import SecretBox
-    from bot.cli import load_settings
+    from bot.cli_settings import load_settings
     from bot.deps import utcnow
     from storage.db import make_engine
     from storage.repository import Repository

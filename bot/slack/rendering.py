@@ -36,8 +36,9 @@ def card_model(
 
     Parameters are shown exactly as they will be signed (BssOpenApi's generated
     ``RequestId`` included) with the endpoint, the API version and their digest, as
-    DESIGN.md asks. Approvals are counted by the rules' own ``tally``: current approvers
-    other than the requester, once each, at the assurance the policy requires.
+    docs/INTERFACE.md promises approvers. Approvals are counted by the one count
+    (:mod:`bot.approvals.tally`): current approvers other than the requester, once each,
+    at the assurance the policy requires.
     """
     call = signed_call(record, cloud)
     count = counted(record, decisions, policy)
@@ -68,7 +69,7 @@ def card_model(
 
 
 def assurance_note(policy: Policy, call_digest: str) -> str:
-    """What the card says about how approvals are identified (DESIGN.md, step-up)."""
+    """What the card says about how approvals are identified (OFFBOARD_STEP_UP)."""
     if policy.required_assurance < Assurance.SECOND_FACTOR:
         return (
             ":warning: Approvals are Slack-only (OFFBOARD_STEP_UP=off): a click proves only "

@@ -205,7 +205,7 @@ def _checked_deps(settings: Settings) -> Deps:
         if not value
     ]
     if missing:
-        _refuse(f"{', '.join(missing)} must be set (DESIGN.md, Environment).")
+        _refuse(f"{', '.join(missing)} must be set (docs/INTERFACE.md, Environment).")
     deps = build_deps(settings)
     try:
         deps.policy.check_satisfiable()

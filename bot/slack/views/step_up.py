@@ -1,6 +1,6 @@
 """The step-up modal (Approve with a code) and the step-up notices in the approval channel.
 
-Ids are fixed by DESIGN.md ("Approval step-up"): the modal's ``callback_id`` is
+Ids are an interface (docs/INTERFACE.md, "Slack identifiers"): the modal's ``callback_id`` is
 ``approve_step_up``; its ``private_metadata`` is JSON holding ``request_id`` and the
 ``digest`` of the request as shown; the code input's ``block_id`` and ``action_id`` are
 ``totp_code``. ``private_metadata`` is not a trust anchor (slack-platform §3): the server
@@ -31,8 +31,8 @@ from bot.slack.views.text import (
     truncate,
 )
 
-CALLBACK_ID = "approve_step_up"  # DESIGN.md
-CODE = "totp_code"  # block_id and action_id of the code input (DESIGN.md)
+CALLBACK_ID = "approve_step_up"  # docs/INTERFACE.md
+CODE = "totp_code"  # block_id and action_id of the code input (docs/INTERFACE.md)
 TITLE = "Approve with a code"
 SUBMIT = "Approve"
 CLOSE = "Cancel"
