@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.approvals.rules import Refusal, Transition
+from bot.approvals.seal import DecisionSeal, binding
 from bot.approvals.tally import Policy, Request, Review, Tally, tally
 from bot.events import drafts
 from storage.records import (
@@ -71,23 +72,16 @@ def counted(record: RequestRecord, decisions: Sequence[DecisionRecord], policy: 
 
 
 def transition_change(
-    record: RequestRecord, transition: Transition, now: datetime, proof: Proof | None = None
+    record: RequestRecord,
+    transition: Transition,
+    now: datetime,
+    proof: Proof | None = None,
+    seal: DecisionSeal | None = None,
 ) -> Change:
-    """Everything to persist for an accepted step, audit included (and ``proof``'s parts)."""
-    audit: list[AuditDraft] = []
-    decision = None
-    if transition.review is not None:
-        review = transition.review
-        decision = NewDecision(review.user, review.vote, review.assurance)
-        data: dict[str, Any] = {
-            "vote": review.vote.value,
-            "assurance": review.assurance.name.lower(),
-        }
-        if proof is not None:
-            data["method"] = proof.method
-        if transition.tally is not None:
-            data.update(transition.tally.as_data())
-        audit.append(AuditDraft("decision.recorded", transition.actor, data, record.id))
+    """Everything to persist for an accepted step, audit included (and ``proof``'s parts).
+
+    A decision is bound to the request as it is now and, with a key, sealed."""
+    decision, audit = _decision(record, transition, proof, seal)
     if transition.changed_status:
         audit.append(
             AuditDraft(
@@ -110,6 +104,29 @@ def transition_change(
         guards=extra.guards,
         outcome=transition,
     )
+
+
+def _decision(
+    record: RequestRecord, transition: Transition, proof: Proof | None, seal: DecisionSeal | None
+) -> tuple[NewDecision | None, list[AuditDraft]]:
+    """The decision to store for ``transition`` (bound and, with a key, sealed) and its
+    audit event; nothing when the step records no review."""
+    review = transition.review
+    if review is None:
+        return None, []
+    bound = binding(record.id, record.operation, record.params)
+    signed = (
+        seal.sign(record.id, review.user, review.vote.value, review.assurance, bound)
+        if seal is not None
+        else None
+    )
+    decision = NewDecision(review.user, review.vote, review.assurance, binding=bound, seal=signed)
+    data: dict[str, Any] = {"vote": review.vote.value, "assurance": review.assurance.name.lower()}
+    if proof is not None:
+        data["method"] = proof.method
+    if transition.tally is not None:
+        data.update(transition.tally.as_data())
+    return decision, [AuditDraft("decision.recorded", transition.actor, data, record.id)]
 
 
 def refusal_change(record: RequestRecord, refusal: Refusal, actor: str, action: str) -> Change:

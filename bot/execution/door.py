@@ -1,6 +1,6 @@
 """The door: before anything is sent, the stored decisions are counted again.
 
-A status alone never authorises a call (docs/INTERFACE.md, "Approval rules"). The claim
+A status alone never authorises a call (README, "Security"). The claim
 hands :func:`door`'s function the request and its decisions inside the claim's own
 transaction; it counts them with the one count (:func:`bot.approvals.tally.tally` and
 ``resolve``: distinct approvers, the requester excluded, one Reject vetoes, approvals at
@@ -8,11 +8,16 @@ the required assurance only) against the policy in force now: who is an approver
 and the larger of the count stored on the request and the count the policy asks for the
 operation's class (a call that changes the cloud never needs fewer than one).
 
+An approval counts only for the call it was given for and, with ``OFFBOARD_SECRET_KEY``
+set, only with Offboard's seal (:mod:`bot.approvals.seal`): parameters edited after the
+approvals, or a decision row written by hand, justify nothing.
+
 A request marked APPROVED that this count does not justify (a status set by hand in the
-database, a forged execution row) is refused: it ends TAMPERED, with a
-``request.tampered`` audit event saying what was found, and a card update and a thread
-reply. Note the policy is the one in force at the door: an approver removed from the
-policy between approving and the claim no longer counts, and the request is refused.
+database, a forged execution row, forged decisions, edited parameters) is refused: it
+ends TAMPERED, with a ``request.tampered`` audit event saying what was found, and a card
+update and a thread reply. Note the policy is the one in force at the door: an approver
+removed from the policy between approving and the claim no longer counts, and the request is
+refused.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import structlog
 
 from bot.approvals.changes import to_request, to_reviews
 from bot.approvals.policy import ApprovalRules
+from bot.approvals.seal import binding
 from bot.approvals.tally import Policy, Tally, Uncounted, resolve, tally, uncounted
 from bot.events import Tampered, drafts
 from commands.catalog import OperationClass, get_spec, validate_params
@@ -35,7 +41,7 @@ from storage.records import (
     RequestRecord,
 )
 from storage.repository import Admit
-from storage.states import Status
+from storage.states import Status, Vote
 
 log = structlog.get_logger(__name__)
 
@@ -76,14 +82,24 @@ def required_now(record: RequestRecord, rules: ApprovalRules) -> int:
 def recount(
     record: RequestRecord, decisions: list[DecisionRecord], rules: ApprovalRules, policy: Policy
 ) -> Recount:
-    """Count ``decisions`` as the rules do, against ``policy`` and today's requirement."""
+    """Count ``decisions`` as the rules do, against ``policy`` and today's requirement.
+
+    An approval counts only for the call it was given for (its binding equals the
+    request's now) and, with a key configured, only with Offboard's seal over it.
+    """
     request = replace(to_request(record), required_approvals=required_now(record, rules))
+    bound_now = binding(record.id, record.operation, record.params)
+    unproven = {d.user_id: why for d in decisions if (why := _unproven(d, bound_now, rules))}
     reviews = to_reviews(decisions)
-    not_counted = [(r.user, uncounted(request, r, policy)) for r in reviews]
-    return Recount(
-        tally(request, reviews, policy),
-        tuple((user, _WHY[why]) for user, why in not_counted if why is not None),
-    )
+    counted = tally(request, [r for r in reviews if r.user not in unproven], policy)
+    not_counted = []
+    for review in reviews:
+        why = uncounted(request, review, policy)
+        if review.user in unproven and why in (None, Uncounted.ASSURANCE):
+            not_counted.append((review.user, unproven[review.user]))
+        elif why is not None:
+            not_counted.append((review.user, _WHY[why]))
+    return Recount(counted, tuple(not_counted))
 
 
 # The tally's reasons in words, for the audit event and the thread.
@@ -92,6 +108,18 @@ _WHY = {
     Uncounted.NOT_APPROVER: "not an approver",
     Uncounted.ASSURANCE: "identified below the required assurance",
 }
+
+
+def _unproven(decision: DecisionRecord, bound_now: str, rules: ApprovalRules) -> str | None:
+    """Why an approval proves nothing about this call; None when it does. A rejection
+    always counts: a veto only stops things."""
+    if decision.vote is not Vote.APPROVE:
+        return None
+    if decision.binding != bound_now:
+        return "approved other parameters than the request holds now"
+    if rules.seal is not None and not rules.seal.verifies(decision):
+        return "not sealed by Offboard"
+    return None
 
 
 def door(rules: ApprovalRules, *, now: datetime, actor: str) -> Admit:

@@ -17,8 +17,13 @@ from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.errors import StorageError
-from storage.models import StepUpEnrolmentRow, StepUpFailureRow, StepUpRecoveryCodeRow
-from storage.records import AnnouncementDraft, AuditDraft, Guard
+from storage.models import (
+    StepUpEnrolmentRow,
+    StepUpFailureRow,
+    StepUpRecoveryCodeRow,
+)
+from storage.records import AnnouncementDraft, AuditDraft, DecisionRecord, Guard
+from storage.repository.decision_seals import reseal_open_decisions
 from storage.repository.transactions import Transactions, require_aware
 
 
@@ -151,11 +156,18 @@ class StepUpStore(Transactions):
             return frozenset(session.scalars(query))
 
     def reseal_all(
-        self, reseal: Reseal, effects: Callable[[int], Effects], *, now: datetime
+        self,
+        reseal: Reseal,
+        effects: Callable[[int], Effects],
+        *,
+        now: datetime,
+        reseal_decision: Callable[[DecisionRecord], str | None] | None = None,
     ) -> int:
         """Re-encrypt every secret with ``reseal`` in one transaction; all or nothing.
 
-        ``effects(count)`` gives the audit events and notices to write with it.
+        ``reseal_decision`` gives the new seal of each sealed decision on a request still
+        pending or approved (None: leave it), so a key rotation does not void approvals
+        already given. ``effects(count)`` gives the audit events and notices to write.
         """
         require_aware(now)
         with self._write() as session:
@@ -168,6 +180,8 @@ class StepUpStore(Transactions):
             )
             for row in rows:
                 row.sealed_secret, row.key_id = reseal(row.user_id, row.sealed_secret, row.key_id)
+            if reseal_decision is not None:
+                reseal_open_decisions(session, reseal_decision)
             session.flush()
             done = effects(len(rows))
             self._record_effects(session, None, done.audit, done.announcements, now)
