@@ -136,21 +136,21 @@ class Announcer:
         return 1
 
     def deliver(self, item: AnnouncementRecord, news: events.Told) -> None:
-        """Tell ``news`` on the row's surface; raises when Slack refused it."""
-        if isinstance(news, events.Notice):
+        """Tell ``news`` on the row's surface (its ``kind``); raises when Slack refused it."""
+        if item.kind == Surface.NOTICE:
+            if not isinstance(news, events.Notice):  # one this version cannot read
+                news = events.UnrecognisedNotice(event=news.event)
             self._post(self.deps.approval_channel, notice(news))
-            return
-        if not isinstance(news, events.RequestEvent):
-            raise _Undeliverable(f"no surface for {news.event!r}")
-        record = self._request(news.request_id)
-        if item.kind == Surface.CARD:
-            self._card(news, record)
-        elif item.kind == Surface.THREAD:
-            self._thread(news, record)
-        elif item.kind == Surface.DM:
-            self._dm(record)
+        elif item.kind in _ABOUT_A_REQUEST and isinstance(news, events.RequestEvent):
+            record = self._request(news.request_id)
+            if item.kind == Surface.CARD:
+                self._card(news, record)
+            elif item.kind == Surface.THREAD:
+                self._thread(news, record)
+            else:
+                self._dm(record)
         else:
-            raise _Undeliverable(f"unknown announcement kind {item.kind!r}")
+            raise _Undeliverable(f"no {item.kind!r} for {news.event!r}")
 
     def _request(self, request_id: str) -> RequestRecord:
         record = self.deps.repo.get_request(request_id)
@@ -214,6 +214,9 @@ class Announcer:
             repo.get_execution(record.id),
             policy=self.deps.policy.snapshot(),
         )
+
+
+_ABOUT_A_REQUEST = frozenset({Surface.CARD, Surface.THREAD, Surface.DM})
 
 
 @dataclass
