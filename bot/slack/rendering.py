@@ -21,9 +21,10 @@ from bot.slack.views.card import CardModel, Finding, status_line
 from bot.slack.views.replies import SlackMessage
 from commands.catalog import get_spec, validate_params
 from commands.client import CloudClient
+from commands.catalog.quirks import ItemResult
 from commands.errors import OffboardError
 from storage.records import DecisionRecord, ExecutionRecord, LateAnswer, RequestRecord
-from storage.states import Assurance
+from storage.states import Assurance, Status
 
 _FINDING_STATUSES = {"ok", "blocked", "warning", "error"}
 
@@ -229,8 +230,13 @@ def thread_message(
         detail = str(payload.get("message") or execution.message or "no answer came back")
         return replies.unknown(record.operation, detail)
     if event == "result" and execution is not None:
+        items = _items(record, execution)
         return replies.result(
-            record.operation, StoredResult.of(execution), next_step(record, execution)
+            record.operation,
+            StoredResult.of(execution),
+            next_step(record, execution),
+            items=items,
+            partial=execution.outcome == Status.PARTIAL,
         )
     if event == "tampered":
         return replies.tampered(str(payload.get("why") or ""))
@@ -253,6 +259,15 @@ def next_step(record: RequestRecord, execution: ExecutionRecord) -> str | None:
     except OffboardError:
         return None
     return spec.next_step(execution.code, record.params, execution.message)
+
+
+def _items(record: RequestRecord, execution: ExecutionRecord) -> tuple[ItemResult, ...] | None:
+    """The per-item Codes of the stored answer, when the operation's spec reads them."""
+    try:
+        read = get_spec(record.operation).quirks.items
+    except OffboardError:
+        return None
+    return read(execution.body or {}) if read is not None else None
 
 
 def _ids(value: Any) -> tuple[str, ...]:
