@@ -20,8 +20,8 @@ from bot.slack.views import replies
 from bot.slack.views.card import CardModel, Finding, status_line
 from bot.slack.views.replies import SlackMessage
 from commands.catalog import get_spec, validate_params
-from commands.client import CloudClient
 from commands.catalog.quirks import ItemResult
+from commands.client import CloudClient
 from commands.errors import OffboardError
 from storage.records import DecisionRecord, ExecutionRecord, LateAnswer, RequestRecord
 from storage.states import Assurance, Status

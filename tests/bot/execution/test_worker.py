@@ -320,8 +320,6 @@ def test_an_answer_whose_items_partly_failed_is_stored_partial_and_announced(
     assert status(repo, request_id).status == "PARTIAL"
     execution = repo.get_execution(request_id)
     assert execution is not None and execution.outcome == "PARTIAL"
-    announced = [
-        a.payload for a in repo.undelivered_announcements() if a.request_id == request_id
-    ]
+    announced = [a.payload for a in repo.undelivered_announcements() if a.request_id == request_id]
     assert {"event": "result", "status": "PARTIAL"}.items() <= announced[-1].items()
     assert sandbox.count("DetachHostAccountsFromUser") == 1
