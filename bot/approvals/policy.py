@@ -22,8 +22,8 @@ from datetime import datetime, timedelta
 import structlog
 
 from bot.approvals.rules import Policy
+from bot.errors import PolicyError as PolicyError
 from bot.settings import Settings
-from commands.errors import OffboardError
 from storage.states import Assurance
 
 log = structlog.get_logger(__name__)
@@ -33,10 +33,6 @@ GroupResolver = Callable[[str], Iterable[str]]
 
 EnrolledApprovers = Callable[[], frozenset[str]]
 """Who can give a step-up code now (enrolled, with a secret the configured key opens)."""
-
-
-class PolicyError(OffboardError):
-    """The configured policy cannot work; the message says what to change."""
 
 
 class UserDirectory:

@@ -16,18 +16,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.errors import StorageError
+from storage.errors import AlreadyEnrolled as AlreadyEnrolled
+from storage.errors import NotEnrolled as NotEnrolled
 from storage.models import StepUpEnrolmentRow, StepUpFailureRow, StepUpRecoveryCodeRow
 from storage.records import AnnouncementDraft, AuditDraft, Guard
 from storage.repository.transactions import Transactions, require_aware
-
-
-class AlreadyEnrolled(StorageError):
-    """The user has an enrolment; reset it first (a new secret replaces nothing silently)."""
-
-
-class NotEnrolled(StorageError, LookupError):
-    """The user has no enrolment."""
 
 
 @dataclass(frozen=True)
