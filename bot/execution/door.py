@@ -25,7 +25,7 @@ import structlog
 from bot.approvals.changes import to_request, to_reviews
 from bot.approvals.policy import ApprovalRules
 from bot.approvals.rules import Policy, Tally, resolve, tally
-from commands.catalog import OperationClass, get_spec, validate_params
+from commands.catalog import DEFAULT_CATALOG, Catalog, OperationClass, validate_params
 from commands.errors import OffboardError
 from storage.records import (
     AnnouncementDraft,
@@ -58,10 +58,12 @@ class Recount:
         }
 
 
-def required_now(record: RequestRecord, rules: ApprovalRules) -> int:
+def required_now(
+    record: RequestRecord, rules: ApprovalRules, catalog: Catalog = DEFAULT_CATALOG
+) -> int:
     """Approvals the request needs by the policy in force, never fewer than stored."""
     try:
-        spec = get_spec(record.operation)
+        spec = catalog.get(record.operation)
         op_class = spec.classify(validate_params(spec, record.params))
     except (OffboardError, ValueError):
         op_class = OperationClass.DESTRUCTIVE  # what it is cannot be told: the strictest
@@ -74,10 +76,16 @@ def required_now(record: RequestRecord, rules: ApprovalRules) -> int:
 
 
 def recount(
-    record: RequestRecord, decisions: list[DecisionRecord], rules: ApprovalRules, policy: Policy
+    record: RequestRecord,
+    decisions: list[DecisionRecord],
+    rules: ApprovalRules,
+    policy: Policy,
+    catalog: Catalog = DEFAULT_CATALOG,
 ) -> Recount:
-    """Count ``decisions`` as the rules do, against ``policy`` and today's requirement."""
-    request = replace(to_request(record), required_approvals=required_now(record, rules))
+    """Count ``decisions`` as the rules do, against ``policy`` and today's requirement
+    (the operation's class read from ``catalog``)."""
+    required = required_now(record, rules, catalog)
+    request = replace(to_request(record), required_approvals=required)
     reviews = to_reviews(decisions)
     counted = tally(request, reviews, policy)
     not_counted = []
@@ -91,14 +99,16 @@ def recount(
     return Recount(counted, tuple(not_counted))
 
 
-def door(rules: ApprovalRules, *, now: datetime, actor: str) -> Admit:
+def door(
+    rules: ApprovalRules, *, now: datetime, actor: str, catalog: Catalog = DEFAULT_CATALOG
+) -> Admit:
     """The claim's ``admit``: None when the decisions justify the approval, else the
     Change that ends the request TAMPERED. The policy is read once, here, outside the
     claim's transaction (resolving a user group may ask Slack)."""
     policy = rules.snapshot()
 
     def admit(record: RequestRecord, decisions: list[DecisionRecord]) -> Change | None:
-        found = recount(record, decisions, rules, policy)
+        found = recount(record, decisions, rules, policy, catalog)
         if found.justifies_approval:
             return None
         log.warning("request_tampered", request_id=record.id, status=record.status.value)

@@ -153,7 +153,7 @@ class Worker:
                 owner=self.owner,
                 lease_seconds=self.lease_seconds,
                 now=now,
-                admit=door(self.rules, now=now, actor=self.owner),
+                admit=door(self.rules, now=now, actor=self.owner, catalog=self.catalog),
                 audit=(AuditDraft("execution.claimed", self.owner, {"owner": self.owner}),),
             )
             if execution is None:
@@ -185,7 +185,7 @@ class Worker:
             self._out.finish(record, execution, "FAILED", _not_sent(error))
             return
         facts = {"operation": record.operation, "params": spec.serialize(params)}
-        admit = door(self.rules, now=self.clock(), actor=self.owner)
+        admit = door(self.rules, now=self.clock(), actor=self.owner, catalog=self.catalog)
         # Durable before the call goes out: after a crash this row says "reconcile".
         if not self._out.mark_sent(record, execution, facts, admit):
             log.warning("not_sent_lease_lost_or_refused", request_id=record.id)

@@ -173,8 +173,9 @@ class Announcer:
         if record.card_ts is None:
             raise _Undeliverable("the card has not been posted yet")
         execution = self.deps.repo.get_execution(record.id)
-        where = rendering.endpoint(record, self.deps.cloud)
-        message = rendering.thread_message(item.payload, record, execution, where)
+        catalog = self.deps.catalog
+        where = rendering.endpoint(record, self.deps.cloud, catalog)
+        message = rendering.thread_message(item.payload, record, execution, where, catalog)
         self._post(record.channel or self.deps.approval_channel, message, record.card_ts)
 
     def _dm(self, item: AnnouncementRecord, record: RequestRecord) -> None:
@@ -199,6 +200,7 @@ class Announcer:
             self.deps.cloud,
             repo.get_execution(record.id),
             policy=self.deps.policy.snapshot(),
+            catalog=self.deps.catalog,
         )
 
 

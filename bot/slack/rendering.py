@@ -19,7 +19,7 @@ from bot.approvals.rules import Policy
 from bot.slack.views import replies
 from bot.slack.views.card import CardModel, Finding, status_line
 from bot.slack.views.replies import SlackMessage
-from commands.catalog import get_spec, validate_params
+from commands.catalog import DEFAULT_CATALOG, Catalog, validate_params
 from commands.catalog.quirks import ItemResult
 from commands.client import CloudClient
 from commands.errors import OffboardError
@@ -74,6 +74,7 @@ def card_model(
     execution: ExecutionRecord | None = None,
     *,
     policy: Policy,
+    catalog: Catalog = DEFAULT_CATALOG,
 ) -> CardModel:
     """The card's model for ``record`` as it is now, counted under ``policy``.
 
@@ -82,7 +83,7 @@ def card_model(
     DESIGN.md asks. Approvals are counted by the rules' own ``tally``: current approvers
     other than the requester, once each, at the assurance the policy requires.
     """
-    call = signed_call(record, cloud)
+    call = signed_call(record, cloud, catalog)
     count = counted(record, decisions, policy)
     return CardModel(
         request_id=record.id,
@@ -123,10 +124,10 @@ def assurance_note(policy: Policy, call_digest: str) -> str:
     )
 
 
-def endpoint(record: RequestRecord, cloud: CloudClient) -> str:
+def endpoint(record: RequestRecord, cloud: CloudClient, catalog: Catalog = DEFAULT_CATALOG) -> str:
     """The base URL the request's call goes to, or "" when it cannot be worked out."""
     try:
-        spec = get_spec(record.operation)
+        spec = catalog.get(record.operation)
         return cloud.endpoint_for(spec, validate_params(spec, record.params))
     except OffboardError:
         return ""
@@ -198,6 +199,7 @@ def thread_message(
     record: RequestRecord,
     execution: ExecutionRecord | None,
     endpoint: str = "",
+    catalog: Catalog = DEFAULT_CATALOG,
 ) -> SlackMessage:
     """The thread reply for one outbox ``payload`` (``event`` + the event's data)."""
     event = str(payload.get("event", ""))
@@ -230,11 +232,11 @@ def thread_message(
         detail = str(payload.get("message") or execution.message or "no answer came back")
         return replies.unknown(record.operation, detail)
     if event == "result" and execution is not None:
-        items = _items(record, execution)
+        items = _items(record, execution, catalog)
         return replies.result(
             record.operation,
             StoredResult.of(execution),
-            next_step(record, execution),
+            next_step(record, execution, catalog),
             items=items,
             partial=execution.outcome == Status.PARTIAL,
         )
@@ -249,22 +251,26 @@ def thread_message(
     return replies.message(status_line(record.status))
 
 
-def next_step(record: RequestRecord, execution: ExecutionRecord) -> str | None:
+def next_step(
+    record: RequestRecord, execution: ExecutionRecord, catalog: Catalog = DEFAULT_CATALOG
+) -> str | None:
     """The catalog's next step for a failed call's Code, filled from the request's
     parameters and the cloud's Message; ``None`` for a success or an undocumented Code."""
     if execution.outcome != "FAILED" or not execution.code:
         return None
     try:
-        spec = get_spec(record.operation)
+        spec = catalog.get(record.operation)
     except OffboardError:
         return None
     return spec.next_step(execution.code, record.params, execution.message)
 
 
-def _items(record: RequestRecord, execution: ExecutionRecord) -> tuple[ItemResult, ...] | None:
+def _items(
+    record: RequestRecord, execution: ExecutionRecord, catalog: Catalog
+) -> tuple[ItemResult, ...] | None:
     """The per-item Codes of the stored answer, when the operation's spec reads them."""
     try:
-        read = get_spec(record.operation).quirks.items
+        read = catalog.get(record.operation).quirks.items
     except OffboardError:
         return None
     return read(execution.body or {}) if read is not None else None

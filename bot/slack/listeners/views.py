@@ -13,6 +13,7 @@ opened earlier by someone who has since lost the right files nothing.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict
 from typing import Any
 
@@ -37,7 +38,7 @@ from bot.slack.views.modal import (
     is_picker,
     parse_submission,
 )
-from commands.catalog import OperationSpec, get_spec, validate_params
+from commands.catalog import REQUESTABLE_ACTIONS, OperationSpec, validate_params
 from commands.client import CloudClient
 from commands.errors import ParameterError
 from commands.prechecks import run_prechecks
@@ -54,11 +55,14 @@ def register(app: App, deps: Deps) -> None:
         view = body.get("view") or {}
         try:
             submission = parse_submission(view)
-            spec = get_spec(submission.action)
+            spec = deps.catalog.get(submission.action)
             if is_picker(view):
                 # Submitted the picker itself ("Next"): show that operation's fields.
                 modal = build_operation_modal(
-                    spec, values={}, private_metadata=submission.private_metadata
+                    spec,
+                    values={},
+                    private_metadata=submission.private_metadata,
+                    actions=deps.catalog.requestable,
                 )
                 ack(response_action="update", view=modal)
                 return
@@ -67,6 +71,7 @@ def register(app: App, deps: Deps) -> None:
                 submission,
                 refusal=identity.foreign(identity.actor(body), context),
                 cloud=deps.cloud,
+                requestable=deps.catalog.requestable,
             )
             guards.submission_key(body)
         except ParameterError as error:
@@ -80,11 +85,15 @@ def register(app: App, deps: Deps) -> None:
         who = identity.actor(body)
         try:  # the same pure checks as the ack: only a valid submission goes on
             submission = parse_submission(view)
-            spec = get_spec(submission.action)
+            spec = deps.catalog.get(submission.action)
             if is_picker(view):
                 return
             params = check(
-                spec, submission, refusal=identity.foreign(who, context), cloud=deps.cloud
+                spec,
+                submission,
+                refusal=identity.foreign(who, context),
+                cloud=deps.cloud,
+                requestable=deps.catalog.requestable,
             )
             key = guards.submission_key(body)
         except ParameterError:
@@ -101,7 +110,12 @@ def register(app: App, deps: Deps) -> None:
 
 
 def check(
-    spec: OperationSpec, submission: Submission, *, refusal: str | None, cloud: CloudClient
+    spec: OperationSpec,
+    submission: Submission,
+    *,
+    refusal: str | None,
+    cloud: CloudClient,
+    requestable: Collection[str] = REQUESTABLE_ACTIONS,
 ) -> BaseModel:
     """The validated parameters, or one ParameterError with every problem by block_id.
 
@@ -112,7 +126,7 @@ def check(
     problems: dict[str, str] = {}
     if refusal is not None:
         problems[OPERATION] = refusal
-    problems.update(guards.operation_problems(spec))
+    problems.update(guards.operation_problems(spec, requestable))
     params: BaseModel | None = None
     too_deep = guards.nesting_problems(submission)
     problems.update(too_deep)
@@ -144,7 +158,7 @@ def _file(
     """Pre-checks, then store the request (once per submission key) and queue its card."""
     who = identity.actor(body)
     # Stored as plain JSON with the request; the card re-reads them from there.
-    findings = [asdict(f) for f in run_prechecks(deps.cloud, spec, params)]
+    findings = [asdict(f) for f in run_prechecks(deps.cloud, spec, params, catalog=deps.catalog)]
     try:
         outcome = workflow.submit(
             spec=spec,
