@@ -232,14 +232,7 @@ def thread_message(
         detail = str(payload.get("message") or execution.message or "no answer came back")
         return replies.unknown(record.operation, detail)
     if event == "result" and execution is not None:
-        items = _items(record, execution, catalog)
-        return replies.result(
-            record.operation,
-            StoredResult.of(execution),
-            next_step(record, execution, catalog),
-            items=items,
-            partial=execution.outcome == Status.PARTIAL,
-        )
+        return _result(record, execution, catalog)
     if event == "tampered":
         return replies.tampered(str(payload.get("why") or ""))
     if event == "correction" and execution is not None and execution.late is not None:
@@ -249,6 +242,18 @@ def thread_message(
         status = str(payload.get("status") or record.status)
         return replies.reconciled(record.operation, status, str(payload.get("message") or ""))
     return replies.message(status_line(record.status))
+
+
+def _result(record: RequestRecord, execution: ExecutionRecord, catalog: Catalog) -> SlackMessage:
+    """The stored answer, with the next step for a documented Code, the per-item Codes
+    when the spec reads them, and "partly failed" when the stored outcome is PARTIAL."""
+    return replies.result(
+        record.operation,
+        StoredResult.of(execution),
+        next_step(record, execution, catalog),
+        items=_items(record, execution, catalog),
+        partial=execution.outcome == Status.PARTIAL,
+    )
 
 
 def next_step(

@@ -49,30 +49,28 @@ log = structlog.get_logger(__name__)
 
 def register(app: App, deps: Deps) -> None:
     workflow = Workflow(deps.repo, deps.policy, on_approved=deps.worker_bell.ring)
+    catalog = deps.catalog
+
+    def checked(spec: OperationSpec, submission: Submission, refusal: str | None) -> BaseModel:
+        return check(
+            spec, submission, refusal=refusal, cloud=deps.cloud, requestable=catalog.requestable
+        )
 
     def acknowledge(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         """The reply: field errors, the operation's fields (after the picker), or close."""
         view = body.get("view") or {}
         try:
             submission = parse_submission(view)
-            spec = deps.catalog.get(submission.action)
+            spec = catalog.get(submission.action)
             if is_picker(view):
                 # Submitted the picker itself ("Next"): show that operation's fields.
+                metadata, actions = submission.private_metadata, catalog.requestable
                 modal = build_operation_modal(
-                    spec,
-                    values={},
-                    private_metadata=submission.private_metadata,
-                    actions=deps.catalog.requestable,
+                    spec, values={}, private_metadata=metadata, actions=actions
                 )
                 ack(response_action="update", view=modal)
                 return
-            check(
-                spec,
-                submission,
-                refusal=identity.foreign(identity.actor(body), context),
-                cloud=deps.cloud,
-                requestable=deps.catalog.requestable,
-            )
+            checked(spec, submission, identity.foreign(identity.actor(body), context))
             guards.submission_key(body)
         except ParameterError as error:
             ack(response_action="errors", errors=field_errors_for_slack(error, view))
@@ -85,16 +83,10 @@ def register(app: App, deps: Deps) -> None:
         who = identity.actor(body)
         try:  # the same pure checks as the ack: only a valid submission goes on
             submission = parse_submission(view)
-            spec = deps.catalog.get(submission.action)
+            spec = catalog.get(submission.action)
             if is_picker(view):
                 return
-            params = check(
-                spec,
-                submission,
-                refusal=identity.foreign(who, context),
-                cloud=deps.cloud,
-                requestable=deps.catalog.requestable,
-            )
+            params = checked(spec, submission, identity.foreign(who, context))
             key = guards.submission_key(body)
         except ParameterError:
             return  # already answered with field errors
