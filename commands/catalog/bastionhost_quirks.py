@@ -99,7 +99,7 @@ def failures_but(done: AlreadyDone) -> Callable[[CallResult], tuple[str, ...]]:
     return failures
 
 
-def _check_grants(params: Mapping[str, Any], still: str = "still ") -> str:
+def _check_grants(params: Mapping[str, str], still: str = "still ") -> str:
     return (
         f"Run ListHostAccountsForUser for user {params.get('UserId')} on "
         f"{params.get('InstanceId')} and check which host accounts are {still}attached."

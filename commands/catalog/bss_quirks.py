@@ -50,7 +50,7 @@ def _relation_prechecks(checks: Checks, params: Any) -> list[Finding]:
     return [guarded(title, run)]
 
 
-def _check_relation(params: Mapping[str, Any]) -> str:
+def _check_relation(params: Mapping[str, str]) -> str:
     target = params.get("RelationId") or (
         f"{params.get('ParentUserId')} -> {params.get('ChildUserId')}"
     )

@@ -19,7 +19,10 @@ its answer. ``bot/`` uses these without knowing any operation by name:
 
 Every callable that reads takes a :class:`Reader` (read-only calls only) and the call's
 validated parameters, so quirks are tested against the sandbox cloud like everything
-else. The quirks of each product live next to its specs: ``<product>_quirks.py``.
+else; pre-checks take :class:`Checks` (a Reader with the polling pace). ``what_to_check``
+takes the request's stored parameters as strings instead: it must still say something
+when they no longer validate. The quirks of each product live next to its specs:
+``<product>_quirks.py``.
 """
 
 from __future__ import annotations
@@ -141,7 +144,7 @@ class Quirks:
     prechecks: Callable[[Checks, Any], list[Finding]] | None = None
     follow_up: FollowUp | None = None
     settle: Callable[[Reader, Any], Progress] | None = None
-    what_to_check: Callable[[Any], str] | None = None
+    what_to_check: Callable[[Mapping[str, str]], str] | None = None
     items: Callable[[Mapping[str, Any]], tuple[ItemResult, ...]] | None = None
     item_failures: Callable[[CallResult], tuple[str, ...]] | None = None
     already_done: AlreadyDone = AlreadyDone()

@@ -166,7 +166,7 @@ def settle_deletion(reader: Reader, params: Any) -> Progress:
     )
 
 
-def _check_deletion(params: Mapping[str, Any]) -> str:
+def _check_deletion(params: Mapping[str, str]) -> str:
     return (
         f"Run GetAccountDeletionStatus for AccountId {params.get('AccountId')} "
         "to see whether the member is being deleted."
@@ -206,7 +206,7 @@ def _deregister_prechecks(checks: Checks, params: Any) -> list[Finding]:
     return [guarded(title, run)]
 
 
-def _check_deregistration(params: Mapping[str, Any]) -> str:
+def _check_deregistration(params: Mapping[str, str]) -> str:
     return (
         f"Run ListDelegatedAdministrators for {params.get('ServicePrincipal')} and check "
         f"whether {params.get('AccountId')} is still listed."
