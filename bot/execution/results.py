@@ -11,15 +11,16 @@ execution over (see :meth:`ResultWriter.late_answer`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields, replace
 from datetime import datetime
 from typing import Any
 
 import structlog
 
-from bot.events import Correction, Ending, Executing, Progress, Result, drafts
-from bot.execution.reconcile import Finding
+from bot import events
+from bot.events import Ending, drafts
+from commands.catalog.quirks import Progress
 from commands.client import CallResult
 from storage.records import (
     AuditDraft,
@@ -45,20 +46,22 @@ class ResultWriter:
         self,
         record: RequestRecord,
         execution: ExecutionRecord,
-        finding: Finding,
+        finding: Progress,
         accepted: CallResult | None = None,
         *,
         event: type[Ending],
     ) -> None:
-        """Finish with what the cloud says (``finding``) after an accepted or lost call."""
+        """Finish with what the cloud says (``finding``, a final verdict) after an accepted
+        or unanswered call; ``accepted`` is the call's own answer when there was one."""
         base = from_call(accepted) if accepted is not None else ExecutionResult()
-        body: dict[str, Any] = {"status": finding.body}
+        said = finding.result
+        body: dict[str, Any] = {"status": said.body if said is not None else {}}
         if accepted is not None:
             body["accepted"] = accepted.body
         result = replace(
             base,
             message=finding.message,
-            request_id=base.request_id or finding.cloud_request_id,
+            request_id=base.request_id or (said.request_id if said else None),
             recommend=None,
             body=body,
         )
@@ -72,7 +75,7 @@ class ResultWriter:
         status: Status,
         result: ExecutionResult,
         *,
-        event: type[Ending] = Result,
+        event: type[Ending] = events.Result,
     ) -> None:
         """Store the result, end the request in ``status``, tell it as ``event`` (a
         :class:`~bot.events.Result`, or :class:`~bot.events.Reconciled` after a restart);
@@ -118,7 +121,7 @@ class ResultWriter:
             result=result,
             now=self.clock(),
             audit=(AuditDraft("execution.late_answer", self.owner, facts, record.id),),
-            announcements=drafts(Correction(request_id=record.id, status=status)),
+            announcements=drafts(events.Correction(request_id=record.id, status=status)),
         )
         if stored:
             log.warning("late_answer_stored", request_id=record.id, status=status)
@@ -131,12 +134,16 @@ class ResultWriter:
         phase: Phase,
         status: str,
         *,
+        details: Sequence[str] = (),
         facts: Mapping[str, Any] | None = None,
     ) -> bool:
-        """Record how the execution is doing (``status``, in the cloud's words, and
-        ``facts`` worth keeping) and tell it in the thread; False when no longer ours."""
-        progress = {"status": status, **(facts or {})}
-        news = Progress(request_id=record.id, phase=phase, status=status)
+        """Record how the execution is doing (``status`` and ``details``, in the cloud's
+        words, and ``facts`` worth keeping) and tell it in the thread; False when no
+        longer ours."""
+        progress = {"status": status, "details": list(details), **(facts or {})}
+        news = events.Progress(
+            request_id=record.id, phase=phase, status=status, details=tuple(details)
+        )
         return self.repo.update_progress(
             record.id,
             execution.attempt,
@@ -165,7 +172,7 @@ class ResultWriter:
             admit=admit,
             phase=Phase.SENDING,
             audit=(AuditDraft("execution.sending", self.owner, facts, record.id),),
-            announcements=drafts(Executing(request_id=record.id)),
+            announcements=drafts(events.Executing(request_id=record.id)),
         )
 
 

@@ -38,6 +38,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import events
 from bot.deps import Deps
+from bot.errors import BotError
 from bot.events import Surface
 from bot.slack import rendering
 from bot.slack.thread_replies import Stored, thread_message
@@ -62,6 +63,11 @@ class _Undeliverable(Exception):
     def __init__(self, why: str) -> None:
         super().__init__(why)
         self.why = why
+
+
+# What delivery retries later: Slack refused, or our own errors (rendering a card can
+# meet a policy that cannot resolve its approvers right now).
+_RETRIED = (SlackApiError, SlackClientError, OffboardError, BotError, _Undeliverable)
 
 
 class Announcer:
@@ -120,7 +126,7 @@ class Announcer:
                 self.deliver(item, news)
             if item.kind == Surface.CARD:
                 batch.cards.add(item.request_id)
-        except (SlackApiError, SlackClientError, OffboardError, _Undeliverable) as error:
+        except (SlackApiError, SlackClientError, OffboardError, BotError, _Undeliverable) as error:
             batch.failed[key] = retry_at = self.deps.clock() + _backoff(item.attempts)
             repo.mark_announcement_failed(item.id, _describe(error), retry_at)
             log.warning(
@@ -180,10 +186,12 @@ class Announcer:
 
     def _thread(self, news: events.RequestEvent, record: RequestRecord) -> None:
         channel, parent = self._parent(news.where)
+        catalog = self.deps.catalog
         stored = Stored(
             record,
             self.deps.repo.get_execution(record.id),
-            rendering.endpoint(record, self.deps.cloud),
+            rendering.endpoint(record, self.deps.cloud, catalog),
+            catalog,
         )
         self._post(channel, thread_message(news, stored), parent)
 
@@ -213,6 +221,7 @@ class Announcer:
             self.deps.cloud,
             repo.get_execution(record.id),
             policy=self.deps.policy.snapshot(),
+            catalog=self.deps.catalog,
         )
 
 

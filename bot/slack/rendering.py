@@ -15,7 +15,8 @@ from bot.approvals.changes import counted
 from bot.approvals.digest import digest, shown, signed_call
 from bot.approvals.tally import Policy
 from bot.slack.views.card import CardModel, Finding
-from commands.catalog import get_spec, validate_params
+from commands.catalog import DEFAULT_CATALOG, Catalog, validate_params
+from commands.catalog.quirks import ItemResult
 from commands.client import CloudClient
 from commands.errors import OffboardError
 from storage.records import DecisionRecord, ExecutionRecord, ExecutionResult, RequestRecord
@@ -31,6 +32,7 @@ def card_model(
     execution: ExecutionRecord | None = None,
     *,
     policy: Policy,
+    catalog: Catalog = DEFAULT_CATALOG,
 ) -> CardModel:
     """The card's model for ``record`` as it is now, counted under ``policy``.
 
@@ -40,7 +42,7 @@ def card_model(
     (:mod:`bot.approvals.tally`): current approvers other than the requester, once each,
     at the assurance the policy requires.
     """
-    call = signed_call(record, cloud)
+    call = signed_call(record, cloud, catalog)
     count = counted(record, decisions, policy)
     return CardModel(
         request_id=record.id,
@@ -81,10 +83,10 @@ def assurance_note(policy: Policy, call_digest: str) -> str:
     )
 
 
-def endpoint(record: RequestRecord, cloud: CloudClient) -> str:
+def endpoint(record: RequestRecord, cloud: CloudClient, catalog: Catalog = DEFAULT_CATALOG) -> str:
     """The base URL the request's call goes to, or "" when it cannot be worked out."""
     try:
-        spec = get_spec(record.operation)
+        spec = catalog.get(record.operation)
         return cloud.endpoint_for(spec, validate_params(spec, record.params))
     except OffboardError:
         return ""
@@ -147,14 +149,27 @@ def _answer(result: ExecutionResult) -> str:
     return ", ".join(parts)
 
 
-def next_step(record: RequestRecord, execution: ExecutionRecord) -> str | None:
+def next_step(
+    record: RequestRecord, execution: ExecutionRecord, catalog: Catalog = DEFAULT_CATALOG
+) -> str | None:
     """The catalog's next step for a failed call's Code, filled from the request's
     parameters and the cloud's Message; ``None`` for a success or an undocumented Code."""
     code, message = execution.result.code, execution.result.message
     if execution.outcome != Status.FAILED or not code:
         return None
     try:
-        spec = get_spec(record.operation)
+        spec = catalog.get(record.operation)
     except OffboardError:
         return None
     return spec.next_step(code, record.params, message)
+
+
+def items(
+    record: RequestRecord, execution: ExecutionRecord, catalog: Catalog = DEFAULT_CATALOG
+) -> tuple[ItemResult, ...] | None:
+    """The per-item Codes of the stored answer, when the operation's spec reads them."""
+    try:
+        read = catalog.get(record.operation).quirks.items
+    except OffboardError:
+        return None
+    return read(execution.result.body or {}) if read is not None else None

@@ -65,6 +65,7 @@ class Background:
             poll_seconds=worker_poll,
             wakeup=deps.worker_bell.event,
             follow=follow,
+            catalog=deps.catalog,
         )
         self.announcer = Announcer(deps, owner=f"announcer-{owner}")
         self._announcer_idle = announcer_idle

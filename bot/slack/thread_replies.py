@@ -25,10 +25,11 @@ from bot.events import (
     RequestEvent,
     Tampered,
 )
-from bot.slack.rendering import next_step
+from bot.slack import rendering
 from bot.slack.views import replies
 from bot.slack.views.card import status_line
 from bot.slack.views.replies import SlackMessage
+from commands.catalog import DEFAULT_CATALOG, Catalog
 from storage.records import ExecutionRecord, RequestRecord
 from storage.states import Status
 
@@ -40,6 +41,7 @@ class Stored:
     record: RequestRecord
     execution: ExecutionRecord | None
     endpoint: str = ""  # where the call goes, for the "calling" reply
+    catalog: Catalog = DEFAULT_CATALOG  # the operation's spec: next steps, per-item Codes
 
 
 def thread_message(news: RequestEvent, stored: Stored) -> SlackMessage:
@@ -108,8 +110,14 @@ def _ended(news: Ending, stored: Stored) -> SlackMessage:
     if execution.outcome is Status.UNKNOWN:
         detail = execution.result.message or "no answer came back"
         return replies.unknown(record.operation, detail)
-    answer = execution.result
-    return replies.result(record.operation, execution.outcome, answer, next_step(record, execution))
+    catalog = stored.catalog
+    return replies.result(
+        record.operation,
+        execution.outcome,
+        execution.result,
+        rendering.next_step(record, execution, catalog),
+        items=rendering.items(record, execution, catalog),
+    )
 
 
 @_reply.register

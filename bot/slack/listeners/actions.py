@@ -27,7 +27,6 @@ from bot.slack.views.modal import (
     parse_submission,
     selected_operation,
 )
-from commands.catalog import get_spec
 from commands.errors import ParameterError
 from storage.states import Vote
 
@@ -71,9 +70,10 @@ def register(app: App, deps: Deps) -> None:
             view_id=view["id"],
             hash=view.get("hash"),
             view=build_operation_modal(
-                get_spec(chosen),
+                deps.catalog.get(chosen),
                 values=_typed(view),
                 private_metadata=str(view.get("private_metadata") or ""),
+                actions=deps.catalog.requestable,
             ),
         )
 

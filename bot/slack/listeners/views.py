@@ -13,6 +13,7 @@ opened earlier by someone who has since lost the right files nothing.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict
 from typing import Any
 
@@ -37,7 +38,7 @@ from bot.slack.views.modal import (
     is_picker,
     parse_submission,
 )
-from commands.catalog import OperationSpec, get_spec, validate_params
+from commands.catalog import REQUESTABLE_ACTIONS, Catalog, OperationSpec, validate_params
 from commands.client import CloudClient
 from commands.errors import ParameterError
 from commands.prechecks import run_prechecks
@@ -48,22 +49,23 @@ log = structlog.get_logger(__name__)
 
 def register(app: App, deps: Deps) -> None:
     workflow = Workflow(deps.repo, deps.policy, on_approved=deps.worker_bell.ring)
+    catalog = deps.catalog
+
+    def checked(spec: OperationSpec, submission: Submission, refusal: str | None) -> BaseModel:
+        return check(
+            spec, submission, refusal=refusal, cloud=deps.cloud, requestable=catalog.requestable
+        )
 
     def acknowledge(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         """The reply: field errors, the operation's fields (after the picker), or close."""
         view = body.get("view") or {}
         try:
             submission = parse_submission(view)
-            spec = get_spec(submission.action)
+            spec = catalog.get(submission.action)
             if is_picker(view):  # the picker itself ("Next"): show that operation's fields
-                ack(response_action="update", view=_fields_of(spec, submission))
+                ack(response_action="update", view=_fields_of(spec, submission, catalog))
                 return
-            check(
-                spec,
-                submission,
-                refusal=identity.foreign(identity.actor(body), context),
-                cloud=deps.cloud,
-            )
+            checked(spec, submission, identity.foreign(identity.actor(body), context))
             guards.submission_key(body)
         except ParameterError as error:
             ack(response_action="errors", errors=field_errors_for_slack(error, view))
@@ -76,12 +78,10 @@ def register(app: App, deps: Deps) -> None:
         who = identity.actor(body)
         try:  # the same pure checks as the ack: only a valid submission goes on
             submission = parse_submission(view)
-            spec = get_spec(submission.action)
+            spec = catalog.get(submission.action)
             if is_picker(view):
                 return
-            params = check(
-                spec, submission, refusal=identity.foreign(who, context), cloud=deps.cloud
-            )
+            params = checked(spec, submission, identity.foreign(who, context))
             key = guards.submission_key(body)
         except ParameterError:
             return  # already answered with field errors
@@ -96,12 +96,22 @@ def register(app: App, deps: Deps) -> None:
     app.view(CALLBACK_ID)(ack=acknowledge, lazy=[reported(deps, submit)])
 
 
-def _fields_of(spec: OperationSpec, submission: Submission) -> dict[str, Any]:
-    return build_operation_modal(spec, values={}, private_metadata=submission.private_metadata)
+def _fields_of(spec: OperationSpec, submission: Submission, catalog: Catalog) -> dict[str, Any]:
+    return build_operation_modal(
+        spec,
+        values={},
+        private_metadata=submission.private_metadata,
+        actions=catalog.requestable,
+    )
 
 
 def check(
-    spec: OperationSpec, submission: Submission, *, refusal: str | None, cloud: CloudClient
+    spec: OperationSpec,
+    submission: Submission,
+    *,
+    refusal: str | None,
+    cloud: CloudClient,
+    requestable: Collection[str] = REQUESTABLE_ACTIONS,
 ) -> BaseModel:
     """The validated parameters, or one ParameterError with every problem by block_id.
 
@@ -112,7 +122,7 @@ def check(
     problems: dict[str, str] = {}
     if refusal is not None:
         problems[OPERATION] = refusal
-    problems.update(guards.operation_problems(spec))
+    problems.update(guards.operation_problems(spec, requestable))
     params: BaseModel | None = None
     too_deep = guards.nesting_problems(submission)
     problems.update(too_deep)
@@ -144,7 +154,7 @@ def _file(
     """Pre-checks, then store the request (once per submission key) and queue its card."""
     who = identity.actor(body)
     # Stored as plain JSON with the request; the card re-reads them from there.
-    findings = [asdict(f) for f in run_prechecks(deps.cloud, spec, params)]
+    findings = [asdict(f) for f in run_prechecks(deps.cloud, spec, params, catalog=deps.catalog)]
     try:
         outcome = workflow.submit(
             spec=spec,
