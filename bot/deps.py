@@ -23,6 +23,7 @@ from bot.approvals.access import Access, Account
 from bot.approvals.enrolment import enrolled_approvers
 from bot.approvals.policy import ApprovalRules
 from bot.cloud import make_cloud_client
+from bot.metrics import Metrics, NoMetrics, Recorder
 from bot.settings import Settings
 from commands.client import CloudClient
 from storage.db import make_engine
@@ -64,6 +65,7 @@ class Deps:
     policy: ApprovalRules
     access: Access
     clock: Callable[[], datetime] = utcnow
+    metrics: Recorder = field(default_factory=NoMetrics)
     worker_bell: Doorbell = field(default_factory=Doorbell)
     announcer_bell: Doorbell = field(default_factory=Doorbell)
 
@@ -134,12 +136,18 @@ def build_deps(
     cloud: CloudClient | None = None,
     slack: WebClient | None = None,
     repo: Repository | None = None,
+    metrics: bool = True,
 ) -> Deps:
-    """Deps from settings; pass any collaborator to replace the default one."""
+    """Deps from settings; pass any collaborator to replace the default one.
+
+    With ``metrics`` (the default), cloud calls made through ``cloud`` are timed into
+    :attr:`Deps.metrics`, which ``/metrics`` answers from."""
     slack = slack or make_slack_client(settings)
     if cloud is None:
         cloud = make_cloud_client(settings.alibaba_endpoint, bss_site=settings.bss_site)
     repo = repo or Repository(make_engine(settings.database_url))
+    recorder: Recorder = Metrics(repo.stats, clock) if metrics else NoMetrics()
+    cloud.observe(recorder.cloud_call)
     key = settings.secret_key.get_secret_value() if settings.secret_key else None
     groups = usergroup_resolver(slack)
     policy = ApprovalRules.from_settings(
@@ -160,4 +168,5 @@ def build_deps(
         policy=policy,
         access=access,
         clock=clock,
+        metrics=recorder,
     )
