@@ -63,13 +63,16 @@ def home_model(deps: Deps, user_id: str) -> HomeModel:
     repo = deps.repo
     approver = user_id in deps.policy.directory.approvers()
     waiting: list[CardModel] = []
+    more = 0
     if approver:
         for record in repo.list_requests(statuses=[Status.PENDING], limit=_SCAN):
             decisions = repo.decisions_for(record.id)
-            if record.requester != user_id and all(d.user_id != user_id for d in decisions):
+            if record.requester == user_id or any(d.user_id == user_id for d in decisions):
+                continue
+            if len(waiting) < MAX_WAITING:
                 waiting.append(_model(deps, record))
-            if len(waiting) > MAX_WAITING:  # one more says "more"
-                break
+            else:
+                more += 1
     mine = repo.list_requests(requester=user_id, limit=MAX_MINE)
     # Approvers see the team's last outcomes; everyone else their own.
     finished = repo.list_requests(
@@ -81,6 +84,7 @@ def home_model(deps: Deps, user_id: str) -> HomeModel:
         mine=[_model(deps, r) for r in mine],
         outcomes=[_model(deps, r) for r in finished],
         step_up=step_up.enabled(deps),
+        more_waiting=more,
     )
 
 

@@ -53,6 +53,7 @@ class HomeModel:
     outcomes: Sequence[CardModel] = ()
     refusal: str | None = None
     step_up: bool = False
+    more_waiting: int = 0  # waiting beyond the ones listed
 
 
 def build_home(model: HomeModel) -> dict[str, Any]:
@@ -68,8 +69,9 @@ def build_home(model: HomeModel) -> dict[str, Any]:
         call = _call(item)
         blocks.append(section(f"{_line(item, who=True)}\n{call or _TOO_LONG}"))
         blocks.append(_buttons(item, approvable=call is not None))
-    if len(model.waiting) > MAX_WAITING:
-        blocks.append(context(f"{len(model.waiting) - MAX_WAITING} more: `/offboard list`."))
+    more = model.more_waiting + max(0, len(model.waiting) - MAX_WAITING)
+    if more:
+        blocks.append(context(f"{more} more wait for you: `/offboard list` shows them all."))
     if model.step_up and waiting:
         blocks.append(context("Approve asks for the code from your authenticator app."))
     blocks += [{"type": "divider"}, _header("Your requests")]
