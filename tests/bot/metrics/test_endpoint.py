@@ -1,7 +1,8 @@
 """``GET /metrics`` of the real ``offboard-bot serve`` (two processes, multiprocess mode),
 moving as a request goes through: signed Slack requests over HTTP, the stand-in, the
 sandbox cloud, a migrated SQLite file. Cloud calls happen in the work process; acks in
-the ack process; the counts come from the database: all of it in one scrape."""
+the ack process; the counts come from the database: all of it in one scrape, and none of
+it secret or about people. The same run shows the Home tab in process mode."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import httpx
 import pytest
 from prometheus_client import generate_latest
 
+from bot.devstack.home_payloads import home_opened, send_event
 from bot.devstack.local_stack import APPROVAL_CHANNEL, APPROVERS, REQUESTER, workspace_people
 from bot.devstack.payloads import SlackSigner
 from bot.devstack.standin import SlackStandIn
@@ -124,10 +126,19 @@ def test_metrics_move_as_a_request_goes_through(
             assert click.status_code == 200
         wait_until(lambda: repo.get_request(record.id).status == "SUCCEEDED", 30, "success")
         wait_until(lambda: not repo.undelivered_announcements(), 30, "the outbox")
+        # The work process's announcer refreshed the tabs the request concerns, and a
+        # signed app_home_opened is acked here and published there.
+        tabs = {c.params["user_id"] for c in standin.calls("views.publish")}
+        assert {REQUESTER.user_id, *(p.user_id for p in APPROVERS)} <= tabs
+        before = len(standin.calls("views.publish"))
+        assert send_event(signer, home_opened(APPROVERS[0])).status_code == 200
+        standin.wait_for_calls("views.publish", before + 1)
         done = scrape(url)
+        text = httpx.get(f"{url}/metrics").text
     finally:
         signer.close()
     assert value(done, "offboard_ack_duration_seconds_count", kind="block_actions") == 2
+    assert value(done, "offboard_ack_duration_seconds_count", kind="event_callback") == 1
     assert value(done, "offboard_decisions_total", vote="approve") == 2
     assert value(done, "offboard_executions_total", operation=OP, outcome="SUCCEEDED") == 1
     assert value(done, "offboard_requests", operation=OP, state="SUCCEEDED") == 1
@@ -137,6 +148,12 @@ def test_metrics_move_as_a_request_goes_through(
     sent = value(done, "offboard_cloud_call_duration_seconds_count", action=OP, code="OK")
     assert sent == sandbox.count(OP) == 1
     assert_naming(done)
+    # Nothing secret and nothing about people or what they asked for.
+    for never in (SECRET, standin.token, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, MEMBER):
+        assert never not in text
+    for person in (REQUESTER, *APPROVERS):
+        assert person.user_id not in text
+    assert "HR closed" not in text and record.id not in text
 
 
 def assert_naming(samples: Samples) -> None:
