@@ -126,13 +126,7 @@ def test_metrics_move_as_a_request_goes_through(
             assert click.status_code == 200
         wait_until(lambda: repo.get_request(record.id).status == "SUCCEEDED", 30, "success")
         wait_until(lambda: not repo.undelivered_announcements(), 30, "the outbox")
-        # The work process's announcer refreshed the tabs the request concerns, and a
-        # signed app_home_opened is acked here and published there.
-        tabs = {c.params["user_id"] for c in standin.calls("views.publish")}
-        assert {REQUESTER.user_id, *(p.user_id for p in APPROVERS)} <= tabs
-        before = len(standin.calls("views.publish"))
-        assert send_event(signer, home_opened(APPROVERS[0])).status_code == 200
-        standin.wait_for_calls("views.publish", before + 1)
+        open_tabs(signer, standin)
         done = scrape(url)
         text = httpx.get(f"{url}/metrics").text
     finally:
@@ -148,12 +142,26 @@ def test_metrics_move_as_a_request_goes_through(
     sent = value(done, "offboard_cloud_call_duration_seconds_count", action=OP, code="OK")
     assert sent == sandbox.count(OP) == 1
     assert_naming(done)
-    # Nothing secret and nothing about people or what they asked for.
+    assert_nothing_secret(text, standin, record.id)
+
+
+def open_tabs(signer: SlackSigner, standin: SlackStandIn) -> None:
+    """The work process's announcer refreshed the tabs the request concerns, and a signed
+    app_home_opened is acked by the ack process and published by the work process."""
+    tabs = {c.params["user_id"] for c in standin.calls("views.publish")}
+    assert {REQUESTER.user_id, *(p.user_id for p in APPROVERS)} <= tabs
+    before = len(standin.calls("views.publish"))
+    assert send_event(signer, home_opened(APPROVERS[0])).status_code == 200
+    standin.wait_for_calls("views.publish", before + 1)
+
+
+def assert_nothing_secret(text: str, standin: SlackStandIn, request_id: str) -> None:
+    """Nothing secret and nothing about people or what they asked for."""
     for never in (SECRET, standin.token, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, MEMBER):
         assert never not in text
     for person in (REQUESTER, *APPROVERS):
         assert person.user_id not in text
-    assert "HR closed" not in text and record.id not in text
+    assert "HR closed" not in text and request_id not in text
 
 
 def assert_naming(samples: Samples) -> None:
