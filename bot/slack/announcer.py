@@ -17,6 +17,8 @@ Kinds:
             (a ``U…`` id as channel would land in Slackbot's DM instead).
 ``notice``  a message in the approval channel about no card in particular (step-up
             enrolments, resets, recovery codes used, lock-outs).
+``home``    ``views.publish`` of one person's Home tab (:mod:`bot.slack.home`), queued
+            when a card row is delivered for everyone the change concerns.
 
 Delivery is at least once: a crash between Slack's answer and ``mark_announced`` repeats
 one message, which is better than losing a result.
@@ -36,7 +38,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.deps import Deps
 from bot.errors import BotError
-from bot.slack import rendering
+from bot.slack import home, rendering
 from bot.slack.views.card import CardModel, build_card
 from bot.slack.views.replies import SlackMessage, requester_dm
 from bot.slack.views.step_up import notice
@@ -143,6 +145,9 @@ class Announcer:
         if item.kind == "notice":
             self._post(self.deps.approval_channel, notice(item.payload))
             return
+        if item.kind == home.HOME:
+            home.publish(self.deps, str(item.payload.get("user") or ""))
+            return
         record = self.deps.repo.get_request(item.request_id or "")
         if record is None:
             raise _Undeliverable(f"no request {item.request_id}")
@@ -154,6 +159,9 @@ class Announcer:
         deliver(item, record)
 
     def _card(self, item: AnnouncementRecord, record: RequestRecord) -> None:
+        # Queued first: if posting fails, this row is retried and queues them again
+        # (coalesced), so no one's tab is left out of date.
+        home.queue_refresh(self.deps, home.concerned(self.deps, record))
         blocks, text = build_card(self._model(record))
         if record.card_ts is None:
             channel = self.deps.approval_channel
