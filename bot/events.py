@@ -18,6 +18,8 @@ Each event type says where it is told (``ON``), one outbox row per surface:
     thread  a reply in the event's thread
     dm      a direct message to the requester of ``request_id``
     notice  a message in the approval channel about no card (step-up)
+    home    one person's Home tab re-published (queued by the announcer with each card;
+            its row holds the user, not an event: see bot.slack.home)
 
 Threads: every request event names the Slack thread it belongs to (:class:`Thread`, the
 thread under the card of ``card_of``). Left out, it is the thread of the request's own
@@ -49,6 +51,7 @@ class Surface(StrEnum):
     THREAD = "thread"
     DM = "dm"
     NOTICE = "notice"
+    HOME = "home"  # one person's Home tab, re-published (bot.slack.home; no event)
 
 
 class Thread(BaseModel):

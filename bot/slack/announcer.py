@@ -19,6 +19,8 @@ Each row holds one event (:mod:`bot.events`) and the surface it is told on:
             (a ``U…`` id as channel would land in Slackbot's DM instead).
 ``notice``  a message in the approval channel about no card in particular (step-up
             enrolments, resets, recovery codes used, lock-outs).
+``home``    ``views.publish`` of one person's Home tab (:mod:`bot.slack.home`), queued
+            when a card row is delivered for everyone the change concerns.
 
 Delivery is at least once: a crash between Slack's answer and ``mark_announced`` repeats
 one message, which is better than losing a result.
@@ -40,7 +42,7 @@ from bot import events
 from bot.deps import Deps
 from bot.errors import BotError
 from bot.events import Surface
-from bot.slack import rendering
+from bot.slack import home, rendering
 from bot.slack.thread_replies import Stored, thread_message
 from bot.slack.views.card import CardModel, build_card
 from bot.slack.views.replies import SlackMessage
@@ -116,7 +118,7 @@ class Announcer:
         """Deliver ``item`` unless its thread already failed in this batch; 1 if sent."""
         repo = self.deps.repo
         news = events.parse(item.payload, item.request_id)
-        key = _thread_key(news)
+        key = _order_key(item, news)
         if key in batch.failed:
             # Keep the order: release it to be retried after the one that failed.
             repo.mark_announcement_failed(item.id, "after a failed one", batch.failed[key])
@@ -143,7 +145,9 @@ class Announcer:
 
     def deliver(self, item: AnnouncementRecord, news: events.Told) -> None:
         """Tell ``news`` on the row's surface (its ``kind``); raises when Slack refused it."""
-        if item.kind == Surface.NOTICE:
+        if item.kind == Surface.HOME:  # a refresh of one person's tab: no event, a user
+            home.publish(self.deps, str(item.payload.get("user") or ""))
+        elif item.kind == Surface.NOTICE:
             if not isinstance(news, events.Notice):  # one this version cannot read
                 news = events.UnrecognisedNotice(event=news.event)
             self._post(self.deps.approval_channel, notice(news))
@@ -165,6 +169,9 @@ class Announcer:
         return record
 
     def _card(self, news: events.RequestEvent, record: RequestRecord) -> None:
+        # Queued first: if posting fails, this row is retried and queues them again
+        # (coalesced), so no one's tab is left out of date.
+        home.queue_refresh(self.deps, home.concerned(self.deps, record))
         blocks, text = build_card(self._model(record))
         if record.card_ts is not None:
             # Send blocks *and* text: "if you pass text and omit blocks, the old blocks
@@ -236,8 +243,11 @@ class _Batch:
     cards: set[str | None] = field(default_factory=set)
 
 
-def _thread_key(news: events.Told) -> str:
-    # Order is kept per thread; notices (no thread) keep theirs among themselves.
+def _order_key(item: AnnouncementRecord, news: events.Told) -> str:
+    # Order is kept per thread; a person's Home tab and the notices (no thread) keep
+    # theirs among themselves.
+    if item.kind == Surface.HOME:
+        return f"home:{item.payload.get('user')}"
     if isinstance(news, events.RequestEvent):
         return f"thread:{news.where.card_of}"
     return "notices"

@@ -32,6 +32,7 @@ from storage.records import (
 from storage.repository.audit_trail import AuditStore
 from storage.repository.executions import ExecutionStore
 from storage.repository.outbox import OutboxStore
+from storage.repository.stats import StatsStore
 from storage.repository.step_up import StepUpStore
 from storage.repository.transactions import decision_record, request_record, require_aware
 from storage.states import OUTCOMES, Status, Vote
@@ -50,7 +51,7 @@ class _Lost(Exception):
     """A conditional write inside apply() matched no row: roll back and retry."""
 
 
-class Repository(ExecutionStore, OutboxStore, StepUpStore, AuditStore):
+class Repository(ExecutionStore, OutboxStore, StepUpStore, StatsStore, AuditStore):
     """Requests, decisions, executions, the outbox, step-up enrolments and the audit log."""
 
     # --- requests ---------------------------------------------------------------------
