@@ -113,7 +113,7 @@ def test_what_cannot_be_read_is_unrecognised_never_an_error() -> None:
 
 
 def test_surfaces_are_the_outbox_kinds_the_announcer_knows() -> None:
-    assert {str(s) for s in Surface} == {"card", "thread", "dm", "notice"}
+    assert {str(s) for s in Surface} == {"card", "thread", "dm", "notice", "home"}
 
 
 def _with_thread(event: Told) -> Told:
