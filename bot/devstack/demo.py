@@ -125,12 +125,12 @@ class Demo:
             raise RuntimeError(f"the code was refused: {response.text}")
         self.out("  (the window closes: the approval is recorded with its code)")
 
-    def conclude(self, request: RequestRecord) -> str:
+    def conclude(self, request: RequestRecord) -> Status:
         """Wait for the end, then print the thread, the final card and the DM."""
 
-        def finished() -> str | None:
+        def finished() -> Status | None:
             record = self.repo.get_request(request.id)
-            return record.status if record and Status(record.status).is_final else None
+            return record.status if record and record.status.is_final else None
 
         status = _wait(f"{request.id} to finish", finished)
         self._settle()
@@ -140,7 +140,7 @@ class Demo:
         self.out(boxed(f"#offboard-approvals · card {request.id} now", self._card(request)))
         for message in self._dms()[-1:]:
             self.out(reply("DM to alice", render(message.blocks, message.text, NAMES), "  "))
-        return str(status)
+        return status
 
     def _card(self, request: RequestRecord) -> list[str]:
         ts = self.repo.get_request(request.id).card_ts  # type: ignore[union-attr]
@@ -160,7 +160,7 @@ class Demo:
             raise RuntimeError(f"the bot answered HTTP {response.status_code}: {response.text}")
 
 
-def play(demo: Demo) -> list[str]:
+def play(demo: Demo) -> list[Status]:
     """The scenario of the module docstring; returns each request's final status."""
     bob, carol = APPROVERS
     outcomes = []
@@ -209,7 +209,7 @@ def run_demo(out: Callable[[str], None] = print) -> int:
             )
         outcomes = play(Demo(stack, out))
         calls = [c.action for c in stack.sandbox.calls]
-    expected = ["FAILED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED"]
+    expected = [Status.FAILED, Status.SUCCEEDED, Status.SUCCEEDED, Status.SUCCEEDED]
     out(f"\nSigned calls the cloud received: {', '.join(calls)}")
     out(f"Outcomes: {', '.join(outcomes)} in {time.monotonic() - started:.1f}s")
     return 0 if outcomes == expected else 1

@@ -24,9 +24,10 @@ from bot.deps import Deps
 from bot.slack import rendering
 from bot.slack.command_text import Cancel, Help, List, Open, Status, Usage, parse_command
 from bot.slack.listeners import errors, identity
-from bot.slack.views import guide, replies
+from bot.slack.views import guide, replies, summaries
 from bot.slack.views.modal import build_operation_modal, build_picker
 from commands.catalog import Catalog
+from storage import states
 
 COMMAND = "/offboard"
 _LIST_LIMIT = 20
@@ -105,11 +106,11 @@ def status(deps: Deps, request_id: str) -> replies.SlackMessage:
         policy=deps.policy.snapshot(),
         catalog=deps.catalog,
     )
-    return replies.status_text(model)
+    return summaries.status_text(model)
 
 
 def pending(deps: Deps) -> replies.SlackMessage:
-    records = deps.repo.list_requests(statuses=["PENDING"], limit=_LIST_LIMIT)
+    records = deps.repo.list_requests(statuses=[states.Status.PENDING], limit=_LIST_LIMIT)
     policy = deps.policy.snapshot()
     models = [
         rendering.card_model(
@@ -117,4 +118,4 @@ def pending(deps: Deps) -> replies.SlackMessage:
         )
         for r in records
     ]
-    return replies.pending_list(models)
+    return summaries.pending_list(models)
