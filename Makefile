@@ -32,13 +32,14 @@ test: lint typecheck migrations-check pytest
 demo: install
 	$(BIN)/offboard-bot demo
 
+# Run from the repository root with it on the path: benches share tests/support helpers.
 bench: install
-	$(BIN)/python bench/sign.py
-	$(BIN)/python bench/approvals.py
-	$(BIN)/python bench/ack.py
-	$(BIN)/python bench/audit.py
-	$(BIN)/python bench/discovery.py
-	$(BIN)/python bench/rss.py
+	PYTHONPATH=. $(BIN)/python bench/sign.py
+	PYTHONPATH=. $(BIN)/python bench/approvals.py
+	PYTHONPATH=. $(BIN)/python bench/ack.py
+	PYTHONPATH=. $(BIN)/python bench/audit.py
+	PYTHONPATH=. $(BIN)/python bench/discovery.py
+	PYTHONPATH=. $(BIN)/python bench/rss.py
 
 # Mutation testing of the approval rules and the signer against their own tests
 # ([tool.mutmut] in pyproject.toml; docs/mutation.md). Not part of `make test`: it takes
