@@ -526,3 +526,12 @@ def test_a_refused_reason_says_what_is_wanted() -> None:
         'Say why in a few words (for example: "employee left, account closed in HR"); '
         "approvers and the audit log rely on it."
     )
+
+
+def test_a_tally_as_audit_data_names_who_approved_who_rejected_and_how_many_were_needed() -> None:
+    # The door's tampered event and every decision's audit event carry exactly this shape;
+    # `audit verify` and people reading the audit rely on the names.
+    counted = tally(pending(required=3), [Review("bob", A, T0), Review("carol", R, T0)], POLICY)
+    data = counted.as_data()
+    assert data == {"approvals": ["bob"], "rejections": ["carol"], "required": 3}
+    assert [type(v) for v in data.values()] == [list, list, int]
