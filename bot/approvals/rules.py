@@ -151,12 +151,12 @@ def _decision_news(
     """The event that tells a decision, with the tally counted right after it."""
     vote, approvals, rejections = review.vote, counted.approvals, counted.rejections
     if execute_by is not None:
+        # No rejections to tell: one Reject vetoes, so an approved request has none.
         return Approved(
             request_id=request.id,
             actor=review.user,
             vote=vote,
             approvals=approvals,
-            rejections=rejections,
             required=counted.required,
             execute_by=execute_by,
         )
