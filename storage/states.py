@@ -5,6 +5,8 @@ and ``bot`` imports them, so a state cannot be spelled two ways.
     OUTCOMES     the statuses an execution may finish with (``executions.outcome``)
     Vote         one person's decision (``decisions.vote``)
     Assurance    how strongly the person deciding was identified
+    PlanState    where a member plan is (the ``plans.state`` column)
+    StepState    where one step of a plan is (``plan_steps.state``)
 """
 
 from __future__ import annotations
@@ -62,6 +64,58 @@ class Assurance(IntEnum):
 
     SLACK_ACCOUNT = 1
     SECOND_FACTOR = 2
+
+
+class PlanState(StrEnum):
+    """Where a member plan is in its life.
+
+    REFUSED (nothing proposed) | GATE1 -> REVERSIBLE -> CHECKING -> GATE2 | BLOCKED
+    BLOCKED -> CHECKING (re-check)      GATE2 -> DELETING -> SUCCEEDED | FAILED
+    REVERSIBLE | DELETING -> STOPPED (a step failed) -> REVERSIBLE | DELETING (retry, skip)
+    any live state -> ABANDONED (the requester) | ENDED (a gate rejected, expired, refused)
+    """
+
+    REFUSED = "REFUSED"
+    GATE1 = "GATE1"
+    REVERSIBLE = "REVERSIBLE"
+    CHECKING = "CHECKING"
+    BLOCKED = "BLOCKED"
+    GATE2 = "GATE2"
+    DELETING = "DELETING"
+    STOPPED = "STOPPED"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    ABANDONED = "ABANDONED"
+    ENDED = "ENDED"
+
+    @property
+    def is_final(self) -> bool:
+        return self in _PLAN_FINAL
+
+
+_PLAN_FINAL = frozenset(
+    {PlanState.REFUSED, PlanState.SUCCEEDED, PlanState.FAILED, PlanState.ABANDONED, PlanState.ENDED}
+)
+
+
+class StepState(StrEnum):
+    """One step of a plan: PLANNED -> RUNNING (leased; ``sent_at`` marks it sent) ->
+    DONE | ALREADY_DONE | FAILED | UNKNOWN; DeleteAccount RUNNING -> FOLLOWING -> DONE |
+    FAILED; FAILED | UNKNOWN -> PLANNED (retry) | SKIPPED (skip, with a reason)."""
+
+    PLANNED = "PLANNED"
+    RUNNING = "RUNNING"
+    FOLLOWING = "FOLLOWING"
+    DONE = "DONE"
+    ALREADY_DONE = "ALREADY_DONE"
+    SKIPPED = "SKIPPED"
+    FAILED = "FAILED"
+    UNKNOWN = "UNKNOWN"
+
+    @property
+    def settled(self) -> bool:
+        """True when the plan may go on past this step."""
+        return self in (StepState.DONE, StepState.ALREADY_DONE, StepState.SKIPPED)
 
 
 def sql_one_of(column: str, values: Iterable[StrEnum]) -> str:

@@ -33,8 +33,8 @@ from storage.records import (
     NewRequest,
     RequestRecord,
 )
-from storage.repository.executions import ExecutionStore
 from storage.repository.outbox import OutboxStore
+from storage.repository.plans import PlanStore
 from storage.repository.step_up import StepUpStore
 from storage.repository.transactions import decision_record, request_record, require_aware
 from storage.states import OUTCOMES, Status, Vote
@@ -53,8 +53,9 @@ class _Lost(Exception):
     """A conditional write inside apply() matched no row: roll back and retry."""
 
 
-class Repository(ExecutionStore, OutboxStore, StepUpStore):
-    """Requests, decisions, executions, the outbox, step-up enrolments and the audit log."""
+class Repository(PlanStore, OutboxStore, StepUpStore):
+    """Requests, decisions, executions, member plans, the outbox, step-up enrolments and
+    the audit log."""
 
     # --- requests ---------------------------------------------------------------------
 
@@ -262,6 +263,8 @@ def _request_row(new: NewRequest, now: datetime) -> RequestRow:
         created_at=now,
         expires_at=new.expires_at,
         version=1,
+        plan_id=new.plan_id,
+        gate=new.gate,
     )
 
 

@@ -124,6 +124,8 @@ def request_record(row: RequestRow) -> RequestRecord:
         execute_by=row.execute_by,
         finished_at=row.finished_at,
         version=row.version,
+        plan_id=row.plan_id,
+        gate=row.gate,
     )
 
 
