@@ -17,6 +17,8 @@ Kinds:
             (a ``U…`` id as channel would land in Slackbot's DM instead).
 ``notice``  a message in the approval channel about no card in particular (step-up
             enrolments, resets, recovery codes used, lock-outs).
+``plan_*``  member plans (:mod:`bot.slack.plan_announcer`), which also shows the
+            announcements of a request that is a plan's gate.
 
 Delivery is at least once: a crash between Slack's answer and ``mark_announced`` repeats
 one message, which is better than losing a result.
@@ -36,6 +38,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.deps import Deps
 from bot.slack import rendering
+from bot.slack.plan_announcer import NotYet, PlanDelivery
 from bot.slack.views.card import CardModel, build_card
 from bot.slack.views.replies import SlackMessage, requester_dm
 from bot.slack.views.step_up import notice
@@ -73,6 +76,7 @@ class Announcer:
         self.owner = owner or f"announcer-{socket.gethostname()}-{os.getpid()}"
         self.batch = batch
         self.lease_seconds = lease_seconds
+        self._plans = PlanDelivery(deps)
 
     @property
     def slack(self) -> WebClient:
@@ -131,7 +135,16 @@ class Announcer:
         if item.kind == "notice":
             self._post(self.deps.approval_channel, notice(item.payload))
             return
-        record = self.deps.repo.get_request(item.request_id or "")
+        try:
+            if item.kind.startswith("plan_"):
+                self._plans.deliver(item)
+                return
+            record = self.deps.repo.get_request(item.request_id or "")
+            if record is not None and record.plan_id is not None:
+                self._plans.gate(item, record)  # a gate of a member plan
+                return
+        except NotYet as why:
+            raise _Undeliverable(str(why)) from None
         if record is None:
             raise _Undeliverable(f"no request {item.request_id}")
         deliver: Callable[[AnnouncementRecord, RequestRecord], None] = {

@@ -4,6 +4,7 @@ Grammar (words split like a POSIX shell, so ``"..."`` keeps spaces)::
 
     (empty)                          -> Open(action=None)
     <Action> [Name=Value ...]        -> Open(action, values)   e.g. DeleteAccount AccountId=1699…
+    member [Name=Value ...]          -> Open("member", values)  the member plan's modal
     help                             -> Help()
     list                             -> List()
     status <request id>              -> Status(id)
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from commands.catalog import OperationParams
 
 REASON_KEY = "reason"
+MEMBER = "member"
+MEMBER_FIELDS = ("AccountId", "BastionhostUsers")
 
 # Request ids are ours (uuid-like); anything else is a typo, not something to look up.
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -101,6 +104,8 @@ def parse_command(text: str, operations: Mapping[str, Collection[str]] | None = 
         # Ids are issued upper-case (OB-7K3Q2X9M); people type them in any case.
         request_id = args[0].upper()
         return Status(request_id) if keyword == "status" else Cancel(request_id)
+    if keyword == MEMBER:  # the member plan (DESIGN.md, "Offboarding a member")
+        return _parse_open(MEMBER, args, {MEMBER: MEMBER_FIELDS})
     return _parse_open(verb, args, _operations() if operations is None else operations)
 
 

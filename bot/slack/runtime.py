@@ -30,6 +30,7 @@ from slack_bolt import App
 from bot.approvals.policy import PolicyError
 from bot.deps import Deps, build_deps
 from bot.execution.worker import FollowPolicy, Worker
+from bot.plans.runner import PlanRunner
 from bot.settings import Settings
 from bot.slack.announcer import Announcer
 from bot.slack.app import create_app
@@ -67,6 +68,11 @@ class Background:
             follow=follow,
         )
         self.announcer = Announcer(deps, owner=f"announcer-{owner}")
+        # Member plans' gates run beside the worker, woken by the same bell (approvals).
+        self.plans = PlanRunner(
+            deps.repo, deps.cloud, owner=f"plans-{owner}", clock=deps.clock, rules=deps.policy
+        )
+        self._worker_poll = worker_poll
         self._announcer_idle = announcer_idle
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -74,6 +80,12 @@ class Background:
     def start(self) -> None:
         """Start the worker and the announcer threads."""
         self._spawn("worker", lambda: self.worker.run_forever(self._stop))
+        self._spawn(
+            "plans",
+            lambda: self.plans.run_forever(
+                self._stop, self.deps.worker_bell.event, self._worker_poll
+            ),
+        )
         self._spawn(
             "announcer", lambda: self.announcer.run_forever(self._stop, self._announcer_idle)
         )

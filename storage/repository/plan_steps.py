@@ -47,12 +47,7 @@ class StepStore(ExecutionStore):
         """PLANNED -> RUNNING for exactly one caller, while the step's gate is EXECUTING."""
         require_aware(now)
         with self._write() as session:
-            executing = (
-                select(RequestRow.id)
-                .where(RequestRow.id == PlanStepRow.request_id)
-                .where(RequestRow.status == Status.EXECUTING)
-                .exists()
-            )
+            executing = _gate_executing()
             won = session.execute(
                 update(PlanStepRow)
                 .where(PlanStepRow.id == step_id, PlanStepRow.state == StepState.PLANNED)
@@ -90,7 +85,7 @@ class StepStore(ExecutionStore):
             marked = session.execute(
                 update(PlanStepRow)
                 .where(*_mine(step.id, owner, self._lease_now(session)))
-                .where(PlanStepRow.sent_at.is_(None))
+                .where(PlanStepRow.sent_at.is_(None), _gate_executing())
                 .values(sent_at=now)
                 .execution_options(**NO_SYNC)
             )
@@ -216,6 +211,15 @@ class StepStore(ExecutionStore):
             )
             self._record_effects(session, request_id, audit, announcements, now)
             return True
+
+
+def _gate_executing() -> Any:
+    """The step's gate is EXECUTING: approved, claimed behind the door, not ended."""
+    return (
+        select(RequestRow.id)
+        .where(RequestRow.id == PlanStepRow.request_id, RequestRow.status == Status.EXECUTING)
+        .exists()
+    )
 
 
 def _mine(step_id: int, owner: str, lease_now: datetime) -> tuple[Any, ...]:

@@ -27,6 +27,7 @@ from bot.slack.views.modal import (
     parse_submission,
     selected_operation,
 )
+from bot.slack.views.plan_modals import MEMBER, build_member_modal
 from commands.catalog import get_spec
 from commands.errors import ParameterError
 from storage.states import Vote
@@ -67,6 +68,11 @@ def register(app: App, deps: Deps) -> None:
         chosen = selected_operation(body)
         if chosen is None or not isinstance(view, dict) or not view.get("id"):
             return  # no modal to update: nothing a person could see changes
+        metadata = str(view.get("private_metadata") or "")
+        if chosen == MEMBER:  # the member plan has a modal of its own
+            modal = build_member_modal({}, private_metadata=metadata)
+            client.views_update(view_id=view["id"], hash=view.get("hash"), view=modal)
+            return
         client.views_update(
             view_id=view["id"],
             hash=view.get("hash"),

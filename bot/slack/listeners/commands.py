@@ -24,8 +24,11 @@ from bot.deps import Deps
 from bot.slack import rendering
 from bot.slack.command_text import Cancel, Help, List, Open, Status, Usage, parse_command
 from bot.slack.listeners import errors, identity
+from bot.slack.plan_rendering import plan_model
 from bot.slack.views import guide, replies
 from bot.slack.views.modal import build_operation_modal, build_picker
+from bot.slack.views.plan_card import plan_status
+from bot.slack.views.plan_modals import MEMBER, build_member_modal
 from commands.catalog import get_spec
 
 COMMAND = "/offboard"
@@ -83,6 +86,8 @@ def open_view(command: Open, body: dict[str, Any]) -> dict[str, Any]:
     """The picker, or one operation's modal filled from ``/offboard Action Name=Value``."""
     # Where the command was typed, for errors after the modal closes; not authority.
     metadata = json.dumps({"channel": body.get("channel_id")})
+    if command.action == MEMBER:
+        return build_member_modal(command.values, private_metadata=metadata)
     if command.action is None:
         return build_picker(private_metadata=metadata)
     spec = get_spec(command.action)
@@ -91,6 +96,12 @@ def open_view(command: Open, body: dict[str, Any]) -> dict[str, Any]:
 
 def status(deps: Deps, request_id: str) -> replies.SlackMessage:
     record = deps.repo.get_request(request_id)
+    plan_id = record.plan_id if record is not None else request_id
+    if plan_id is not None and (record is not None or request_id.startswith("PL-")):
+        plan = plan_model(deps.repo, plan_id, deps.policy.snapshot())
+        if plan is None:
+            return {"text": replies.refusal(f"There is no plan {plan_id}."), "blocks": []}
+        return plan_status(plan)
     if record is None:
         return {"text": replies.refusal(f"There is no request {request_id}."), "blocks": []}
     # Counted as the card counts them (current approvers only), so the two agree.
@@ -106,6 +117,8 @@ def status(deps: Deps, request_id: str) -> replies.SlackMessage:
 
 def pending(deps: Deps) -> replies.SlackMessage:
     records = deps.repo.list_requests(statuses=["PENDING"], limit=_LIST_LIMIT)
+    # A plan's gate is shown with its plan (`/offboard status PL-...`), not as a request.
+    records = [r for r in records if r.plan_id is None]
     policy = deps.policy.snapshot()
     models = [
         rendering.card_model(r, deps.repo.decisions_for(r.id), deps.cloud, policy=policy)

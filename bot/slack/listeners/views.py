@@ -37,6 +37,7 @@ from bot.slack.views.modal import (
     is_picker,
     parse_submission,
 )
+from bot.slack.views.plan_modals import MEMBER, build_member_modal
 from commands.catalog import OperationSpec, get_spec, validate_params
 from commands.client import CloudClient
 from commands.errors import ParameterError
@@ -54,6 +55,10 @@ def register(app: App, deps: Deps) -> None:
         view = body.get("view") or {}
         try:
             submission = parse_submission(view)
+            if submission.action == MEMBER and is_picker(view):
+                meta = submission.private_metadata
+                ack(response_action="update", view=build_member_modal({}, private_metadata=meta))
+                return
             spec = get_spec(submission.action)
             if is_picker(view):
                 # Submitted the picker itself ("Next"): show that operation's fields.

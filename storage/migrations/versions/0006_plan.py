@@ -84,9 +84,7 @@ def upgrade() -> None:
     with op.batch_alter_table("requests") as batch:
         batch.add_column(sa.Column("plan_id", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("gate", sa.Integer(), nullable=True))
-        batch.create_foreign_key(
-            op.f("fk_requests_plan_id_plans"), "plans", ["plan_id"], ["id"]
-        )
+        batch.create_foreign_key(op.f("fk_requests_plan_id_plans"), "plans", ["plan_id"], ["id"])
         batch.create_index(op.f("ix_requests_plan_id"), ["plan_id"])
     op.create_table(
         "plan_steps",

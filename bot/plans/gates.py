@@ -1,0 +1,97 @@
+"""A gate of a member plan is a request: the approval rules, the door, expiry and the
+execution window apply to it unchanged.
+
+Its ``params`` list every step it covers exactly as it will be signed (``signed_params``
+with the request id the step is sent under), so the digest approvers compare and the
+door's recount cover every step. A gate needs the approvals its strictest step would
+need as a request of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.approvals.policy import ApprovalRules
+from bot.plans.codec import step_to_json
+from commands.catalog import OperationClass, get_spec, validate_params
+from commands.member_plan import Step, signed_params
+from storage.plan_records import NewStep
+from storage.records import NewRequest
+
+GATE_OPERATION = {1: "MemberPlanGate1", 2: "MemberPlanGate2", 3: "MemberPlanRollback"}
+
+
+def step_request_id(gate_id: str, key: str) -> str:
+    """The id a step is sent under (BssOpenApi derives its RequestId from it)."""
+    return f"{gate_id}:{key}"
+
+
+def required(rules: ApprovalRules, steps: Sequence[Step]) -> int:
+    """The approvals the strictest step would need alone (never fewer than one)."""
+    counts = [1]
+    for step in steps:
+        spec = get_spec(step.action)
+        op_class = spec.classify(validate_params(spec, dict(step.params)))
+        counts.append(
+            rules.required_approvals(
+                step.action, destructive=op_class is OperationClass.DESTRUCTIVE
+            )
+        )
+    return max(counts)
+
+
+def new_gate(
+    *,
+    plan_id: str,
+    gate: int,
+    steps: Sequence[Step],
+    requester: str,
+    requester_team: str | None,
+    reason: str,
+    channel: str | None,
+    rules: ApprovalRules,
+    now: datetime,
+) -> tuple[NewRequest, list[NewStep]]:
+    """The gate's request (PENDING) and its step rows, ids tied together."""
+    probe = NewRequest(
+        operation=GATE_OPERATION[gate],
+        params={},
+        requester=requester,
+        reason=reason,
+        destructive=True,
+        required_approvals=1,
+        expires_at=now,
+    )
+    gate_id = probe.id
+    rows = [
+        NewStep(
+            ordinal=number,
+            key=step.key,
+            action=step.action,
+            step=step_to_json(step),
+            signed=signed_params(step, step_request_id(gate_id, step.key)),
+        )
+        for number, step in enumerate(steps, start=1)
+    ]
+    params: dict[str, Any] = {
+        "plan_id": plan_id,
+        "gate": gate,
+        "steps": [{"key": r.key, "action": r.action, "params": r.signed} for r in rows],
+    }
+    request = NewRequest(
+        id=gate_id,
+        operation=GATE_OPERATION[gate],
+        params=params,
+        requester=requester,
+        requester_team=requester_team,
+        reason=reason,
+        destructive=True,
+        required_approvals=required(rules, steps),
+        expires_at=now + rules.request_ttl,
+        channel=channel,
+        plan_id=plan_id,
+        gate=gate,
+    )
+    return request, rows

@@ -1,0 +1,294 @@
+"""The member plan's card and its thread: pure Block Kit from a :class:`PlanModel`.
+
+Ids fixed by DESIGN.md: each gate's buttons are ``approve`` / ``reject`` with that gate's
+request id as ``value`` (gate 1 on the card, gate 2 in the thread); the requester's
+button to choose checks to abandon is ``abandon_checks`` (value: the plan id). Every
+value shown came from a person or the cloud and is escaped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from bot.slack.plan_rendering import GateModel, PlanModel
+from bot.slack.views.card import APPROVE, REJECT
+from bot.slack.views.replies import SlackMessage
+from bot.slack.views.text import (
+    MAX_MESSAGE_BLOCKS,
+    code,
+    context,
+    escape,
+    mention,
+    mentions,
+    mrkdwn_safe,
+    section,
+)
+from storage.plan_records import StepRecord
+from storage.states import Status
+
+ABANDON_CHECKS = "abandon_checks"
+RECHECK = "plan_recheck"
+RETRY = "plan_retry"
+SKIP = "plan_skip"
+ABANDON = "plan_abandon"
+
+_STEP_MARK = {
+    "PLANNED": ":white_circle:",
+    "RUNNING": ":arrows_counterclockwise:",
+    "FOLLOWING": ":hourglass_flowing_sand:",
+    "DONE": ":white_check_mark:",
+    "ALREADY_DONE": ":white_check_mark:",
+    "SKIPPED": ":fast_forward:",
+    "FAILED": ":x:",
+    "UNKNOWN": ":grey_question:",
+}
+
+
+def _params(params: Mapping[str, Any]) -> str:
+    return "```" + escape(json.dumps(dict(params), indent=1, ensure_ascii=False)) + "```"
+
+
+def _button(action_id: str, text: str, value: str, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": text},
+        "value": value,
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def _decision(gate: GateModel) -> dict[str, Any]:
+    return {
+        "type": "actions",
+        "block_id": "decision",
+        "elements": [
+            _button(APPROVE, f"Approve gate {gate.number}", gate.request_id, "primary"),
+            _button(REJECT, f"Reject gate {gate.number}", gate.request_id, "danger"),
+        ],
+    }
+
+
+def tally_line(gate: GateModel) -> str:
+    line = (
+        f"Gate {gate.number} `{code(gate.request_id)}`: *{gate.status.value}*, "
+        f"{len(gate.approvals)} of {gate.required} approvals "
+        f"({mentions(gate.approvals, empty='none yet')})"
+    )
+    if gate.rejections:
+        line += f"; rejected by {mentions(gate.rejections)}"
+    return line
+
+
+def step_line(step: StepRecord) -> str:
+    data = step.step
+    mark = _STEP_MARK.get(step.state.value, "")
+    kind = (
+        "reversible"
+        if not data.get("irreversible")
+        else f"irreversible: {escape(str(data['irreversible']))}"
+    )
+    lines = [
+        f"{mark} *{step.ordinal}. {escape(step.action)}* · {step.state.value} · {kind}",
+        f"Clears: {escape(str(data.get('clears', '')))}",
+        _params(step.signed),
+    ]
+    if step.code or step.cloud_request_id:
+        lines.append(
+            f"Code `{code(step.code or '-')}` · RequestId `{code(step.cloud_request_id or '-')}`"
+        )
+    if step.skip_reason:
+        lines.append(f"Skipped: {escape(step.skip_reason)}")
+    return "\n".join(lines)
+
+
+def build_plan_card(model: PlanModel) -> tuple[list[dict[str, Any]], str]:
+    plan = model.plan
+    name = f" ({escape(model.member_name)})" if model.member_name else ""
+    text = f"Offboard member {plan.account_id}{name}: plan {plan.id}, {plan.state.value}"
+    blocks: list[dict[str, Any]] = [
+        section(
+            f"*Offboard member `{code(plan.account_id)}`{name}* · plan `{code(plan.id)}` · "
+            f"*{plan.state.value}*\nRequested by {mention(plan.requester)}: "
+            f"{mrkdwn_safe(escape(plan.reason), 1500)}"
+        )
+    ]
+    proposal = plan.proposal
+    for refusal in proposal.get("refusals", []):
+        blocks.append(section(f":no_entry: {mrkdwn_safe(escape(str(refusal)), 2900)}"))
+    gate1 = model.gate(1)
+    if gate1 is not None:
+        blocks.append(section(f"*Gate 1: the reversible phase.* {tally_line(gate1)}"))
+        blocks += [section(mrkdwn_safe(step_line(s))) for s in model.steps_of(1)]
+    deletion = proposal.get("deletion")
+    gate2 = model.gate(2)
+    if gate2 is not None:
+        blocks.append(section(f"*Gate 2: the deletion.* {tally_line(gate2)}"))
+        blocks += [section(mrkdwn_safe(step_line(s))) for s in model.steps_of(2)]
+    elif deletion:
+        blocks.append(
+            section(
+                "*Gate 2: the deletion* (irreversible), opened after a fresh "
+                "CheckAccountDelete, with the checks to abandon the requester chooses:\n"
+                + _params(deletion["params"])
+            )
+        )
+    blocks += _blockers(proposal.get("blockers", []))
+    if gate1 is not None and gate1.status is Status.PENDING:
+        blocks.append(_decision(gate1))
+    return blocks[:MAX_MESSAGE_BLOCKS], text
+
+
+def _blockers(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if not items:
+        return []
+    lines = ["*Blockers no API clears* (from NotAllowReason):"]
+    lines += [
+        f"• {escape(str(b['name'] or b['check_id']))}: {escape(str(b['description']))} "
+        f"(`{code(str(b['check_id']))}`): {escape(str(b['who']))} must {escape(str(b['what']))}"
+        for b in items
+    ]
+    return [section(mrkdwn_safe("\n".join(lines)))]
+
+
+def _checks(items: list[dict[str, Any]], empty: str) -> str:
+    if not items:
+        return empty
+    return "\n".join(
+        f"• {escape(str(i['name']))}: {escape(str(i['description']))} "
+        f"(`{code(str(i['check_id']))}`)"
+        for i in items
+    )
+
+
+def gate2_message(model: PlanModel) -> SlackMessage:
+    gate = model.gate(2)
+    assert gate is not None
+    fresh = model.fresh
+    chosen = gate.abandon.split(",") if gate.abandon else []
+    lines = [
+        f"*Gate 2: DeleteAccount of member `{code(model.plan.account_id)}`.* {tally_line(gate)}",
+        f"Fresh CheckAccountDelete: *AllowDelete* {str(fresh.get('allow_delete')).lower()}",
+        "*NotAllowReason*:\n" + _checks(fresh.get("not_allowed", []), "none"),
+        "*AbandonableChecks*:\n" + _checks(fresh.get("abandonable", []), "none"),
+        "*Chosen to abandon (AbandonableCheckId)*: "
+        + (", ".join(f"`{code(c)}`" for c in chosen) or "none"),
+    ]
+    steps = model.steps_of(2)
+    blocks: list[dict[str, Any]] = [section(mrkdwn_safe("\n".join(lines)))]
+    blocks += [section(mrkdwn_safe(step_line(s))) for s in steps]
+    if gate.status is Status.PENDING:
+        decision = _decision(gate)
+        if fresh.get("abandonable"):
+            decision["elements"].append(
+                _button(ABANDON_CHECKS, "Choose checks to abandon", model.id)
+            )
+        blocks.append(decision)
+    return {"text": f"Gate 2 of plan {model.id}: {gate.status.value}", "blocks": blocks}
+
+
+def blocked_message(model: PlanModel) -> SlackMessage:
+    fresh = model.fresh
+    lines = [
+        f"*Stopped before gate 2:* the fresh CheckAccountDelete of `{code(model.plan.account_id)}`"
+        f" says AllowDelete={str(fresh.get('allow_delete')).lower()}.",
+    ]
+    if fresh.get("failure"):
+        lines.append(f"The check failed: {escape(str(fresh['failure']))}")
+    if not fresh.get("complete", True):
+        lines.append("The check did not complete in time.")
+    lines.append("*NotAllowReason*:\n" + _checks(fresh.get("not_allowed", []), "none"))
+    lines.append("Re-check once the blockers are cleared; the plan stays as approved so far.")
+    return {
+        "text": f"Plan {model.id} is blocked before gate 2",
+        "blocks": [
+            section(mrkdwn_safe("\n".join(lines))),
+            {
+                "type": "actions",
+                "block_id": "plan",
+                "elements": [
+                    _button(RECHECK, "Re-check", model.id, "primary"),
+                    _button(ABANDON, "Abandon the plan", model.id, "danger"),
+                ],
+            },
+        ],
+    }
+
+
+def step_reply(model: PlanModel, step: StepRecord, *, stopped: bool = False) -> SlackMessage:
+    lines = [
+        f"Step {step.ordinal} `{code(step.key)}` *{escape(step.action)}*: *{step.state.value}*",
+        f"*Code* `{code(step.code or '-')}` · *Message* {escape(step.message or '-')} · "
+        f"*RequestId* `{code(step.cloud_request_id or '-')}`",
+    ]
+    if step.verified:
+        lines.append(f"Verified by a read: {escape(step.verified)}")
+    if step.progress and step.state.value == "FOLLOWING":
+        lines.append(f"GetAccountDeletionStatus: {escape(step.progress)}")
+    blocks: list[dict[str, Any]] = [section(mrkdwn_safe("\n".join(lines)))]
+    if stopped:
+        blocks.append(
+            context(
+                "The plan is stopped. Next step: the requester retries the step, skips it "
+                "with a reason, or abandons the plan."
+            )
+        )
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "plan",
+                "elements": [
+                    _button(RETRY, "Retry the step", model.id, "primary"),
+                    _button(SKIP, "Skip it (with a reason)", model.id),
+                    _button(ABANDON, "Abandon the plan", model.id, "danger"),
+                ],
+            }
+        )
+    return {"text": f"Step {step.key}: {step.state.value}", "blocks": blocks}
+
+
+def note(text: str) -> SlackMessage:
+    return {"text": text, "blocks": [section(mrkdwn_safe(text))]}
+
+
+def gate_reply(model: PlanModel, payload: Mapping[str, Any]) -> SlackMessage:
+    """A decision on a gate, as the approval workflow announced it."""
+    number = next((g.number for g in model.gates if g.request_id == payload.get("request_id")), 0)
+    event, actor = str(payload.get("event") or ""), payload.get("actor")
+    who = mention(str(actor)) if isinstance(actor, str) and actor else "The bot"
+    approvals = payload.get("approvals") or []
+    counts = f"{len(approvals)} of {payload.get('required', '?')} approvals"
+    why = escape(str(payload.get("why") or ""))
+    verb = "approved" if payload.get("vote") == "approve" else "voted on"
+    words = {
+        "decided": f"{who} {verb} gate {number}. Now {counts}.",
+        "approved": f"Gate {number} approved by {mentions(approvals)}: its steps run now.",
+        "rejected": f"{who} rejected gate {number}: the plan ends here.",
+        "expired": f"Gate {number} expired: {why}",
+        "cancelled": f"Gate {number} was withdrawn.",
+        "tampered": f"Gate {number} was refused at the door: {why}",
+    }
+    return note(words.get(event, f"Gate {number}: {escape(event)}."))
+
+
+def plan_status(model: PlanModel) -> SlackMessage:
+    """``/offboard status PLAN_ID``."""
+    blocks, text = build_plan_card(model)
+    return {"text": text, "blocks": [b for b in blocks if b.get("type") != "actions"]}
+
+
+def plan_dm(model: PlanModel, payload: Mapping[str, Any]) -> SlackMessage:
+    plan = model.plan
+    event = payload.get("event")
+    head = f"Your plan `{code(plan.id)}` for member `{code(plan.account_id)}`"
+    if event == "gate_open":
+        return note(f"{head} is waiting for the approvals of gate {payload.get('gate')}.")
+    if event == "blocked":
+        return note(f"{head} stopped before gate 2: the fresh check does not allow deletion.")
+    if event == "stopped":
+        return note(f"{head} stopped at a failed step: retry it, skip it, or abandon the plan.")
+    return note(f"{head} ended: *{plan.state.value}*.")
