@@ -9,7 +9,8 @@ need as a request of its own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,18 @@ from storage.plan_records import NewStep
 from storage.records import NewRequest
 
 GATE_OPERATION = {1: "MemberPlanGate1", 2: "MemberPlanGate2", 3: "MemberPlanRollback"}
+
+
+def abandoned(gate_params: Mapping[str, Any]) -> list[str]:
+    """The AbandonableCheckId a gate will send (a JSON array on the wire), in order."""
+    found: list[str] = []
+    for step in gate_params.get("steps", []):
+        value = str(step.get("params", {}).get("AbandonableCheckId") or "")
+        if value.startswith("["):
+            found += [str(v) for v in json.loads(value)]
+        elif value:
+            found += value.split(",")
+    return found
 
 
 def step_request_id(gate_id: str, key: str) -> str:

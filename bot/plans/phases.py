@@ -21,7 +21,7 @@ from bot.approvals.policy import ApprovalRules
 from bot.approvals.workflow import Workflow
 from bot.plans.codec import step_from_json
 from bot.plans.filing import card, dm, thread
-from bot.plans.gates import new_gate
+from bot.plans.gates import abandoned, new_gate
 from commands.client import CloudClient
 from commands.errors import ParameterError
 from commands.member_plan import CheckPoll, CloudReader, DeletionCheck, Step, recheck
@@ -33,9 +33,11 @@ from storage.states import PlanState, Status, StepState
 
 
 def current_gate(repo: Repository, plan_id: str, gate: int) -> RequestRecord | None:
-    """The latest gate ``gate`` of the plan (gate 2 is filed again after a new choice)."""
+    """The plan's gate ``gate``. Gate 2 is filed again after a new choice of checks, each
+    filing cancelling the one before: the one not cancelled is the gate."""
     found = [g for g in repo.gates_of(plan_id) if g.gate == gate]
-    return found[-1] if found else None
+    live = [g for g in found if g.status is not Status.CANCELLED]
+    return (live or found)[-1] if found else None
 
 
 def check_json(check: DeletionCheck) -> dict[str, object]:
@@ -99,8 +101,7 @@ def choose(
     if any(c not in offered for c in abandon) or len(set(abandon)) != len(abandon):
         return "Choose only checks the fresh deletion check offers as abandonable, each once."
     chosen = sorted(abandon)
-    before = [s["params"].get("AbandonableCheckId", "") for s in gate.params["steps"]]
-    if before == [",".join(chosen)]:
+    if sorted(abandoned(gate.params)) == chosen:
         return None  # the same choice: gate 2 and its approvals stay as they are
     audit = (
         AuditDraft("plan.checks_chosen", user, {"plan_id": plan.id, "abandon": chosen}, gate.id),

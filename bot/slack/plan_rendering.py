@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.approvals.changes import counted
 from bot.approvals.rules import Policy
+from bot.plans.gates import abandoned
 from storage.plan_records import PlanRecord, StepRecord
 from storage.repository import Repository
 from storage.states import Status
@@ -67,9 +68,7 @@ def plan_model(repo: Repository, plan_id: str, policy: Policy) -> PlanModel | No
         if gate.status is Status.CANCELLED and gate.gate == 2:
             continue  # replaced by a gate 2 with another choice of checks
         tally = counted(gate, repo.decisions_for(gate.id), policy)
-        abandon = ",".join(
-            str(s["params"].get("AbandonableCheckId", "")) for s in gate.params.get("steps", [])
-        )
+        abandon = ",".join(abandoned(gate.params))
         gates.append(
             GateModel(
                 gate.gate or 0,

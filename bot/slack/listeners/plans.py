@@ -19,6 +19,7 @@ from bot.approvals.rules import reason_problem
 from bot.deps import Deps
 from bot.plans import phases
 from bot.plans.filing import PlanAsk, file_plan
+from bot.plans.gates import abandoned
 from bot.slack.listeners import identity
 from bot.slack.listeners import submission_guards as guards
 from bot.slack.listeners.errors import reported, tell
@@ -118,11 +119,9 @@ def register(app: App, deps: Deps) -> None:
             tell(deps.slack, body, "Only the plan's requester chooses the checks to abandon.")
             return
         gate = phases.current_gate(deps.repo, plan.id, 2)
-        chosen = []
-        if gate is not None:
-            chosen = [str(s["params"].get("AbandonableCheckId", "")) for s in gate.params["steps"]]
+        chosen = abandoned(gate.params) if gate is not None else []
         offered = (plan.fresh_check or {}).get("abandonable", [])
-        view = modals.build_abandon_modal(plan.id, offered, ",".join(chosen).split(","))
+        view = modals.build_abandon_modal(plan.id, offered, chosen)
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
     def save_checks(body: dict[str, Any]) -> None:
