@@ -12,7 +12,7 @@ import json
 
 from bot.devstack.local_stack import APPROVERS, REQUESTER
 from commands.sandbox.seed_plan import LEAVER_MEMBER, LEAVER_SERVICES
-from storage.states import PlanState, Status, StepState
+from storage.states import PlanState, StepState
 from tests.bot.plans.playing import (
     buttons,
     card,
