@@ -55,7 +55,7 @@ class PlanDelivery:
             self._dm(model, {"event": "end" if model.plan.state.is_final else "gate"})
 
     def _model(self, plan_id: str) -> PlanModel:
-        model = plan_model(self.deps.repo, plan_id, self.deps.policy.snapshot())
+        model = plan_model(self.deps.repo, plan_id, self.deps.policy.snapshot(), self.deps.cloud)
         if model is None:
             raise NotYet(f"no plan {plan_id}")
         return model

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.approvals.changes import counted
+from bot.approvals.digest import digest, shown, signed_call
 from bot.approvals.rules import Policy
 from bot.plans.gates import abandoned
+from commands.client import CloudClient
 from storage.plan_records import PlanRecord, StepRecord
 from storage.repository import Repository
 from storage.states import Status
@@ -26,6 +28,7 @@ class GateModel:
     rejections: tuple[str, ...]
     required: int
     abandon: str  # gate 2: the AbandonableCheckId it will send ("" for none)
+    digest: str  # over every call it covers: the one the step-up window shows
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,9 @@ class PlanModel:
         return dict(self.plan.fresh_check or {})
 
 
-def plan_model(repo: Repository, plan_id: str, policy: Policy) -> PlanModel | None:
+def plan_model(
+    repo: Repository, plan_id: str, policy: Policy, cloud: CloudClient
+) -> PlanModel | None:
     plan = repo.get_plan(plan_id)
     if plan is None:
         return None
@@ -78,6 +83,7 @@ def plan_model(repo: Repository, plan_id: str, policy: Policy) -> PlanModel | No
                 tuple(tally.rejections),
                 tally.required,
                 abandon if gate.gate == 2 else "",
+                shown(digest(signed_call(gate, cloud))),
             )
         )
         steps += repo.steps_of(gate.id)

@@ -98,7 +98,7 @@ def status(deps: Deps, request_id: str) -> replies.SlackMessage:
     record = deps.repo.get_request(request_id)
     plan_id = record.plan_id if record is not None else request_id
     if plan_id is not None and (record is not None or request_id.startswith("PL-")):
-        plan = plan_model(deps.repo, plan_id, deps.policy.snapshot())
+        plan = plan_model(deps.repo, plan_id, deps.policy.snapshot(), deps.cloud)
         if plan is None:
             return {"text": replies.refusal(f"There is no plan {plan_id}."), "blocks": []}
         return plan_status(plan)

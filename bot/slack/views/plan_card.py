@@ -81,7 +81,7 @@ def tally_line(gate: GateModel) -> str:
     )
     if gate.rejections:
         line += f"; rejected by {mentions(gate.rejections)}"
-    return line
+    return line + f". Digest `{code(gate.digest)}`"
 
 
 def step_line(step: StepRecord) -> str:
@@ -114,21 +114,21 @@ def build_plan_card(model: PlanModel) -> tuple[list[dict[str, Any]], str]:
         section(
             f"*Offboard member `{code(plan.account_id)}`{name}* · plan `{code(plan.id)}` · "
             f"*{plan.state.value}*\nRequested by {mention(plan.requester)}: "
-            f"{mrkdwn_safe(escape(plan.reason), 1500)}"
+            f"{mrkdwn_safe(plan.reason, 1500)}"
         )
     ]
     proposal = plan.proposal
     for refusal in proposal.get("refusals", []):
-        blocks.append(section(f":no_entry: {mrkdwn_safe(escape(str(refusal)), 2900)}"))
+        blocks.append(section(f":no_entry: {mrkdwn_safe(str(refusal), 2900)}"))
     gate1 = model.gate(1)
     if gate1 is not None:
         blocks.append(section(f"*Gate 1: the reversible phase.* {tally_line(gate1)}"))
-        blocks += [section(mrkdwn_safe(step_line(s))) for s in model.steps_of(1)]
+        blocks += [section(step_line(s)) for s in model.steps_of(1)]
     deletion = proposal.get("deletion")
     gate2 = model.gate(2)
     if gate2 is not None:
         blocks.append(section(f"*Gate 2: the deletion.* {tally_line(gate2)}"))
-        blocks += [section(mrkdwn_safe(step_line(s))) for s in model.steps_of(2)]
+        blocks += [section(step_line(s)) for s in model.steps_of(2)]
     elif deletion:
         blocks.append(
             section(
@@ -152,7 +152,7 @@ def _blockers(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         f"(`{code(str(b['check_id']))}`): {escape(str(b['who']))} must {escape(str(b['what']))}"
         for b in items
     ]
-    return [section(mrkdwn_safe("\n".join(lines)))]
+    return [section("\n".join(lines))]
 
 
 def _checks(items: list[dict[str, Any]], empty: str) -> str:
@@ -179,8 +179,8 @@ def gate2_message(model: PlanModel) -> SlackMessage:
         + (", ".join(f"`{code(c)}`" for c in chosen) or "none"),
     ]
     steps = model.steps_of(2)
-    blocks: list[dict[str, Any]] = [section(mrkdwn_safe("\n".join(lines)))]
-    blocks += [section(mrkdwn_safe(step_line(s))) for s in steps]
+    blocks: list[dict[str, Any]] = [section("\n".join(lines))]
+    blocks += [section(step_line(s)) for s in steps]
     if gate.status is Status.PENDING:
         decision = _decision(gate)
         if fresh.get("abandonable"):
@@ -206,7 +206,7 @@ def blocked_message(model: PlanModel) -> SlackMessage:
     return {
         "text": f"Plan {model.id} is blocked before gate 2",
         "blocks": [
-            section(mrkdwn_safe("\n".join(lines))),
+            section("\n".join(lines)),
             {
                 "type": "actions",
                 "block_id": "plan",
@@ -229,7 +229,7 @@ def step_reply(model: PlanModel, step: StepRecord, *, stopped: bool = False) -> 
         lines.append(f"Verified by a read: {escape(step.verified)}")
     if step.progress and step.state.value == "FOLLOWING":
         lines.append(f"GetAccountDeletionStatus: {escape(step.progress)}")
-    blocks: list[dict[str, Any]] = [section(mrkdwn_safe("\n".join(lines)))]
+    blocks: list[dict[str, Any]] = [section("\n".join(lines))]
     if stopped:
         blocks.append(
             context(
@@ -252,7 +252,8 @@ def step_reply(model: PlanModel, step: StepRecord, *, stopped: bool = False) -> 
 
 
 def note(text: str) -> SlackMessage:
-    return {"text": text, "blocks": [section(mrkdwn_safe(text))]}
+    """A reply of our own words (anything from people or the cloud escaped already)."""
+    return {"text": text, "blocks": [section(text)]}
 
 
 def gate_reply(model: PlanModel, payload: Mapping[str, Any]) -> SlackMessage:

@@ -9,6 +9,7 @@ to Success. Step-up is off: these tests are about the plan, not the second facto
 from __future__ import annotations
 
 import json
+import re
 
 from bot.devstack.local_stack import APPROVERS, REQUESTER
 from commands.sandbox.seed_plan import LEAVER_MEMBER, LEAVER_SERVICES
@@ -62,6 +63,7 @@ def test_a_leaver_is_offboarded_as_one_plan(slack_only_server: Slack) -> None:
     second = gate(slack, plan, 2)
     slack.settle()
     replies = [text_of(m) for m in thread(slack, plan)]
+    assert any(re.search(r"<@U0(BOB|CAROL)> approved gate 1\. Now 1 of 2", r) for r in replies)
     gate2 = [r for r in replies if "Gate 2: DeleteAccount" in r]
     assert gate2 and "AllowDelete* true" in gate2[0] and "AbandonableChecks" in gate2[0]
     for step in done:
