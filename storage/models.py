@@ -149,6 +149,11 @@ class DecisionRow(Base):
     assurance: Mapped[int] = mapped_column(
         Integer(), server_default=str(int(Assurance.SLACK_ACCOUNT))
     )
+    # SHA-256 of the request id, operation and parameters as they were when the person
+    # decided, and an HMAC over the decision keyed outside the database (bot.approvals.seal):
+    # the door counts an approval only for that call, and only if Offboard sealed it.
+    binding: Mapped[str64 | None]
+    seal: Mapped[str64 | None]
 
 
 class ExecutionRow(Base):

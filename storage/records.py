@@ -75,6 +75,9 @@ class NewDecision:
     user_id: str
     vote: str
     assurance: Assurance = Assurance.SLACK_ACCOUNT
+    # What was decided on (the request's binding) and Offboard's seal over it, if keyed.
+    binding: str | None = None
+    seal: str | None = None
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,8 @@ class DecisionRecord:
     vote: Vote
     created_at: datetime
     assurance: Assurance = Assurance.SLACK_ACCOUNT
+    binding: str | None = None
+    seal: str | None = None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.approvals.rules import Policy, Refusal, Request, Review, Tally, Transition, tally
+from bot.approvals.seal import DecisionSeal, binding
 from storage.records import (
     AnnouncementDraft,
     AuditDraft,
@@ -86,14 +87,28 @@ def announcements(
 
 
 def transition_change(
-    record: RequestRecord, transition: Transition, now: datetime, proof: Proof | None = None
+    record: RequestRecord,
+    transition: Transition,
+    now: datetime,
+    proof: Proof | None = None,
+    seal: DecisionSeal | None = None,
 ) -> Change:
-    """Everything to persist for an accepted step, audit included (and ``proof``'s parts)."""
+    """Everything to persist for an accepted step, audit included (and ``proof``'s parts).
+
+    A decision is bound to the request as it is now and, with a key, sealed."""
     audit: list[AuditDraft] = []
     decision = None
     if transition.review is not None:
         review = transition.review
-        decision = NewDecision(review.user, review.vote.value, review.assurance)
+        bound = binding(record.id, record.operation, record.params)
+        signed = (
+            seal.sign(record.id, review.user, review.vote.value, review.assurance, bound)
+            if seal is not None
+            else None
+        )
+        decision = NewDecision(
+            review.user, review.vote.value, review.assurance, binding=bound, seal=signed
+        )
         data: dict[str, Any] = {"vote": decision.vote, "assurance": review.assurance.name.lower()}
         if proof is not None:
             data["method"] = proof.method

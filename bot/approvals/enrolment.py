@@ -17,8 +17,9 @@ from datetime import datetime
 
 from bot.approvals import recovery, totp
 from bot.approvals.policy import EnrolledApprovers
+from bot.approvals.seal import DecisionSeal
 from bot.approvals.sealing import SecretBox
-from storage.records import AnnouncementDraft, AuditDraft
+from storage.records import AnnouncementDraft, AuditDraft, DecisionRecord
 from storage.repository import Repository
 from storage.repository.step_up import Effects, Enrolment, NewEnrolment, RecoveryHash
 
@@ -121,11 +122,26 @@ def rotate_key(repo: Repository, old: SecretBox, new: SecretBox, *, by: str, now
     """Re-seal every secret from ``old`` to ``new`` in one transaction; returns how many.
 
     A secret ``old`` cannot open stops the whole rotation (SealBroken) with nothing
-    changed, so a wrong old key can never leave a mix of keys behind.
+    changed, so a wrong old key can never leave a mix of keys behind. Decisions sealed
+    with ``old`` on requests still pending or approved are sealed again with ``new``.
     """
 
     def reseal(user_id: str, sealed: str, _key_id: str) -> tuple[str, str]:
         return new.seal(user_id, old.open(user_id, sealed)), new.key_id
+
+    old_seal, new_seal = DecisionSeal(old), DecisionSeal(new)
+
+    def reseal_decision(decision: DecisionRecord) -> str | None:
+        # Only what the old key really sealed is carried over: a forged row stays forged.
+        if not old_seal.verifies(decision) or decision.binding is None:
+            return None
+        return new_seal.sign(
+            decision.request_id,
+            decision.user_id,
+            decision.vote.value,
+            decision.assurance,
+            decision.binding,
+        )
 
     def effects(count: int) -> Effects:
         return Effects(
@@ -133,7 +149,7 @@ def rotate_key(repo: Repository, old: SecretBox, new: SecretBox, *, by: str, now
             announcements=(notice("key_rotated", by=by, count=count),),
         )
 
-    return repo.reseal_all(reseal, effects, now=now)
+    return repo.reseal_all(reseal, effects, now=now, reseal_decision=reseal_decision)
 
 
 def enrolled_approvers(repo: Repository, secret_key: str | None) -> EnrolledApprovers:

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -25,6 +26,9 @@ from bot.approvals.rules import Policy
 from bot.settings import Settings
 from commands.errors import OffboardError
 from storage.states import Assurance
+
+if TYPE_CHECKING:
+    from bot.approvals.seal import DecisionSeal
 
 log = structlog.get_logger(__name__)
 
@@ -117,6 +121,8 @@ class ApprovalRules:
     execution_window: timedelta = timedelta(minutes=15)
     required_assurance: Assurance = Assurance.SLACK_ACCOUNT
     enrolled: EnrolledApprovers | None = None
+    # Seals each decision (bot.approvals.seal); None when no OFFBOARD_SECRET_KEY is set.
+    seal: DecisionSeal | None = None
 
     def required_approvals(self, operation: str, *, destructive: bool) -> int:
         """Approvals a request for ``operation`` needs; never 0.
@@ -198,6 +204,8 @@ class ApprovalRules:
         With ``OFFBOARD_STEP_UP=totp`` approvals count only with a second factor, and
         ``enrolled`` tells the start-up check who has one (none known: nobody).
         """
+        from bot.approvals.seal import DecisionSeal  # sealing imports this module's errors
+
         directory = ApproverDirectory(
             settings.approvers,
             clock=clock,
@@ -215,4 +223,7 @@ class ApprovalRules:
                 Assurance.SECOND_FACTOR if settings.step_up == "totp" else Assurance.SLACK_ACCOUNT
             ),
             enrolled=enrolled,
+            seal=DecisionSeal.from_key_text(
+                settings.secret_key.get_secret_value() if settings.secret_key else None
+            ),
         )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import os
 
 from cryptography.exceptions import InvalidTag
@@ -45,6 +46,7 @@ class SecretBox:
         if len(key) != KEY_BYTES:
             raise SecretKeyProblem(f"the step-up key must be {KEY_BYTES} bytes; {_HOW_TO_MAKE}")
         self._aead = AESGCM(key)
+        self._key = key
         self.key_id = hashlib.sha256(b"offboard step-up key id\x00" + key).hexdigest()[:16]
 
     @classmethod
@@ -64,6 +66,10 @@ class SecretBox:
                 f"{name} decodes to {len(key)} bytes, not {KEY_BYTES}; {_HOW_TO_MAKE}"
             )
         return cls(key)
+
+    def derive(self, label: bytes) -> bytes:
+        """A 32-byte key for another purpose (HMAC-SHA256 of ``label`` under this key)."""
+        return hmac.new(self._key, label, hashlib.sha256).digest()
 
     def seal(self, user_id: str, secret: str) -> str:
         """``secret`` encrypted for ``user_id`` (base64 text for the database)."""

@@ -218,7 +218,7 @@ class Workflow:
             request = to_request(record)
             outcome = apply_review(request, to_reviews(decisions), review, policy, now)
             if isinstance(outcome, Transition):
-                return transition_change(record, outcome, now, proof)
+                return transition_change(record, outcome, now, proof, seal=self.rules.seal)
             change = refusal_change(record, outcome, user, vote.value)
             expired = expire(request, now)
             if expired is not None:

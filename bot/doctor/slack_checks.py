@@ -126,10 +126,10 @@ def approvers(slack: WebClient, settings: Settings) -> Check:
 def policy(slack: WebClient, settings: Settings, clock: Callable[[], datetime]) -> Check:
     """The start-up check the bot would refuse with, and who is enrolled for step-up."""
     enrolled = _enrolled(settings)
-    rules = ApprovalRules.from_settings(
-        settings, clock=clock, resolver=usergroup_resolver(slack), enrolled=enrolled
-    )
     try:
+        rules = ApprovalRules.from_settings(
+            settings, clock=clock, resolver=usergroup_resolver(slack), enrolled=enrolled
+        )
         rules.check_satisfiable()
     except PolicyError as error:
         return Check(POLICY, False, str(error))
@@ -142,6 +142,8 @@ def policy(slack: WebClient, settings: Settings, clock: Callable[[], datetime]) 
         detail += "; enrolled for step-up: " + (", ".join(sorted(enrolled())) or "nobody")
     else:
         detail += "; approvals are Slack-only (OFFBOARD_STEP_UP=off)"
+    if rules.seal is None:
+        detail += "; decisions are not sealed (set OFFBOARD_SECRET_KEY)"
     return Check(POLICY, True, detail)
 
 

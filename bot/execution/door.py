@@ -1,6 +1,6 @@
 """The door: before anything is sent, the stored decisions are counted again.
 
-A status alone never authorises a call (DESIGN.md, "Approval rules in full"). The claim
+A status alone never authorises a call (README, "Security"). The claim
 hands :func:`door`'s function the request and its decisions inside the claim's own
 transaction; it counts them with the pure rules (:func:`bot.approvals.rules.tally` and
 ``resolve``: distinct approvers, the requester excluded, one Reject vetoes, approvals at
@@ -8,11 +8,16 @@ the required assurance only) against the policy in force now: who is an approver
 and the larger of the count stored on the request and the count the policy asks for the
 operation's class (a call that changes the cloud never needs fewer than one).
 
+An approval counts only for the call it was given for and, with ``OFFBOARD_SECRET_KEY``
+set, only with Offboard's seal (:mod:`bot.approvals.seal`): parameters edited after the
+approvals, or a decision row written by hand, justify nothing.
+
 A request marked APPROVED that this count does not justify (a status set by hand in the
-database, a forged execution row) is refused: it ends TAMPERED, with a
-``request.tampered`` audit event saying what was found, and a card update and a thread
-reply. Note the policy is the one in force at the door: an approver removed from the
-policy between approving and the claim no longer counts, and the request is refused.
+database, a forged execution row, forged decisions, edited parameters) is refused: it
+ends TAMPERED, with a ``request.tampered`` audit event saying what was found, and a card
+update and a thread reply. Note the policy is the one in force at the door: an approver
+removed from the policy between approving and the claim no longer counts, and the request is
+refused.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import structlog
 from bot.approvals.changes import to_request, to_reviews
 from bot.approvals.policy import ApprovalRules
 from bot.approvals.rules import Policy, Tally, resolve, tally
+from bot.approvals.seal import binding
 from commands.catalog import OperationClass, get_spec, validate_params
 from commands.errors import OffboardError
 from storage.records import (
@@ -76,19 +82,40 @@ def required_now(record: RequestRecord, rules: ApprovalRules) -> int:
 def recount(
     record: RequestRecord, decisions: list[DecisionRecord], rules: ApprovalRules, policy: Policy
 ) -> Recount:
-    """Count ``decisions`` as the rules do, against ``policy`` and today's requirement."""
+    """Count ``decisions`` as the rules do, against ``policy`` and today's requirement.
+
+    An approval counts only for the call it was given for (its binding equals the
+    request's now) and, with a key configured, only with Offboard's seal over it.
+    """
     request = replace(to_request(record), required_approvals=required_now(record, rules))
-    reviews = to_reviews(decisions)
-    counted = tally(request, reviews, policy)
+    bound_now = binding(record.id, record.operation, record.params)
+    unproven = {d.user_id: why for d in decisions if (why := _unproven(d, bound_now, rules))}
+    counted = tally(
+        request, to_reviews([d for d in decisions if d.user_id not in unproven]), policy
+    )
     not_counted = []
-    for review in reviews:
+    for review in to_reviews(decisions):
         if review.user == record.requester:
             not_counted.append((review.user, "the requester"))
         elif review.user not in policy.approvers:
             not_counted.append((review.user, "not an approver"))
+        elif review.user in unproven:
+            not_counted.append((review.user, unproven[review.user]))
         elif review.vote is Vote.APPROVE and review.assurance < policy.required_assurance:
             not_counted.append((review.user, "identified below the required assurance"))
     return Recount(counted, tuple(not_counted))
+
+
+def _unproven(decision: DecisionRecord, bound_now: str, rules: ApprovalRules) -> str | None:
+    """Why an approval proves nothing about this call; None when it does. A rejection
+    always counts: a veto only stops things."""
+    if decision.vote is not Vote.APPROVE:
+        return None
+    if decision.binding != bound_now:
+        return "approved other parameters than the request holds now"
+    if rules.seal is not None and not rules.seal.verifies(decision):
+        return "not sealed by Offboard"
+    return None
 
 
 def door(rules: ApprovalRules, *, now: datetime, actor: str) -> Admit:

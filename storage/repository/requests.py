@@ -278,6 +278,8 @@ def _add_decision(session: Session, request_id: str, decision: NewDecision, now:
             vote=decision.vote,
             created_at=now,
             assurance=int(decision.assurance),
+            binding=decision.binding,
+            seal=decision.seal,
         )
     )
     try:

@@ -17,9 +17,16 @@ from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.errors import StorageError
-from storage.models import StepUpEnrolmentRow, StepUpFailureRow, StepUpRecoveryCodeRow
-from storage.records import AnnouncementDraft, AuditDraft, Guard
-from storage.repository.transactions import Transactions, require_aware
+from storage.models import (
+    DecisionRow,
+    RequestRow,
+    StepUpEnrolmentRow,
+    StepUpFailureRow,
+    StepUpRecoveryCodeRow,
+)
+from storage.records import AnnouncementDraft, AuditDraft, DecisionRecord, Guard
+from storage.repository.transactions import Transactions, decision_record, require_aware
+from storage.states import Status
 
 
 class AlreadyEnrolled(StorageError):
@@ -151,11 +158,18 @@ class StepUpStore(Transactions):
             return frozenset(session.scalars(query))
 
     def reseal_all(
-        self, reseal: Reseal, effects: Callable[[int], Effects], *, now: datetime
+        self,
+        reseal: Reseal,
+        effects: Callable[[int], Effects],
+        *,
+        now: datetime,
+        reseal_decision: Callable[[DecisionRecord], str | None] | None = None,
     ) -> int:
         """Re-encrypt every secret with ``reseal`` in one transaction; all or nothing.
 
-        ``effects(count)`` gives the audit events and notices to write with it.
+        ``reseal_decision`` gives the new seal of each sealed decision on a request still
+        pending or approved (None: leave it), so a key rotation does not void approvals
+        already given. ``effects(count)`` gives the audit events and notices to write.
         """
         require_aware(now)
         with self._write() as session:
@@ -168,6 +182,8 @@ class StepUpStore(Transactions):
             )
             for row in rows:
                 row.sealed_secret, row.key_id = reseal(row.user_id, row.sealed_secret, row.key_id)
+            if reseal_decision is not None:
+                _reseal_decisions(session, reseal_decision)
             session.flush()
             done = effects(len(rows))
             self._record_effects(session, None, done.audit, done.announcements, now)
@@ -272,3 +288,18 @@ def _enrolment(session: Session, row: StepUpEnrolmentRow) -> Enrolment:
         locked_until=row.locked_until,
         recovery=tuple(RecoveryHash(c.slot, c.salt, c.digest, c.used_at) for c in codes),
     )
+
+
+def _reseal_decisions(session: Session, reseal: Callable[[DecisionRecord], str | None]) -> None:
+    open_requests = select(RequestRow.id).where(
+        RequestRow.status.in_((Status.PENDING, Status.APPROVED))
+    )
+    rows = session.scalars(
+        select(DecisionRow)
+        .where(DecisionRow.request_id.in_(open_requests), DecisionRow.seal.is_not(None))
+        .with_for_update()
+    )
+    for row in rows:
+        new = reseal(decision_record(row))
+        if new is not None:
+            row.seal = new

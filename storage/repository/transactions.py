@@ -136,6 +136,8 @@ def decision_record(row: DecisionRow) -> DecisionRecord:
         vote=Vote(row.vote),
         created_at=row.created_at,
         assurance=Assurance(row.assurance),
+        binding=row.binding,
+        seal=row.seal,
     )
 
 

@@ -320,3 +320,12 @@ def test_the_cli_verb_with_the_official_chain(stack: LocalStack, tmp_path: Path)
     lines = done.stdout.splitlines()
     assert lines[-1] == "all 9 checks passed" and all(line.startswith("ok") for line in lines[:-1])
     assert "from the environment variables, through the official credential chain" in done.stdout
+
+
+def test_doctor_says_when_decisions_are_not_sealed(stack: LocalStack) -> None:
+    code, lines = doctor(stack, step_up="off", secret_key=None)
+    assert code == 0
+    assert lines["approval policy"].endswith("decisions are not sealed (set OFFBOARD_SECRET_KEY)")
+    code, lines = doctor(stack, step_up="off", secret_key=SecretStr("not base64!"))
+    assert code == 1 and list(failed(lines)) == ["approval policy"]
+    assert failed(lines)["approval policy"].startswith("OFFBOARD_SECRET_KEY is not valid base64")
