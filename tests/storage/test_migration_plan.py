@@ -1,4 +1,4 @@
-"""Migration 0006_plan on a database made by the schema before it (0005_partial): every
+"""Migration 0007_plan on a database made by the schema before it (0006_decision_seal): every
 request keeps its meaning (no plan, no gate), plans can be stored beside them, and the
 CHECKs accept every plan and step state and nothing else."""
 
@@ -22,8 +22,8 @@ from tests.support.scratch import scratch_postgres
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
-def fill_at_0005(url: str) -> None:
-    upgrade(url, "0005_partial")
+def fill_at_0006(url: str) -> None:
+    upgrade(url, "0006_decision_seal")
     engine = make_engine(url)
     try:
         with engine.begin() as connection:
@@ -73,14 +73,14 @@ def upgraded(url: str) -> None:
         repo.engine.dispose()
 
 
-def test_sqlite_database_of_0005_upgrades(tmp_path: Path) -> None:
+def test_sqlite_database_of_0006_upgrades(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    fill_at_0005(url)
+    fill_at_0006(url)
     upgraded(url)
 
 
 @pytest.mark.postgres
-def test_postgres_database_of_0005_upgrades(postgres_url: str) -> None:
+def test_postgres_database_of_0006_upgrades(postgres_url: str) -> None:
     with scratch_postgres(postgres_url, prefix="offboard_plan", migrate=False) as url:
-        fill_at_0005(url)
+        fill_at_0006(url)
         upgraded(url)

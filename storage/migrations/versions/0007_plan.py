@@ -7,8 +7,8 @@
 - ``requests.plan_id`` and ``requests.gate``: a request that is a gate of a plan. Both
   nullable: every existing request keeps its meaning.
 
-Revision ID: 0006_plan
-Revises: 0005_partial
+Revision ID: 0007_plan
+Revises: 0006_decision_seal
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_plan"
-down_revision: str | None = "0005_partial"
+revision: str = "0007_plan"
+down_revision: str | None = "0006_decision_seal"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
