@@ -72,6 +72,7 @@ class PlanState(StrEnum):
     REFUSED (nothing proposed) | GATE1 -> REVERSIBLE -> CHECKING -> GATE2 | BLOCKED
     BLOCKED -> CHECKING (re-check)      GATE2 -> DELETING -> SUCCEEDED | FAILED
     REVERSIBLE | DELETING -> STOPPED (a step failed) -> REVERSIBLE | DELETING (retry, skip)
+    GATE2 | BLOCKED -> ROLLBACK (its own gate) -> ROLLING_BACK -> ROLLED_BACK
     any live state -> ABANDONED (the requester) | ENDED (a gate rejected, expired, refused)
     """
 
@@ -87,6 +88,9 @@ class PlanState(StrEnum):
     FAILED = "FAILED"
     ABANDONED = "ABANDONED"
     ENDED = "ENDED"
+    ROLLBACK = "ROLLBACK"
+    ROLLING_BACK = "ROLLING_BACK"
+    ROLLED_BACK = "ROLLED_BACK"
 
     @property
     def is_final(self) -> bool:
@@ -94,7 +98,14 @@ class PlanState(StrEnum):
 
 
 _PLAN_FINAL = frozenset(
-    {PlanState.REFUSED, PlanState.SUCCEEDED, PlanState.FAILED, PlanState.ABANDONED, PlanState.ENDED}
+    {
+        PlanState.REFUSED,
+        PlanState.SUCCEEDED,
+        PlanState.FAILED,
+        PlanState.ABANDONED,
+        PlanState.ENDED,
+        PlanState.ROLLED_BACK,
+    }
 )
 
 

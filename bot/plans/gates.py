@@ -4,7 +4,8 @@ execution window apply to it unchanged.
 Its ``params`` list every step it covers exactly as it will be signed (``signed_params``
 with the request id the step is sent under), so the digest approvers compare and the
 door's recount cover every step. A gate needs the approvals its strictest step would
-need as a request of its own.
+need as a request of its own, and never fewer than a destructive request (the door,
+which finds no catalog spec for a gate, counts it as one).
 """
 
 from __future__ import annotations
@@ -41,9 +42,10 @@ def step_request_id(gate_id: str, key: str) -> str:
     return f"{gate_id}:{key}"
 
 
-def required(rules: ApprovalRules, steps: Sequence[Step]) -> int:
-    """The approvals the strictest step would need alone (never fewer than one)."""
-    counts = [1]
+def required(rules: ApprovalRules, operation: str, steps: Sequence[Step]) -> int:
+    """The approvals the strictest step would need alone, and never fewer than a
+    destructive request's: the door counts a gate as one (no catalog spec names it)."""
+    counts = [1, rules.required_approvals(operation, destructive=True)]
     for step in steps:
         spec = get_spec(step.action)
         op_class = spec.classify(validate_params(spec, dict(step.params)))
@@ -101,7 +103,7 @@ def new_gate(
         requester_team=requester_team,
         reason=reason,
         destructive=True,
-        required_approvals=required(rules, steps),
+        required_approvals=required(rules, GATE_OPERATION[gate], steps),
         expires_at=now + rules.request_ttl,
         channel=channel,
         plan_id=plan_id,

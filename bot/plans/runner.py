@@ -38,8 +38,10 @@ from storage.states import PlanState, Status, StepState
 
 log = structlog.get_logger(__name__)
 
-_RUNNING = {1: PlanState.REVERSIBLE, 2: PlanState.DELETING}
-_WAITING = {1: PlanState.GATE1, 2: PlanState.GATE2}
+_RUNNING = {1: PlanState.REVERSIBLE, 2: PlanState.DELETING, 3: PlanState.ROLLING_BACK}
+_WAITING = {1: PlanState.GATE1, 2: PlanState.GATE2, 3: PlanState.ROLLBACK}
+# Each state waiting for, or running, a gate: which gate.
+_GATE_OF = {state: n for table in (_RUNNING, _WAITING) for n, state in table.items()}
 _MAX_WAVE = 8
 
 
@@ -78,9 +80,9 @@ class PlanRunner:
         for gate_id in self.repo.approved_gates(now):
             self._claim_gate(gate_id)
         self._take_over()
-        for plan in self.repo.plans_in([PlanState.GATE1, PlanState.GATE2]):
+        for plan in self.repo.plans_in(_WAITING.values()):
             self._watch(plan)
-        for plan in self.repo.plans_in([PlanState.REVERSIBLE, PlanState.DELETING]):
+        for plan in self.repo.plans_in(_RUNNING.values()):
             self._advance(plan)
         for plan in self.repo.plans_in([PlanState.CHECKING]):
             recheck_plan(
@@ -114,7 +116,7 @@ class PlanRunner:
 
     def _watch(self, plan: PlanRecord) -> None:
         """A waiting plan whose gate was claimed runs; one whose gate ended, ends."""
-        number = 1 if plan.state is PlanState.GATE1 else 2
+        number = _GATE_OF[plan.state]
         gate = current_gate(self.repo, plan.id, number)
         if gate is None:
             return
@@ -172,7 +174,7 @@ class PlanRunner:
                 self.stepper.reconcile(mine)
 
     def _advance(self, plan: PlanRecord) -> None:
-        number = 1 if plan.state is PlanState.REVERSIBLE else 2
+        number = _GATE_OF[plan.state]
         gate = current_gate(self.repo, plan.id, number)
         if gate is None:
             return
@@ -250,6 +252,19 @@ class PlanRunner:
                 [plan.state],
                 PlanState.CHECKING,
                 announcements=(card(plan.id, "checking"),),
+                now=now,
+            )
+        elif gate.gate == 3:
+            self.repo.move_plan(
+                plan.id,
+                [plan.state],
+                PlanState.ROLLED_BACK,
+                audit=(AuditDraft("plan.rolled_back", None, {"plan_id": plan.id}),),
+                announcements=(
+                    card(plan.id, "rolled_back"),
+                    thread(plan.id, "rolled_back"),
+                    dm(plan.id, "end"),
+                ),
                 now=now,
             )
         else:

@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from bot.deps import Deps
 from bot.slack.plan_rendering import PlanModel, plan_model
 from bot.slack.views import plan_card as views
+from bot.slack.views import plan_gates as gates
 from bot.slack.views.replies import SlackMessage
 from storage.records import AnnouncementRecord, RequestRecord
 
@@ -47,8 +48,9 @@ class PlanDelivery:
         payload = dict(item.payload)
         if item.kind == "card":
             self._card(model, payload)
-            if record.gate == 2 and model.plan.gate_ts and model.gate(2):
-                self._update(model, model.plan.gate_ts, views.gate2_message(model))
+            message = _gate_message(model, record.gate or 0)
+            if model.plan.gate_ts and message is not None:
+                self._update(model, model.plan.gate_ts, message)
         elif item.kind == "thread":
             self._reply(model, views.gate_reply(model, payload))
         else:
@@ -77,10 +79,13 @@ class PlanDelivery:
 
     def _thread(self, model: PlanModel, payload: dict[str, Any]) -> None:
         event = payload.get("event")
-        if event in ("gate2", "blocked"):
-            message = (
-                views.gate2_message(model) if event == "gate2" else views.blocked_message(model)
-            )
+        if event in ("gate2", "blocked", "rollback"):
+            if event == "rollback":
+                message = gates.rollback_message(model, list(payload.get("kept") or []))
+            else:
+                message = (
+                    gates.gate2_message(model) if event == "gate2" else gates.blocked_message(model)
+                )
             posted = self._reply(model, message)
             self.deps.repo.set_gate_ts(model.id, str(posted))
             return
@@ -111,6 +116,17 @@ class PlanDelivery:
         )
 
 
+def _gate_message(model: PlanModel, number: int) -> SlackMessage | None:
+    """The thread message of a gate after the first, to show its decisions on."""
+    if model.gate(number) is None or model.plan.gate_ts is None:
+        return None
+    if number == 2 and model.gate(3) is None:
+        return gates.gate2_message(model)
+    if number == 3:
+        return gates.rollback_message(model, [])
+    return None
+
+
 def _words(model: PlanModel, payload: dict[str, Any]) -> str:
     event = payload.get("event")
     account = model.plan.account_id
@@ -122,6 +138,8 @@ def _words(model: PlanModel, payload: dict[str, Any]) -> str:
         return (
             f"Member {account} is deleted: GetAccountDeletionStatus says Success. The plan is done."
         )
+    if event == "rolled_back":
+        return "The rollback is done: what gate 1 changed is back, as far as an API allows."
     if event == "abandoned":
         return "The requester abandoned the plan: nothing more will be sent."
     if event == "resumed":

@@ -15,17 +15,17 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from storage.errors import DuplicateSubmission
-from storage.models import PlanRow, PlanStepRow, RequestRow
+from storage.models import PlanRow, RequestRow
 from storage.plan_records import NewPlan, NewStep, PlanRecord
 from storage.records import AnnouncementDraft, AuditDraft, NewRequest, RequestRecord
 from storage.repository.executions import Admit
 from storage.repository.leases import NO_SYNC
+from storage.repository.plan_rows import add_gate, cancel_gate, move, plan_row
 from storage.repository.plan_steps import StepStore, plan_record
 from storage.repository.transactions import request_record, require_aware
-from storage.states import PlanState, Status, StepState
+from storage.states import PlanState, Status
 
 
 class _Lost(Exception):
@@ -50,11 +50,11 @@ class PlanStore(StepStore):
         require_aware(now)
         try:
             with self._write() as session:
-                row = _plan_row(plan, now)
+                row = plan_row(plan, now)
                 session.add(row)
                 session.flush()
                 if gate is not None:
-                    _add_gate(session, gate, steps, now)
+                    add_gate(session, gate, steps, now)
                 self._record_effects(session, None, audit, announcements, now)
                 return plan_record(row)
         except IntegrityError:
@@ -84,11 +84,11 @@ class PlanStore(StepStore):
         require_aware(now)
         try:
             with self._write() as session:
-                if not _move(session, plan_id, expect, to, now, values or {}):
+                if not move(session, plan_id, expect, to, now, values or {}):
                     raise _Lost
-                if cancel is not None and not _cancel_gate(session, cancel, now):
+                if cancel is not None and not cancel_gate(session, cancel, now):
                     raise _Lost  # decided meanwhile: roll the move back too
-                _add_gate(session, gate, steps, now)
+                add_gate(session, gate, steps, now)
                 self._record_effects(session, None, audit, announcements, now)
                 return True
         except _Lost:
@@ -108,7 +108,7 @@ class PlanStore(StepStore):
         """The plan ``expect`` -> ``to`` (conditional), with its events; True when it moved."""
         require_aware(now)
         with self._write() as session:
-            if not _move(session, plan_id, expect, to, now, values or {}):
+            if not move(session, plan_id, expect, to, now, values or {}):
                 return False
             self._record_effects(session, None, audit, announcements, now)
             return True
@@ -235,90 +235,3 @@ class PlanStore(StepStore):
                 return False
             self._record_effects(session, request_id, audit, announcements, now)
             return True
-
-
-def _plan_row(plan: NewPlan, now: datetime) -> PlanRow:
-    return PlanRow(
-        id=plan.id,
-        account_id=plan.account_id,
-        requester=plan.requester,
-        requester_team=plan.requester_team,
-        reason=plan.reason,
-        state=plan.state,
-        channel=plan.channel,
-        proposal=plan.proposal,
-        submission_key=plan.submission_key,
-        created_at=now,
-        updated_at=now,
-        version=1,
-    )
-
-
-def _add_gate(session: Session, gate: NewRequest, steps: Sequence[NewStep], now: datetime) -> None:
-    card_ts = None
-    if gate.plan_id is not None:
-        card_ts = session.scalar(select(PlanRow.card_ts).where(PlanRow.id == gate.plan_id))
-    session.add(
-        RequestRow(
-            id=gate.id,
-            operation=gate.operation,
-            params=dict(gate.params),
-            requester=gate.requester,
-            requester_team=gate.requester_team,
-            reason=gate.reason,
-            destructive=gate.destructive,
-            required_approvals=gate.required_approvals,
-            status=Status.PENDING,
-            channel=gate.channel,
-            card_ts=card_ts,
-            submission_key=gate.submission_key,
-            created_at=now,
-            expires_at=gate.expires_at,
-            version=1,
-            plan_id=gate.plan_id,
-            gate=gate.gate,
-        )
-    )
-    session.flush()
-    for step in steps:
-        session.add(
-            PlanStepRow(
-                plan_id=gate.plan_id,
-                request_id=gate.id,
-                ordinal=step.ordinal,
-                key=step.key,
-                action=step.action,
-                step=step.step,
-                signed=step.signed,
-                state=StepState.PLANNED,
-                attempt=0,
-            )
-        )
-    session.flush()
-
-
-def _move(
-    session: Session,
-    plan_id: str,
-    expect: Iterable[PlanState],
-    to: PlanState,
-    now: datetime,
-    values: dict[str, Any],
-) -> bool:
-    moved = session.execute(
-        update(PlanRow)
-        .where(PlanRow.id == plan_id, PlanRow.state.in_([s.value for s in expect]))
-        .values(state=to, updated_at=now, version=PlanRow.version + 1, **values)
-        .execution_options(**NO_SYNC)
-    )
-    return moved.rowcount == 1  # type: ignore[attr-defined,no-any-return]
-
-
-def _cancel_gate(session: Session, request_id: str, now: datetime) -> bool:
-    done = session.execute(
-        update(RequestRow)
-        .where(RequestRow.id == request_id, RequestRow.status == Status.PENDING)
-        .values(status=Status.CANCELLED, finished_at=now, version=RequestRow.version + 1)
-        .execution_options(**NO_SYNC)
-    )
-    return done.rowcount == 1  # type: ignore[attr-defined,no-any-return]

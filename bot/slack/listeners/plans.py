@@ -20,6 +20,7 @@ from bot.deps import Deps
 from bot.plans import phases
 from bot.plans.filing import PlanAsk, file_plan
 from bot.plans.gates import abandoned
+from bot.plans.rollback import rollback
 from bot.slack.listeners import identity
 from bot.slack.listeners import submission_guards as guards
 from bot.slack.listeners.errors import reported, tell
@@ -158,6 +159,14 @@ def register(app: App, deps: Deps) -> None:
             refused = phases.abandon(deps.repo, deps.policy, plan, user=who, now=deps.clock())
         answer(body, refused)
 
+    def roll_back(body: dict[str, Any]) -> None:
+        plan = plan_of(body)
+        who = identity.actor(body).user_id
+        refused = "No such plan." if plan is None else None
+        if plan is not None:
+            refused = rollback(deps.repo, deps.policy, plan, user=who, now=deps.clock())
+        answer(body, refused)
+
     def open_skip(body: dict[str, Any], client: WebClient) -> None:
         plan = plan_of(body)
         if plan is None or identity.actor(body).user_id != plan.requester:
@@ -189,4 +198,5 @@ def register(app: App, deps: Deps) -> None:
     app.action(card.RETRY)(ack=acknowledge, lazy=[reported(deps, retry)])
     app.action(card.ABANDON)(ack=acknowledge, lazy=[reported(deps, abandon)])
     app.action(card.SKIP)(ack=acknowledge, lazy=[reported(deps, open_skip)])
+    app.action(card.ROLLBACK)(ack=acknowledge, lazy=[reported(deps, roll_back)])
     app.view(modals.SKIP_CALLBACK)(ack=ack_skip, lazy=[reported(deps, skip)])

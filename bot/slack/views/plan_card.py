@@ -33,6 +33,7 @@ RECHECK = "plan_recheck"
 RETRY = "plan_retry"
 SKIP = "plan_skip"
 ABANDON = "plan_abandon"
+ROLLBACK = "plan_rollback"
 
 _STEP_MARK = {
     "PLANNED": ":white_circle:",
@@ -46,11 +47,11 @@ _STEP_MARK = {
 }
 
 
-def _params(params: Mapping[str, Any]) -> str:
+def params_block(params: Mapping[str, Any]) -> str:
     return "```" + escape(json.dumps(dict(params), indent=1, ensure_ascii=False)) + "```"
 
 
-def _button(action_id: str, text: str, value: str, style: str | None = None) -> dict[str, Any]:
+def button(action_id: str, text: str, value: str, style: str | None = None) -> dict[str, Any]:
     button: dict[str, Any] = {
         "type": "button",
         "action_id": action_id,
@@ -62,13 +63,13 @@ def _button(action_id: str, text: str, value: str, style: str | None = None) -> 
     return button
 
 
-def _decision(gate: GateModel) -> dict[str, Any]:
+def decision(gate: GateModel) -> dict[str, Any]:
     return {
         "type": "actions",
         "block_id": "decision",
         "elements": [
-            _button(APPROVE, f"Approve gate {gate.number}", gate.request_id, "primary"),
-            _button(REJECT, f"Reject gate {gate.number}", gate.request_id, "danger"),
+            button(APPROVE, f"Approve gate {gate.number}", gate.request_id, "primary"),
+            button(REJECT, f"Reject gate {gate.number}", gate.request_id, "danger"),
         ],
     }
 
@@ -95,7 +96,7 @@ def step_line(step: StepRecord) -> str:
     lines = [
         f"{mark} *{step.ordinal}. {escape(step.action)}* · {step.state.value} · {kind}",
         f"Clears: {escape(str(data.get('clears', '')))}",
-        _params(step.signed),
+        params_block(step.signed),
     ]
     if step.code or step.cloud_request_id:
         lines.append(
@@ -134,12 +135,16 @@ def build_plan_card(model: PlanModel) -> tuple[list[dict[str, Any]], str]:
             section(
                 "*Gate 2: the deletion* (irreversible), opened after a fresh "
                 "CheckAccountDelete, with the checks to abandon the requester chooses:\n"
-                + _params(deletion["params"])
+                + params_block(deletion["params"])
             )
         )
+    gate3 = model.gate(3)
+    if gate3 is not None:
+        blocks.append(section(f"*Rollback of the reversible phase.* {tally_line(gate3)}"))
+        blocks += [section(step_line(s)) for s in model.steps_of(3)]
     blocks += _blockers(proposal.get("blockers", []))
     if gate1 is not None and gate1.status is Status.PENDING:
-        blocks.append(_decision(gate1))
+        blocks.append(decision(gate1))
     return blocks[:MAX_MESSAGE_BLOCKS], text
 
 
@@ -155,7 +160,7 @@ def _blockers(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [section("\n".join(lines))]
 
 
-def _checks(items: list[dict[str, Any]], empty: str) -> str:
+def checks(items: list[dict[str, Any]], empty: str) -> str:
     if not items:
         return empty
     return "\n".join(
@@ -163,60 +168,6 @@ def _checks(items: list[dict[str, Any]], empty: str) -> str:
         f"(`{code(str(i['check_id']))}`)"
         for i in items
     )
-
-
-def gate2_message(model: PlanModel) -> SlackMessage:
-    gate = model.gate(2)
-    assert gate is not None
-    fresh = model.fresh
-    chosen = gate.abandon.split(",") if gate.abandon else []
-    lines = [
-        f"*Gate 2: DeleteAccount of member `{code(model.plan.account_id)}`.* {tally_line(gate)}",
-        f"Fresh CheckAccountDelete: *AllowDelete* {str(fresh.get('allow_delete')).lower()}",
-        "*NotAllowReason*:\n" + _checks(fresh.get("not_allowed", []), "none"),
-        "*AbandonableChecks*:\n" + _checks(fresh.get("abandonable", []), "none"),
-        "*Chosen to abandon (AbandonableCheckId)*: "
-        + (", ".join(f"`{code(c)}`" for c in chosen) or "none"),
-    ]
-    steps = model.steps_of(2)
-    blocks: list[dict[str, Any]] = [section("\n".join(lines))]
-    blocks += [section(step_line(s)) for s in steps]
-    if gate.status is Status.PENDING:
-        decision = _decision(gate)
-        if fresh.get("abandonable"):
-            decision["elements"].append(
-                _button(ABANDON_CHECKS, "Choose checks to abandon", model.id)
-            )
-        blocks.append(decision)
-    return {"text": f"Gate 2 of plan {model.id}: {gate.status.value}", "blocks": blocks}
-
-
-def blocked_message(model: PlanModel) -> SlackMessage:
-    fresh = model.fresh
-    lines = [
-        f"*Stopped before gate 2:* the fresh CheckAccountDelete of `{code(model.plan.account_id)}`"
-        f" says AllowDelete={str(fresh.get('allow_delete')).lower()}.",
-    ]
-    if fresh.get("failure"):
-        lines.append(f"The check failed: {escape(str(fresh['failure']))}")
-    if not fresh.get("complete", True):
-        lines.append("The check did not complete in time.")
-    lines.append("*NotAllowReason*:\n" + _checks(fresh.get("not_allowed", []), "none"))
-    lines.append("Re-check once the blockers are cleared; the plan stays as approved so far.")
-    return {
-        "text": f"Plan {model.id} is blocked before gate 2",
-        "blocks": [
-            section("\n".join(lines)),
-            {
-                "type": "actions",
-                "block_id": "plan",
-                "elements": [
-                    _button(RECHECK, "Re-check", model.id, "primary"),
-                    _button(ABANDON, "Abandon the plan", model.id, "danger"),
-                ],
-            },
-        ],
-    }
 
 
 def step_reply(model: PlanModel, step: StepRecord, *, stopped: bool = False) -> SlackMessage:
@@ -242,9 +193,9 @@ def step_reply(model: PlanModel, step: StepRecord, *, stopped: bool = False) -> 
                 "type": "actions",
                 "block_id": "plan",
                 "elements": [
-                    _button(RETRY, "Retry the step", model.id, "primary"),
-                    _button(SKIP, "Skip it (with a reason)", model.id),
-                    _button(ABANDON, "Abandon the plan", model.id, "danger"),
+                    button(RETRY, "Retry the step", model.id, "primary"),
+                    button(SKIP, "Skip it (with a reason)", model.id),
+                    button(ABANDON, "Abandon the plan", model.id, "danger"),
                 ],
             }
         )

@@ -38,6 +38,9 @@ _PLAN_STATES = (
     "FAILED",
     "ABANDONED",
     "ENDED",
+    "ROLLBACK",
+    "ROLLING_BACK",
+    "ROLLED_BACK",
 )
 _STEP_STATES = (
     "PLANNED",
