@@ -9,6 +9,7 @@ the plan is in come from the database.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import structlog
@@ -92,7 +93,7 @@ def register(app: App, deps: Deps) -> None:
         if ask.submission_key and deps.repo.find_plan_submission(ask.submission_key):
             log.warning("plan_submission_replayed")
             return
-        ask = PlanAsk(**{**ask.__dict__, "channel": deps.approval_channel})
+        ask = replace(ask, channel=deps.approval_channel)
         try:
             file_plan(deps.repo, deps.cloud, deps.policy, ask, clock=deps.clock)
         except DuplicateSubmission:

@@ -25,6 +25,20 @@ from tests.bot.plans.playing import (
 from tests.support.slack import Slack, wait_until
 
 
+def test_bad_input_in_the_plan_modal_is_refused_field_by_field(slack_only_server: Slack) -> None:
+    slack = slack_only_server
+    view = slack.open_modal(REQUESTER, "member AccountId=12")
+    response = slack.submit(
+        REQUESTER,
+        view,
+        {"BastionhostUsers": "cn-hangzhou <!channel>", "reason": "x"},
+    )
+    errors = response.json()["errors"]
+    assert set(errors) == {"AccountId", "BastionhostUsers", "reason"}
+    assert "Line 1" in errors["BastionhostUsers"] and "<!channel>" not in errors["BastionhostUsers"]
+    assert slack.repo.plans_in(list(PlanState)) == [] and slack.sandbox.calls == []
+
+
 def test_a_blocked_member_stops_before_gate_two_and_is_rechecked(
     slack_only_server: Slack,
 ) -> None:
