@@ -118,9 +118,12 @@ def build_skip_modal(plan_id: str) -> dict[str, Any]:
 def values_of(view: Mapping[str, Any]) -> dict[str, Any]:
     """Each input's value: text for text inputs, a list of values for checkboxes."""
     found: dict[str, Any] = {}
-    state = (view.get("state") or {}).get("values") or {}
-    for block_id, elements in state.items():
-        for element in (elements or {}).values():
+    state = view.get("state") if isinstance(view, Mapping) else None
+    values = state.get("values") if isinstance(state, Mapping) else None
+    for block_id, elements in (values if isinstance(values, Mapping) else {}).items():
+        if not isinstance(elements, Mapping):
+            continue  # not a form Slack sends: read as empty, refused as missing
+        for element in elements.values():
             if not isinstance(element, Mapping):
                 continue
             if element.get("type") == "checkboxes":
