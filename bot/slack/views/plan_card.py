@@ -144,7 +144,10 @@ def build_plan_card(model: PlanModel) -> tuple[list[dict[str, Any]], str]:
         blocks += [section(step_line(s)) for s in model.steps_of(3)]
     blocks += _blockers(proposal.get("blockers", []))
     if gate1 is not None and gate1.status is Status.PENDING:
-        blocks.append(decision(gate1))
+        # Slack takes at most 50 blocks: the buttons are kept and the last lines go
+        # (only a plan of dozens of detach calls is that long; the gate's step-up window
+        # and its params still list every call).
+        return [*blocks[: MAX_MESSAGE_BLOCKS - 1], decision(gate1)], text
     return blocks[:MAX_MESSAGE_BLOCKS], text
 
 
