@@ -184,7 +184,7 @@ def again(repo: Repository, plan: PlanRecord, *, user: str, now: datetime) -> st
 
 def stopped_step(repo: Repository, plan: PlanRecord) -> tuple[RequestRecord, int] | None:
     """The gate and the id of the step that stopped the plan."""
-    for number in (2, 1):
+    for number in (3, 2, 1):
         gate = current_gate(repo, plan.id, number)
         if gate is None or gate.status is not Status.EXECUTING:
             continue
@@ -217,7 +217,9 @@ def resume(
         audit=(AuditDraft(event, user, {"plan_id": plan.id, "step_id": step_id, "reason": skip}),),
         announcements=(thread(plan.id, "resumed", step_id=step_id, skip=skip is not None),),
     )
-    running = PlanState.REVERSIBLE if gate.gate == 1 else PlanState.DELETING
+    running = {1: PlanState.REVERSIBLE, 2: PlanState.DELETING}.get(
+        gate.gate or 0, PlanState.ROLLING_BACK
+    )
     if done:
         repo.move_plan(
             plan.id,
