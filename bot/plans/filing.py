@@ -14,7 +14,7 @@ from datetime import datetime
 
 from bot.approvals.policy import ApprovalRules
 from bot.plans.codec import proposal_to_json
-from bot.plans.gates import new_gate
+from bot.plans.gates import new_gate, submitted
 from commands.client import CloudClient
 from commands.member_plan import BastionUser, CheckPoll, CloudReader, Proposal, discover, propose
 from storage.plan_records import NewPlan, NewStep, PlanRecord
@@ -102,29 +102,23 @@ def store(
             rules=rules,
             now=now,
         )
-    facts: dict[str, object] = {
-        "plan_id": plan.id,
-        "account_id": ask.account_id,
-        "users": [str(u) for u in ask.users],
-        "reason": ask.reason,
-        "state": state.value,
-        "reads": reads,
-        "steps": [s.key for s in proposal.steps],
-        "refusals": list(proposal.refusals),
-    }
-    audit = [AuditDraft("plan.proposed", ask.requester, facts)]
+    audit = [AuditDraft("plan.proposed", ask.requester, _facts(plan, ask, proposal, reads))]
     if gate is not None:
-        audit.append(_gate_submitted(gate.id, gate.params, gate.required_approvals, ask))
+        audit.append(submitted(gate))
     announcements: Sequence[AnnouncementDraft] = [card(plan.id, "proposed")]
     if gate is not None:
         announcements = [*announcements, dm(plan.id, "gate_open", gate=1)]
     return repo.create_plan(plan, gate, steps, audit=audit, announcements=announcements, now=now)
 
 
-def _gate_submitted(
-    gate_id: str, params: dict[str, object], required: int, ask: PlanAsk
-) -> AuditDraft:
-    facts: dict[str, object] = {"operation": "MemberPlanGate1", "params": params}
-    facts["reason"] = ask.reason
-    facts |= {"class": "destructive", "destructive": True, "required": required}
-    return AuditDraft("request.submitted", ask.requester, facts, gate_id)
+def _facts(plan: NewPlan, ask: PlanAsk, proposal: Proposal, reads: int) -> dict[str, object]:
+    return {
+        "plan_id": plan.id,
+        "account_id": ask.account_id,
+        "users": [str(u) for u in ask.users],
+        "reason": ask.reason,
+        "state": plan.state.value,
+        "reads": reads,
+        "steps": [s.key for s in proposal.steps],
+        "refusals": list(proposal.refusals),
+    }

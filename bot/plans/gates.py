@@ -20,7 +20,7 @@ from bot.plans.codec import step_to_json
 from commands.catalog import OperationClass, get_spec, validate_params
 from commands.member_plan import Step, signed_params
 from storage.plan_records import NewStep
-from storage.records import NewRequest
+from storage.records import AuditDraft, NewRequest, new_request_id
 
 GATE_OPERATION = {1: "MemberPlanGate1", 2: "MemberPlanGate2", 3: "MemberPlanRollback"}
 
@@ -70,16 +70,7 @@ def new_gate(
     now: datetime,
 ) -> tuple[NewRequest, list[NewStep]]:
     """The gate's request (PENDING) and its step rows, ids tied together."""
-    probe = NewRequest(
-        operation=GATE_OPERATION[gate],
-        params={},
-        requester=requester,
-        reason=reason,
-        destructive=True,
-        required_approvals=1,
-        expires_at=now,
-    )
-    gate_id = probe.id
+    gate_id = new_request_id()
     rows = [
         NewStep(
             ordinal=number,
@@ -110,3 +101,12 @@ def new_gate(
         gate=gate,
     )
     return request, rows
+
+
+def submitted(gate: NewRequest) -> AuditDraft:
+    """The gate's ``request.submitted`` event, as a single request's (the audit check
+    that every executed request was submitted and approved holds for gates too)."""
+    facts: dict[str, Any] = {"operation": gate.operation, "params": gate.params}
+    facts |= {"reason": gate.reason, "class": "destructive", "destructive": True}
+    facts["required"] = gate.required_approvals
+    return AuditDraft("request.submitted", gate.requester, facts, gate.id)

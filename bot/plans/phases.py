@@ -21,7 +21,7 @@ from bot.approvals.policy import ApprovalRules
 from bot.approvals.workflow import Workflow
 from bot.plans.codec import step_from_json
 from bot.plans.filing import card, dm, thread
-from bot.plans.gates import abandoned, new_gate
+from bot.plans.gates import abandoned, new_gate, submitted
 from commands.client import CloudClient
 from commands.errors import ParameterError
 from commands.member_plan import CheckPoll, CloudReader, DeletionCheck, Step, recheck
@@ -136,19 +136,6 @@ def _file_gate2(
         rules=rules,
         now=now,
     )
-    submitted = AuditDraft(
-        "request.submitted",
-        plan.requester,
-        {
-            "operation": gate.operation,
-            "params": gate.params,
-            "reason": plan.reason,
-            "class": "destructive",
-            "destructive": True,
-            "required": gate.required_approvals,
-        },
-        gate.id,
-    )
     return repo.open_gate(
         plan.id,
         expect,
@@ -157,7 +144,7 @@ def _file_gate2(
         steps,
         cancel=cancel,
         values=values,
-        audit=(*audit, submitted),
+        audit=(*audit, submitted(gate)),
         announcements=(
             card(plan.id, "gate2"),
             thread(plan.id, "gate2", request_id=gate.id),

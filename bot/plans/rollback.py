@@ -15,7 +15,7 @@ from datetime import datetime
 from bot.approvals.policy import ApprovalRules
 from bot.plans.codec import step_from_json
 from bot.plans.filing import card, dm, thread
-from bot.plans.gates import new_gate
+from bot.plans.gates import new_gate, submitted
 from bot.plans.phases import current_gate
 from commands.member_plan import Step
 from storage.plan_records import PlanRecord
@@ -67,8 +67,6 @@ def rollback(
     )
     facts: dict[str, object] = {"plan_id": plan.id, "steps": [s.key for s in undo]}
     facts["not_undone"] = kept
-    submitted: dict[str, object] = {"operation": gate.operation, "params": gate.params}
-    submitted |= {"reason": plan.reason, "class": "write", "required": gate.required_approvals}
     moved = repo.open_gate(
         plan.id,
         [plan.state],
@@ -78,7 +76,7 @@ def rollback(
         cancel=cancel,
         audit=(
             AuditDraft("plan.rollback_asked", user, facts),
-            AuditDraft("request.submitted", user, submitted, gate.id),
+            submitted(gate),
         ),
         announcements=(
             card(plan.id, "rollback"),
