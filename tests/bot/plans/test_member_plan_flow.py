@@ -13,6 +13,7 @@ import re
 
 from bot.devstack.local_stack import APPROVERS, REQUESTER
 from commands.sandbox.seed_plan import LEAVER_MEMBER, LEAVER_SERVICES
+from storage.audit_verify import verify
 from storage.states import PlanState, StepState
 from tests.bot.plans.playing import (
     buttons,
