@@ -87,3 +87,23 @@ def test_a_leaver_is_offboarded_as_one_plan(slack_only_server: Slack) -> None:
         LEAVER_MEMBER not in slack.sandbox.world.accounts
         or slack.sandbox.world.accounts[LEAVER_MEMBER].deletion is not None
     )
+    # The requester heard at each gate and at the end, in a DM.
+    dms = [
+        str(c.params.get("text"))
+        for c in slack.standin.calls("chat.postMessage")
+        if c.params["channel"] == "D0ALICE"
+    ]
+    assert sum("waiting for the approvals of gate 1" in d for d in dms) == 1
+    assert sum("waiting for the approvals of gate 2" in d for d in dms) == 1
+    assert sum("ended: *SUCCEEDED*" in d for d in dms) == 1
+    # /offboard status PLAN_ID shows the plan, every step done.
+    slack.signer.slash_command(APPROVERS[0], f"status {plan.id}")
+    status = slack.standin.wait_for_calls("response_url")[-1].params
+    shown = str(status["blocks"])
+    assert plan.id in shown and "SUCCEEDED" in shown
+    assert shown.count("· DONE ·") == len(done) + 1
+    # The audit chain holds, and each gate that sent anything was submitted and approved.
+    checked = verify(slack.repo.engine)
+    assert checked.ok, str(checked)
+    kinds = {e.kind for g in (first, second) for e in slack.repo.audit_trail(g.id)}
+    assert {"request.submitted", "decision.recorded", "plan.step_sent"} <= kinds
