@@ -108,6 +108,8 @@ def store(
     announcements: Sequence[AnnouncementDraft] = [card(plan.id, "proposed")]
     if gate is not None:
         announcements = [*announcements, dm(plan.id, "gate_open", gate=1)]
+    elif state is PlanState.REFUSED:  # the requester learns nothing will happen, and why
+        announcements = [*announcements, dm(plan.id, "refused")]
     return repo.create_plan(plan, gate, steps, audit=audit, announcements=announcements, now=now)
 
 

@@ -244,6 +244,8 @@ def plan_dm(model: PlanModel, payload: Mapping[str, Any]) -> SlackMessage:
         return note(f"{head} is waiting for the approvals of gate {payload.get('gate')}.")
     if event == "blocked":
         return note(f"{head} stopped before gate 2: the fresh check does not allow deletion.")
+    if event == "refused":
+        return note(f"{head}: nothing is proposed; the card says why.")
     if event == "stopped":
         return note(f"{head} stopped at a failed step: retry it, skip it, or abandon the plan.")
     return note(f"{head} ended: *{plan.state.value}*.")

@@ -72,6 +72,24 @@ def test_an_invited_account_is_refused_and_nothing_is_proposed(slack_only_server
     assert "not a resource account" in shown and "MemberTypeError.DeleteAccount" in shown
     assert buttons(card(slack, plan)) == []
     assert slack.repo.gates_of(plan.id) == [] and writes(slack) == []
+    slack.settle()
+    dms = [c for c in slack.standin.calls("chat.postMessage") if c.params["channel"] == "D0ALICE"]
+    assert any("nothing is proposed" in str(c.params.get("text")) for c in dms)
+
+
+def test_the_picker_offers_the_member_plan(slack_only_server: Slack) -> None:
+    slack = slack_only_server
+    picker = slack.open_modal(REQUESTER)
+    response = slack.signer.pick(REQUESTER, picker, "operation", "member")
+    assert response.status_code == 200
+    update = slack.standin.wait_for_calls("views.update")[0].params["view"]
+    assert update["callback_id"] == "offboard_member"
+    inputs = [b["block_id"] for b in update["blocks"] if b["type"] == "input"]
+    assert inputs == ["AccountId", "BastionhostUsers", "reason"]
+    # Submitting the picker itself ("Next") with the member plan chosen shows the same.
+    answer = slack.submit(REQUESTER, picker, {"operation": "member"}).json()
+    assert answer["response_action"] == "update"
+    assert answer["view"]["callback_id"] == "offboard_member"
 
 
 def test_a_failed_discovery_proposes_no_destructive_step(slack_only_server: Slack) -> None:
