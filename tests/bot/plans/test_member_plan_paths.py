@@ -141,3 +141,29 @@ def test_abandonable_checks_are_sent_only_as_chosen(slack_only_server: Slack) ->
     [deletion] = writes(slack)
     assert deletion.action == "DeleteAccount"
     assert deletion.params["AbandonableCheckId"] == '["NON_SP_cs","NON_SP_ecs"]'
+
+
+def test_a_deletion_that_fails_its_own_check_stops_with_the_reasons(
+    slack_only_server: Slack,
+) -> None:
+    slack = slack_only_server
+    plan = propose(slack, REQUESTER, ABANDONABLE_MEMBER)
+    plan = wait_state(slack, plan, PlanState.GATE2)
+    slack.settle()
+    message = next(m for m in thread(slack, plan) if "Gate 2: DeleteAccount" in text_of(m))
+    before = len(slack.standin.calls("views.open"))
+    click_in_thread(slack, REQUESTER, "abandon_checks", plan.id, message)
+    opened = slack.standin.wait_for_calls("views.open", before + 1)[before].params["view"]
+    submit_checks(slack, REQUESTER, {**opened, "id": "VCHECKS2"}, ["NON_SP_cs"])
+    wait_until(lambda: len(slack.repo.gates_of(plan.id)) == 2, what="gate 2 filed again")
+    second = gate(slack, plan, 2)
+    for approver in APPROVERS:
+        slack.click(approver, "approve", second)
+    plan = wait_state(slack, plan, PlanState.STOPPED, PlanState.SUCCEEDED)
+    assert plan.state is PlanState.STOPPED
+    [deletion] = slack.repo.steps_of(second.id)
+    assert deletion.state.value == "FAILED"
+    assert "The member still has ECS instances." in (deletion.message or "")
+    slack.settle()
+    stopped = [text_of(m) for m in thread(slack, plan) if "The plan is stopped" in text_of(m)]
+    assert stopped and "ECS instances" in stopped[-1]
