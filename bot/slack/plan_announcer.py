@@ -53,8 +53,8 @@ class PlanDelivery:
                 self._update(model, model.plan.gate_ts, message)
         elif item.kind == "thread":
             self._reply(model, views.gate_reply(model, payload))
-        else:
-            self._dm(model, {"event": "end" if model.plan.state.is_final else "gate"})
+        # A gate's "dm" (rejected, expired) is not sent: the plan's own DM says how the
+        # plan ended once the runner has moved it, so the requester hears it once.
 
     def _model(self, plan_id: str) -> PlanModel:
         model = plan_model(self.deps.repo, plan_id, self.deps.policy.snapshot(), self.deps.cloud)

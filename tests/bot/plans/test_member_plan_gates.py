@@ -22,6 +22,13 @@ def test_one_reject_vetoes_gate_one_and_ends_the_plan(slack_only_server: Slack) 
     assert writes(slack) == []
     kinds = [e.kind for e in slack.repo.audit_trail(first.id)]
     assert "request.rejected" in kinds
+    slack.settle()
+    dms = [
+        str(c.params.get("text"))
+        for c in slack.standin.calls("chat.postMessage")
+        if c.params["channel"] == "D0ALICE"
+    ]
+    assert sum("ended: *ENDED*" in d for d in dms) == 1  # told once how it ended
 
 
 def test_an_undecided_gate_two_expires_and_deletes_nothing(slack_only_server: Slack) -> None:
