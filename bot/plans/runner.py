@@ -11,7 +11,7 @@ One round (:meth:`PlanRunner.run_once`):
    done, end the gate and move the plan on (gate 1 -> the fresh check; gate 2 -> done);
    a step that failed stops the plan for its requester to retry, skip or abandon;
 4. re-check plans waiting for a fresh check; end plans whose gate was rejected, expired,
-   cancelled or refused at the door.
+   withdrawn or refused at the door (gates expire by the workflow's sweep, run here too).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import structlog
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.approvals.policy import ApprovalRules
+from bot.approvals.workflow import sweep_expired
 from bot.execution.door import door
 from bot.plans.filing import card, dm, thread
 from bot.plans.phases import current_gate, recheck_plan
@@ -76,6 +77,8 @@ class PlanRunner:
                 wakeup.clear()
 
     def run_once(self) -> None:
+        # Gates expire by the same sweep as single requests, even where no worker runs.
+        sweep_expired(self.repo, self.clock())
         now = self.clock()
         for gate_id in self.repo.approved_gates(now):
             self._claim_gate(gate_id)
@@ -128,7 +131,10 @@ class PlanRunner:
                 announcements=(card(plan.id, "running"), thread(plan.id, "running", gate=number)),
                 now=self.clock(),
             )
-        elif gate.status.is_final and gate.status is not Status.CANCELLED:
+        elif gate.status.is_final:
+            # Rejected, expired, refused at the door, or withdrawn (`/offboard cancel`):
+            # a re-filed gate 2 cancels the old one in the transaction that files the new
+            # one, so the gate found here is never a replaced one.
             self._end(plan, gate)
 
     def _end(self, plan: PlanRecord, gate: RequestRecord) -> None:

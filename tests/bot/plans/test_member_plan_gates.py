@@ -45,3 +45,15 @@ def test_an_undecided_gate_two_expires_and_deletes_nothing(slack_only_server: Sl
     wait_until(lambda: slack.ephemerals(APPROVERS[1]), what="the refusal")
     assert slack.get(second.id).status is Status.EXPIRED
     assert writes(slack) == []
+
+
+def test_a_gate_withdrawn_by_its_requester_ends_the_plan(slack_only_server: Slack) -> None:
+    slack = slack_only_server
+    plan = propose(slack, REQUESTER, LEAVER_MEMBER, LEAVER_USERS_TEXT)
+    first = gate(slack, plan, 1)
+    slack.signer.slash_command(REQUESTER, f"cancel {first.id}")
+    plan = wait_state(slack, plan, PlanState.ENDED)
+    assert slack.get(first.id).status is Status.CANCELLED
+    slack.click(APPROVERS[0], "approve", first)  # too late: nothing to approve
+    wait_until(lambda: slack.ephemerals(APPROVERS[0]), what="the refusal")
+    assert writes(slack) == []
