@@ -86,8 +86,11 @@ class PlanDelivery:
                 message = (
                     gates.gate2_message(model) if event == "gate2" else gates.blocked_message(model)
                 )
+            earlier = model.plan.gate_ts
             posted = self._reply(model, message)
             self.deps.repo.set_gate_ts(model.id, str(posted))
+            if earlier is not None:  # its buttons would only be refused now: take them away
+                self._update(model, earlier, views.note(_SUPERSEDED))
             return
         step = model.step(int(payload.get("step_id") or 0))
         if event in ("step", "stopped") and step is not None:
@@ -114,6 +117,12 @@ class PlanDelivery:
         self.slack.chat_update(
             channel=model.plan.channel or self.deps.approval_channel, ts=ts, **message
         )
+
+
+_SUPERSEDED = (
+    "Superseded by the message below (a new choice of checks, a re-check, or a rollback): "
+    "act there. Approvals given here count for nothing else."
+)
 
 
 def _gate_message(model: PlanModel, number: int) -> SlackMessage | None:

@@ -134,6 +134,9 @@ def test_abandonable_checks_are_sent_only_as_chosen(slack_only_server: Slack) ->
         "AbandonableCheckId": '["NON_SP_cs","NON_SP_ecs"]',
     }
     assert slack.repo.decisions_for(second.id) == []  # the earlier approval does not carry
+    slack.settle()
+    [old] = [m for m in thread(slack, plan) if m.ts == message.ts]
+    assert "Superseded" in text_of(old) and buttons(old) == []
     for approver in APPROVERS:
         slack.click(approver, "approve", second)
     plan = wait_state(slack, plan, PlanState.SUCCEEDED, PlanState.FAILED, PlanState.STOPPED)
