@@ -10,6 +10,7 @@ is FOLLOWING: GetAccountDeletionStatus is read round after round (:meth:`Stepper
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -84,7 +85,10 @@ class Stepper:
             log.warning("plan_step_not_sent", plan_id=record.plan_id, step=record.key)
             return
         try:
-            result = self.client.call(spec, params)
+            # Within three quarters of the lease, as the worker's calls: a call still
+            # waiting when its lease runs out is another runner's to reconcile.
+            deadline = time.monotonic() + 0.75 * self.lease_seconds
+            result = self.client.call(spec, params, deadline=deadline)
         except CloudError as error:
             self._conclude(record, step, settle(self.reader, step, error=error), error=error)
             return
