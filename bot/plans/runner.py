@@ -17,6 +17,7 @@ One round (:meth:`PlanRunner.run_once`):
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -61,6 +62,7 @@ class PlanRunner:
         self.repo, self.client, self.owner = repo, client, owner
         self.clock, self.rules, self.poll = clock, rules, poll
         self.lease_seconds = lease_seconds
+        self._following: dict[int, tuple[int, float]] = {}  # step id -> (reads, next read)
         self.stepper = Stepper(
             repo, client, owner=owner, clock=clock, rules=rules, lease_seconds=lease_seconds
         )
@@ -196,8 +198,18 @@ class PlanRunner:
             return
         for step in steps:
             if step.state is StepState.FOLLOWING and step.lease_owner == self.owner:
-                self.stepper.follow(step)
+                self._follow(step)
         self._wave(steps)
+
+    def _follow(self, step: StepRecord) -> None:
+        """Read a deletion's status with backoff (0.5 s doubling, at most a third of the
+        lease, which each read renews): a silence period can last days."""
+        polls, due = self._following.get(step.id, (0, 0.0))
+        if time.monotonic() < due:
+            return
+        self.stepper.follow(step)
+        wait = min(0.5 * 2**polls, self.lease_seconds / 3)
+        self._following[step.id] = (polls + 1, time.monotonic() + wait)
 
     def _wave(self, steps: list[StepRecord]) -> None:
         settled = {s.key for s in steps if s.state.settled}
