@@ -24,6 +24,7 @@ from bot.approvals.enrolment import enrolled_approvers
 from bot.approvals.policy import ApprovalRules
 from bot.cloud import make_cloud_client
 from bot.settings import Settings
+from commands.catalog import DEFAULT_CATALOG, Catalog
 from commands.client import CloudClient
 from storage.db import make_engine
 from storage.repository import Repository
@@ -64,6 +65,8 @@ class Deps:
     policy: ApprovalRules
     access: Access
     clock: Callable[[], datetime] = utcnow
+    # The operations this bot knows; a test adds one with ``DEFAULT_CATALOG.with_specs``.
+    catalog: Catalog = DEFAULT_CATALOG
     worker_bell: Doorbell = field(default_factory=Doorbell)
     announcer_bell: Doorbell = field(default_factory=Doorbell)
 
@@ -134,6 +137,7 @@ def build_deps(
     cloud: CloudClient | None = None,
     slack: WebClient | None = None,
     repo: Repository | None = None,
+    catalog: Catalog = DEFAULT_CATALOG,
 ) -> Deps:
     """Deps from settings; pass any collaborator to replace the default one."""
     slack = slack or make_slack_client(settings)
@@ -160,4 +164,5 @@ def build_deps(
         policy=policy,
         access=access,
         clock=clock,
+        catalog=catalog,
     )

@@ -3,6 +3,8 @@
     OffboardError
      ├── ParameterError          bad input; ``field_errors`` keyed by API parameter name
      ├── CredentialsError        no usable local credentials
+     ├── ListingTooLong          a paged listing past its page limit (commands.member_plan.reads)
+     ├── ReadFailed              a plan's read that failed, with what it said (the same)
      └── CloudError
           ├── ApiError           the cloud answered with an error (carries a CallResult)
           │    ├── AuthError         signature, AccessKey or permission refused
@@ -19,6 +21,10 @@ class only undocumented codes (``commands.responses.error_for``).
 
 Foreign exceptions (httpx) are translated in one place, ``commands.client``. No message
 in this tree ever contains a secret: they are built from codes, ids and our own words.
+Outside the tree on purpose: ``commands.sandbox.errors.SandboxError``, how the sandbox
+cloud's handlers answer with an error body (it never leaves the sandbox's server). The
+bot's Slack error handler maps this root with ``storage.errors`` and ``bot.errors`` in
+one place (``bot.slack.listeners.errors``); ``tests/test_errors.py`` keeps it closed.
 """
 
 from __future__ import annotations

@@ -1,13 +1,17 @@
 """The errors ``storage`` raises on purpose.
 
     StorageError
-     ├── RequestNotFound      no request has this id
+     ├── RequestNotFound      no request has this id (also a LookupError)
      ├── DuplicateSubmission  a request was already filed from this submission
      ├── ConcurrentChange     the row changed under us more often than we retry
-     └── GuardLost            a one-time proof was spent by another transaction first
+     ├── GuardLost            a one-time proof was spent by another transaction first
+     ├── AlreadyEnrolled      the user has a step-up enrolment; reset it first
+     └── NotEnrolled          the user has no step-up enrolment (also a LookupError)
 
 SQLAlchemy's own exceptions (a database that is down, say) are not translated: they
-mean "infrastructure", and the caller's error handler reports them as such.
+mean "infrastructure", and the caller's error handler reports them as such. The bot's
+Slack error handler maps this root with ``commands.errors`` and ``bot.errors`` in one
+place (``bot.slack.listeners.errors``); ``tests/test_errors.py`` keeps the tree closed.
 """
 
 from __future__ import annotations
@@ -48,3 +52,11 @@ class GuardLost(StorageError):
     def __init__(self, name: str) -> None:
         self.name = name
         super().__init__(f"guard {name!r} lost: nothing was written")
+
+
+class AlreadyEnrolled(StorageError):
+    """The user has an enrolment; reset it first (a new secret replaces nothing silently)."""
+
+
+class NotEnrolled(StorageError, LookupError):
+    """The user has no enrolment."""

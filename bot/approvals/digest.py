@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from commands.catalog import get_spec, prepare_params, validate_params
+from commands.catalog import DEFAULT_CATALOG, Catalog, prepare_params, validate_params
 from commands.client import CloudClient
 from commands.errors import OffboardError
 from storage.records import RequestRecord
@@ -37,15 +37,18 @@ class SignedCall:
     danger: str
 
 
-def signed_call(record: RequestRecord, cloud: CloudClient) -> SignedCall:
-    """The request's call as it will be signed (BssOpenApi's generated RequestId included).
+def signed_call(
+    record: RequestRecord, cloud: CloudClient, catalog: Catalog = DEFAULT_CATALOG
+) -> SignedCall:
+    """The request's call as it will be signed (an idempotency parameter Offboard derives,
+    such as BssOpenApi's RequestId, included); its spec is ``catalog``'s.
 
     A request stored before a catalog change that no longer validates is shown as stored,
     with no endpoint; its digest covers exactly that.
     """
     if record.plan_id is not None:
         return _gate_call(record)
-    spec = get_spec(record.operation)
+    spec = catalog.get(record.operation)
     try:
         params = prepare_params(
             spec, validate_params(spec, record.params), offboard_request_id=record.id

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 import structlog
 
 from bot.approvals.rules import Policy
+from bot.errors import PolicyError as PolicyError
 from bot.settings import Settings
-from commands.errors import OffboardError
 from storage.states import Assurance
 
 if TYPE_CHECKING:
@@ -37,10 +37,6 @@ GroupResolver = Callable[[str], Iterable[str]]
 
 EnrolledApprovers = Callable[[], frozenset[str]]
 """Who can give a step-up code now (enrolled, with a secret the configured key opens)."""
-
-
-class PolicyError(OffboardError):
-    """The configured policy cannot work; the message says what to change."""
 
 
 class UserDirectory:

@@ -22,21 +22,14 @@ import os
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from bot.approvals.policy import PolicyError
+from bot.errors import SealBroken as SealBroken
+from bot.errors import SecretKeyProblem as SecretKeyProblem
 
 KEY_BYTES = 32
 _NONCE_BYTES = 12
 _HOW_TO_MAKE = (
     'make one with: python -c "import os, base64; print(base64.b64encode(os.urandom(32)).decode())"'
 )
-
-
-class SecretKeyProblem(PolicyError):
-    """``OFFBOARD_SECRET_KEY`` is missing or not base64 of 32 bytes (never echoes it)."""
-
-
-class SealBroken(PolicyError):
-    """A sealed secret does not open with this key (another key, or tampered with)."""
 
 
 class SecretBox:

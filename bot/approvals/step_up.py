@@ -33,6 +33,7 @@ from bot.approvals.enrolment import notice
 from bot.approvals.rules import Refusal, Review, apply_review
 from bot.approvals.sealing import SealBroken, SecretBox
 from bot.approvals.workflow import Done, Refused, Workflow
+from commands.catalog import DEFAULT_CATALOG, Catalog
 from commands.client import CloudClient
 from storage.errors import GuardLost
 from storage.records import AuditDraft, DecisionRecord, RequestRecord
@@ -62,11 +63,18 @@ class Ready:
 class StepUp:
     """Verifies approvers' codes and records their approvals at the second-factor level."""
 
-    def __init__(self, workflow: Workflow, box: SecretBox, cloud: CloudClient) -> None:
+    def __init__(
+        self,
+        workflow: Workflow,
+        box: SecretBox,
+        cloud: CloudClient,
+        catalog: Catalog = DEFAULT_CATALOG,
+    ) -> None:
         self.workflow = workflow
         self.repo = workflow.repo
         self.box = box
         self.cloud = cloud
+        self.catalog = catalog
 
     def prepare(self, request_id: str, user: str, now: datetime) -> Ready | Refused:
         """On the click: the call to show in the modal, or why this person cannot approve."""
@@ -77,7 +85,7 @@ class StepUp:
         refused = refused or self._standing(self.repo.enrolment(user), record.id, user, now)
         if refused is not None:
             return refused
-        call = signed_call(record, self.cloud)
+        call = signed_call(record, self.cloud, self.catalog)
         return Ready(record, call, digest(call))
 
     def approve(
@@ -87,7 +95,7 @@ class StepUp:
         record = self.repo.get_request(request_id)
         if record is None:
             return Refused(request_id, "not_found", f"There is no request {request_id}.")
-        if digest(signed_call(record, self.cloud)) != shown_digest:
+        if digest(signed_call(record, self.cloud, self.catalog)) != shown_digest:
             self._audit(user, request_id, "digest_changed", now)
             return Refused(
                 request_id,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,9 +27,11 @@ from bot.devstack.standin_methods import Channel, Member
 from bot.execution.worker import FollowPolicy
 from bot.settings import Settings
 from bot.slack.runtime import Runtime
+from commands.catalog import DEFAULT_CATALOG, Catalog
 from commands.client import CloudClient
 from commands.credentials import StaticCredentialsProvider
 from commands.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Sandbox, demo_world
+from commands.sandbox.routes import Api
 from storage.db import make_engine
 from storage.repository import Repository
 
@@ -114,6 +116,8 @@ def local_stack(
     worker_poll: float = 1.0,
     usergroups: dict[str, list[str]] | None = None,
     enrolled: Iterable[str] | None = None,
+    catalog: Catalog = DEFAULT_CATALOG,
+    sandbox_apis: Sequence[Api] = (),
     **overrides: Any,
 ) -> Iterator[LocalStack]:
     """Start everything (migrated SQLite in ``workdir``), yield it, stop everything.
@@ -121,9 +125,11 @@ def local_stack(
     ``usergroups`` are the Slack user groups the stand-in knows (id -> member ids);
     ``enrolled`` who has a step-up enrolment (default: every approver); ``overrides``
     replace any of :func:`stack_settings`' values. The clock defaults to the real time.
+    ``catalog`` is the bot's operations and ``sandbox_apis`` what the sandbox answers
+    beyond its own (a test's fake operation brings both).
     """
     clock = clock or OffsetClock()
-    sandbox = Sandbox(demo_world(deletion_seconds=deletion_seconds))
+    sandbox = Sandbox(demo_world(deletion_seconds=deletion_seconds), apis=sandbox_apis)
     standin = SlackStandIn(
         team_id=STANDIN_TEAM_ID,
         usergroups=usergroups,
@@ -152,6 +158,7 @@ def local_stack(
             clock=clock,
             cloud=cloud,
             repo=Repository(make_engine(settings.database_url)),
+            catalog=catalog,
         )
         deps.policy.check_satisfiable()
         runtime = Runtime(deps, follow=follow, worker_poll=worker_poll, announcer_idle=0.5)

@@ -31,7 +31,7 @@ from bot.approvals.changes import to_request, to_reviews
 from bot.approvals.policy import ApprovalRules
 from bot.approvals.rules import Policy, Tally, resolve, tally
 from bot.approvals.seal import binding
-from commands.catalog import OperationClass, get_spec, validate_params
+from commands.catalog import DEFAULT_CATALOG, Catalog, OperationClass, validate_params
 from commands.errors import OffboardError
 from storage.records import (
     AnnouncementDraft,
@@ -64,10 +64,12 @@ class Recount:
         }
 
 
-def required_now(record: RequestRecord, rules: ApprovalRules) -> int:
+def required_now(
+    record: RequestRecord, rules: ApprovalRules, catalog: Catalog = DEFAULT_CATALOG
+) -> int:
     """Approvals the request needs by the policy in force, never fewer than stored."""
     try:
-        spec = get_spec(record.operation)
+        spec = catalog.get(record.operation)
         op_class = spec.classify(validate_params(spec, record.params))
     except (OffboardError, ValueError):
         op_class = OperationClass.DESTRUCTIVE  # what it is cannot be told: the strictest
@@ -80,14 +82,20 @@ def required_now(record: RequestRecord, rules: ApprovalRules) -> int:
 
 
 def recount(
-    record: RequestRecord, decisions: list[DecisionRecord], rules: ApprovalRules, policy: Policy
+    record: RequestRecord,
+    decisions: list[DecisionRecord],
+    rules: ApprovalRules,
+    policy: Policy,
+    catalog: Catalog = DEFAULT_CATALOG,
 ) -> Recount:
-    """Count ``decisions`` as the rules do, against ``policy`` and today's requirement.
+    """Count ``decisions`` as the rules do, against ``policy`` and today's requirement
+    (the operation's class read from ``catalog``).
 
     An approval counts only for the call it was given for (its binding equals the
     request's now) and, with a key configured, only with Offboard's seal over it.
     """
-    request = replace(to_request(record), required_approvals=required_now(record, rules))
+    required = required_now(record, rules, catalog)
+    request = replace(to_request(record), required_approvals=required)
     bound_now = binding(record.id, record.operation, record.params)
     unproven = {d.user_id: why for d in decisions if (why := _unproven(d, bound_now, rules))}
     counted = tally(
@@ -118,14 +126,16 @@ def _unproven(decision: DecisionRecord, bound_now: str, rules: ApprovalRules) ->
     return None
 
 
-def door(rules: ApprovalRules, *, now: datetime, actor: str) -> Admit:
+def door(
+    rules: ApprovalRules, *, now: datetime, actor: str, catalog: Catalog = DEFAULT_CATALOG
+) -> Admit:
     """The claim's ``admit``: None when the decisions justify the approval, else the
     Change that ends the request TAMPERED. The policy is read once, here, outside the
     claim's transaction (resolving a user group may ask Slack)."""
     policy = rules.snapshot()
 
     def admit(record: RequestRecord, decisions: list[DecisionRecord]) -> Change | None:
-        found = recount(record, decisions, rules, policy)
+        found = recount(record, decisions, rules, policy, catalog)
         if found.justifies_approval:
             return None
         log.warning("request_tampered", request_id=record.id, status=record.status.value)

@@ -1,11 +1,12 @@
-"""Following an accepted DeleteAccount until the deletion ends.
+"""Following an accepted call until the cloud says it ended: ``spec.quirks.follow_up``.
 
-DeleteAccount only starts a deletion; GetAccountDeletionStatus tells how it goes
-(Checking, Deleting, then Success, CheckFailed or DeleteFailed). Each followed deletion
-runs in a thread of its own so the worker keeps executing other approved requests, which
-would otherwise wait (and expire) behind a long deletion. Every poll renews the lease; if
-the process dies, the lease lapses and the next worker resumes following: DeleteAccount
-is never sent again.
+Some operations only start something (DeleteAccount starts a deletion); their spec's
+follow-up polls a read until it gives a verdict (DeleteAccount: GetAccountDeletionStatus
+through Checking and Deleting). Each followed call runs in a thread of its own so the
+worker keeps executing other approved requests, which would otherwise wait (and expire)
+behind a long one. Every poll renews the lease; if the process dies, the lease lapses and
+the next worker resumes following: the call is never sent again. No operation is named
+here: what to poll, how often and for how long is the spec's.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from datetime import datetime
 
 import structlog
 
-from bot.execution.reconcile import DELETE_ACCOUNT, ask_deletion_status, unknown_outcome
+from bot.execution.reconcile import unknown_outcome
 from bot.execution.results import ResultWriter, from_call
-from commands.client import CallResult, CloudClient
+from commands.catalog import OperationSpec, validate_params
+from commands.catalog.quirks import FollowUp, Reader
+from commands.client import CallResult
 from commands.errors import (
     ApiError,
     NetworkError,
@@ -37,20 +40,29 @@ log = structlog.get_logger(__name__)
 
 @dataclass(frozen=True)
 class FollowPolicy:
-    """How a long-running DeleteAccount is followed: doubling delays, a bounded count."""
+    """The worker's own pace for follow-ups, over each spec's ``FollowUp``: a value left
+    ``None`` keeps the spec's (tests and the demo follow briskly)."""
 
-    first_delay: float = 1.0
-    max_delay: float = 15.0
-    max_polls: int = 240
+    first_delay: float | None = None
+    max_delay: float | None = None
+    max_polls: int | None = None
+
+    def pace(self, follow_up: FollowUp) -> tuple[float, float, int]:
+        """(first delay, longest delay, most polls) for ``follow_up``."""
+        return (
+            follow_up.first_delay if self.first_delay is None else self.first_delay,
+            follow_up.max_delay if self.max_delay is None else self.max_delay,
+            follow_up.max_polls if self.max_polls is None else self.max_polls,
+        )
 
 
-class DeletionFollower:
-    """Follows deletions for one worker (same owner, lease, clock and stop event)."""
+class Follower:
+    """Follows accepted calls for one worker (same owner, lease, clock and stop event)."""
 
     def __init__(
         self,
         repo: Repository,
-        client: CloudClient,
+        reader: Reader,
         out: ResultWriter,
         *,
         owner: str,
@@ -60,7 +72,7 @@ class DeletionFollower:
         stop: threading.Event,
     ) -> None:
         self.repo = repo
-        self.client = client
+        self.reader = reader
         self.out = out
         self.owner = owner
         self.clock = clock
@@ -74,14 +86,16 @@ class DeletionFollower:
         self,
         record: RequestRecord,
         execution: ExecutionRecord,
+        spec: OperationSpec,
         accepted: CallResult | None,
         event: str = "result",
     ) -> None:
-        """Follow a deletion in its own thread, so this worker keeps executing other
-        approved requests (which would otherwise wait, and expire, behind it)."""
+        """Follow a call of ``spec`` (which has a ``follow_up``) in its own thread, so this
+        worker keeps executing other approved requests (which would otherwise wait, and
+        expire, behind it)."""
         thread = threading.Thread(
             target=self._follow_guarded,
-            args=(record, execution, accepted, event),
+            args=(record, execution, spec, accepted, event),
             name=f"follow-{record.id}",
             daemon=True,
         )
@@ -90,7 +104,7 @@ class DeletionFollower:
         thread.start()
 
     def wait(self, timeout: float) -> bool:
-        """Wait for the deletions this worker follows; True when none is left."""
+        """Wait for the calls this worker follows; True when none is left."""
         deadline = time.monotonic() + timeout
         with self._followers_lock:
             followers = list(self._followers)
@@ -102,11 +116,12 @@ class DeletionFollower:
         self,
         record: RequestRecord,
         execution: ExecutionRecord,
+        spec: OperationSpec,
         accepted: CallResult | None,
         event: str,
     ) -> None:
         try:
-            self._run(record, execution, accepted, event)
+            self._run(record, execution, spec, accepted, event)
         except Exception:
             # The execution keeps its lease until it lapses; then it is reconciled.
             log.exception("follow_crashed", request_id=record.id)
@@ -114,7 +129,7 @@ class DeletionFollower:
     def _accepted(
         self, record: RequestRecord, execution: ExecutionRecord, accepted: CallResult
     ) -> bool:
-        """Announce that the deletion was accepted; False when no longer ours."""
+        """Announce that the call was accepted; False when no longer ours."""
         if self.out.progress(
             record,
             execution,
@@ -132,49 +147,44 @@ class DeletionFollower:
         self,
         record: RequestRecord,
         execution: ExecutionRecord,
+        spec: OperationSpec,
         accepted: CallResult | None,
         event: str,
     ) -> None:
-        """Ask GetAccountDeletionStatus until the deletion ends (bounded)."""
+        """Poll the spec's follow-up until it gives a verdict (bounded)."""
+        follow_up = spec.quirks.follow_up
+        assert follow_up is not None, "only a spec with a follow_up is followed"
         if accepted is not None and not self._accepted(record, execution, accepted):
             return
-        account_id = str(record.params.get("AccountId"))
-        delay, last = self.policy.first_delay, ""
-        for _ in range(self.policy.max_polls):
+        params = validate_params(spec, record.params)
+        delay, longest, polls = self.policy.pace(follow_up)
+        last = ""
+        for _ in range(polls):
             if self.stop.wait(delay):
                 return  # shutting down: the lease lapses and the next worker resumes
-            delay = min(delay * 2, self.policy.max_delay)
+            delay = min(delay * 2, longest)
             if not self.repo.renew_lease(
                 record.id, execution.attempt, owner=self.owner, lease_seconds=self.lease_seconds
             ):
                 return  # someone else owns it now
             try:
-                finding = ask_deletion_status(self.client, account_id)
+                progress = follow_up.poll(self.reader, params)
             except (ThrottledError, ServerError, NetworkError, OutcomeUnknownError, NotFoundError):
                 # A read-only question: asking again is harmless, and the loop is bounded.
-                # (NotFound: the deletion may not be visible yet right after it was accepted.)
+                # (NotFound: what was started may not be visible yet right after acceptance.)
                 continue
             except ApiError as error:
-                finding = unknown_outcome(
-                    DELETE_ACCOUNT, record.params, f"Asking failed ({error})."
-                )
-            if finding.verdict != "RUNNING":
-                self.out.conclude(record, execution, finding, accepted, event=event)
+                progress = unknown_outcome(spec, record.params, f"Asking failed ({error}).")
+            if progress.verdict != "RUNNING":
+                self.out.conclude(record, execution, progress, accepted, event=event)
                 return
-            if finding.message != last:
-                last = finding.message
+            if progress.message != last:
+                last = progress.message
+                said = {"status": progress.message, "details": list(progress.details)}
                 self.out.progress(
-                    record,
-                    execution,
-                    "following",
-                    {"status": finding.message},
-                    event="progress",
-                    kinds=("thread",),
+                    record, execution, "following", said, event="progress", kinds=("thread",)
                 )
+        why = f"{spec.action} was still running after {polls} checks."
         self.out.conclude(
-            record,
-            execution,
-            unknown_outcome(DELETE_ACCOUNT, record.params, "The deletion was still running."),
-            accepted,
-            event=event,
+            record, execution, unknown_outcome(spec, record.params, why), accepted, event=event
         )

@@ -23,15 +23,12 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
+from bot.errors import LeaseLost as LeaseLost
 from storage.records import AuditDraft
 from storage.repository import Repository
 
 #: The share of the lease a call may use, every attempt included.
 SEND_SHARE = 0.75
-
-
-class LeaseLost(Exception):
-    """This worker no longer holds the execution: send nothing, write nothing more."""
 
 
 class LeaseGuard:

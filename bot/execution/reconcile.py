@@ -1,121 +1,111 @@
 """What happened to a call whose answer we never got: ask the cloud, or tell humans.
 
-A destructive call that was sent but not answered (the worker died, or the connection
-broke after sending) is never sent again. For DeleteAccount the cloud can be asked:
-``GetAccountDeletionStatus`` says whether a deletion is under way, failed or done, and
-``GetAccount`` whether the member still exists: only its ``EntityNotExists.Account``
-says the member is gone; any other error, a not-found included, leaves the outcome
-unknown. The other operations have no such status call we can trust to tell our call
-apart from anyone else's, so they end UNKNOWN with a message naming the read-only call
-a person should run.
+A call that was sent but not answered (the worker died, the connection broke after
+sending, the cloud failed with a 5xx) is never sent again. When its spec declares how to
+``settle`` it (``spec.quirks.settle``: DeleteAccount asks GetAccountDeletionStatus, then
+GetAccount), the cloud is asked; whatever it cannot say, and every operation without a
+``settle``, ends UNKNOWN with the read-only check a person should run
+(``spec.quirks.what_to_check``, or a generic line). No operation is named here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from commands.catalog import get_spec, validate_params
-from commands.catalog.resourcemanager import MEMBER_NOT_FOUND
-from commands.client import CallResult, CloudClient
-from commands.errors import ApiError, CloudError, NotFoundError
+from bot.execution.results import ResultWriter, from_call
+from commands.catalog import OperationSpec, validate_params
+from commands.catalog.quirks import Progress, Reader
+from commands.errors import CloudError, OffboardError
+from commands.responses import CallResult
+from storage.records import ExecutionRecord, RequestRecord
+from storage.states import Status
 
-DELETE_ACCOUNT = "DeleteAccount"
-#: GetAccountDeletionStatus ``Status`` values, from the API page.
-DELETION_DONE = "Success"
-DELETION_FAILED = ("CheckFailed", "DeleteFailed")
-DELETION_RUNNING = ("Checking", "Deleting")
-
-Verdict = Literal["SUCCEEDED", "FAILED", "UNKNOWN", "RUNNING"]
+if TYPE_CHECKING:  # follow imports this module
+    from bot.execution.follow import Follower
 
 
-@dataclass(frozen=True)
-class Finding:
-    """What the cloud says about a call: a final status, or RUNNING (keep following)."""
-
-    verdict: Verdict
-    message: str
-    body: dict[str, Any] = field(default_factory=dict)
-    cloud_request_id: str | None = None
-
-
-def what_to_check(operation: str, params: Mapping[str, Any]) -> str:
-    """The read-only check a person should run before asking for the call again."""
-    p = {k: str(v) for k, v in params.items()}
-    if operation == DELETE_ACCOUNT:
-        return (
-            f"Run GetAccountDeletionStatus for AccountId {p.get('AccountId')} "
-            "to see whether the member is being deleted."
-        )
-    if operation == "DeregisterDelegatedAdministrator":
-        return (
-            f"Run ListDelegatedAdministrators for {p.get('ServicePrincipal')} and check "
-            f"whether {p.get('AccountId')} is still listed."
-        )
-    if operation in ("RelieveAccountRelation", "ModifyAccountRelation"):
-        target = p.get("RelationId") or f"{p.get('ParentUserId')} -> {p.get('ChildUserId')}"
-        return f"Run QueryRelationList and check the state of relation {target}."
-    if operation == "DetachHostAccountsFromUser":
-        return (
-            f"Run ListHostAccountsForUser for user {p.get('UserId')} on "
-            f"{p.get('InstanceId')} and check which host accounts are still attached."
-        )
-    return f"Check in the console whether {operation} took effect."
+def what_to_check(spec: OperationSpec, params: Mapping[str, Any]) -> str:
+    """The read-only check a person should run before asking for the call again;
+    ``params`` are the request's stored parameters."""
+    check = spec.quirks.what_to_check
+    if check is None:
+        return f"Check in the console whether {spec.action} took effect."
+    return check({k: str(v) for k, v in params.items()})
 
 
-def unknown_outcome(operation: str, params: Mapping[str, Any], why: str) -> Finding:
+def unknown_outcome(spec: OperationSpec, params: Mapping[str, Any], why: str) -> Progress:
     """The honest end for a call that may or may not have happened."""
-    return Finding(
-        "UNKNOWN",
-        f"{why} It was not sent again. {what_to_check(operation, params)}",
-    )
+    return Progress("UNKNOWN", f"{why} It was not sent again. {what_to_check(spec, params)}")
 
 
-def deletion_finding(result: CallResult) -> Finding:
-    """Read a GetAccountDeletionStatus answer."""
-    info = result.body.get("RdAccountDeletionStatus") or {}
-    status = str(info.get("Status") or "")
-    if status == DELETION_DONE:
-        return Finding("SUCCEEDED", "The member was deleted.", result.body, result.request_id)
-    if status in DELETION_FAILED:
-        reasons = "; ".join(
-            f"{r.get('Name')}: {r.get('Description')}" for r in info.get("FailReasonList") or []
-        )
-        text = f"The deletion ended {status}" + (f": {reasons}" if reasons else ".")
-        return Finding("FAILED", text, result.body, result.request_id)
-    if status in DELETION_RUNNING:
-        return Finding("RUNNING", f"Deletion {status.lower()}.", result.body, result.request_id)
-    return Finding("UNKNOWN", f"Unexpected deletion status {status or 'none'!r}.", result.body)
-
-
-def ask_deletion_status(client: CloudClient, account_id: str) -> Finding:
-    """One GetAccountDeletionStatus call (read-only, retried by the client itself)."""
-    spec = get_spec("GetAccountDeletionStatus")
-    return deletion_finding(client.call(spec, validate_params(spec, {"AccountId": account_id})))
-
-
-def reconcile_deletion(client: CloudClient, params: Mapping[str, Any]) -> Finding:
-    """Find out what became of a DeleteAccount that was sent but never answered."""
-    account_id = str(params.get("AccountId"))
+def settle_unanswered(
+    reader: Reader, spec: OperationSpec, params: Mapping[str, Any], why: str = ""
+) -> Progress:
+    """What became of a call of ``spec`` with the stored ``params`` that was sent but
+    never answered: the spec's ``settle`` asked through ``reader``, else UNKNOWN with
+    ``why`` and what to check. RUNNING means: follow it (``spec.quirks.follow_up``)."""
+    settle = spec.quirks.settle
+    if settle is None:
+        return unknown_outcome(spec, params, why or "No answer came back.")
     try:
-        finding = ask_deletion_status(client, account_id)
-        if finding.verdict != "UNKNOWN":
-            return finding
-    except NotFoundError:
-        pass  # no deletion on record: look at the member itself
+        progress = settle(reader, validate_params(spec, params))
     except CloudError as error:
-        return unknown_outcome(DELETE_ACCOUNT, params, f"Asking the cloud failed ({error}).")
-    spec = get_spec("GetAccount")
-    try:
-        client.call(spec, validate_params(spec, {"AccountId": account_id}))
-    except CloudError as error:
-        if isinstance(error, ApiError) and error.code == MEMBER_NOT_FOUND:
-            return Finding("SUCCEEDED", f"Member {account_id} no longer exists.")
-        return unknown_outcome(DELETE_ACCOUNT, params, f"Asking the cloud failed ({error}).")
-    # The member exists and no deletion is visible, but the call may still be in flight.
-    return unknown_outcome(
-        DELETE_ACCOUNT,
-        params,
-        f"Member {account_id} still exists and no deletion is on record yet.",
-    )
+        return unknown_outcome(spec, params, f"Asking the cloud failed ({error}).")
+    except OffboardError as error:  # stored parameters the spec no longer takes
+        return unknown_outcome(spec, params, f"Could not ask the cloud ({error}).")
+    if progress.verdict == "UNKNOWN":
+        return unknown_outcome(spec, params, progress.message)
+    if progress.verdict == "RUNNING" and spec.quirks.follow_up is None:
+        return unknown_outcome(spec, params, progress.message)
+    return progress
+
+
+class Settler:
+    """Ends an execution from what the cloud said, by the spec's quirks: the worker's one
+    place that decides SUCCEEDED, PARTIAL, FAILED, UNKNOWN or "follow it"."""
+
+    def __init__(self, reader: Reader, out: ResultWriter, follower: Follower) -> None:
+        self.reader = reader
+        self.out = out
+        self.follower = follower
+
+    def answered(
+        self,
+        record: RequestRecord,
+        execution: ExecutionRecord,
+        spec: OperationSpec,
+        result: CallResult,
+    ) -> None:
+        """The cloud answered: failed, followed (a ``follow_up``), partial or succeeded."""
+        quirks = spec.quirks
+        if not result.ok:  # an error answered with HTTP 200 (BssOpenApi "Success": false)
+            self.out.finish(record, execution, Status.FAILED, from_call(result))
+        elif quirks.follow_up is not None:
+            self.follower.start(record, execution, spec, accepted=result)
+        elif quirks.item_failures is not None and quirks.item_failures(result):
+            self.out.finish(record, execution, Status.PARTIAL, from_call(result))
+        else:
+            self.out.finish(record, execution, Status.SUCCEEDED, from_call(result))
+
+    def unanswered(
+        self,
+        record: RequestRecord,
+        execution: ExecutionRecord,
+        spec: OperationSpec,
+        why: str,
+        event: str,
+        answer: CallResult | None = None,
+    ) -> None:
+        """A sent call with no answer that says whether it took effect; never re-sent.
+
+        The spec's ``settle`` asks the cloud what happened (followed if still running);
+        without one, or when the cloud cannot say, it ends UNKNOWN with what to check.
+        """
+        progress = settle_unanswered(self.reader, spec, record.params, why)
+        if progress.verdict == "RUNNING":
+            self.follower.start(record, execution, spec, accepted=None, event=event)
+            return
+        # The unanswered call's own answer (a 5xx) is kept with an outcome nobody knows.
+        kept = answer if progress.verdict == "UNKNOWN" else None
+        self.out.conclude(record, execution, progress, kept, event=event)

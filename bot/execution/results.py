@@ -17,7 +17,7 @@ from typing import Any
 
 import structlog
 
-from bot.execution.reconcile import Finding
+from commands.catalog.quirks import Progress
 from commands.client import CallResult
 from storage.records import (
     AnnouncementDraft,
@@ -44,21 +44,23 @@ class ResultWriter:
         self,
         record: RequestRecord,
         execution: ExecutionRecord,
-        finding: Finding,
+        finding: Progress,
         accepted: CallResult | None = None,
         *,
         event: str,
     ) -> None:
-        """Finish with what the cloud says (``finding``) after an accepted or lost call."""
+        """Finish with what the cloud says (``finding``, a final verdict) after an accepted
+        or unanswered call; ``accepted`` is the call's own answer when there was one."""
         base = from_call(accepted) if accepted is not None else ExecutionResult()
-        body: dict[str, Any] = {"status": finding.body}
+        said = finding.result
+        body: dict[str, Any] = {"status": said.body if said is not None else {}}
         if accepted is not None:
             body["accepted"] = accepted.body
         result = ExecutionResult(
             http_status=base.http_status,
             code=base.code,
             message=finding.message,
-            cloud_request_id=base.cloud_request_id or finding.cloud_request_id,
+            cloud_request_id=base.cloud_request_id or (said.request_id if said else None),
             body=body,
         )
         assert finding.verdict != "RUNNING"

@@ -5,7 +5,8 @@ One round (:meth:`Worker.run_once`):
 1. expire what is past its clock (a stale approval never runs);
 2. take over executions whose lease ran out (their worker died) and reconcile them:
    never sent -> send now if still inside the execution window; sent -> ask the cloud
-   (DeleteAccount) or end UNKNOWN with what a person should check; never re-send;
+   (the spec's ``settle``) or end UNKNOWN with what a person should check (its
+   ``what_to_check``); never re-send;
 3. claim APPROVED requests one by one (one conditional UPDATE; on PostgreSQL ``FOR
    UPDATE SKIP LOCKED``), each behind the door (:mod:`bot.execution.door`: the stored
    decisions are counted again in the claim's transaction; a request they do not justify
@@ -13,13 +14,16 @@ One round (:meth:`Worker.run_once`):
    ends FAILED, "Not sent"), mark "sent" durably, *then* send through the CloudClient
    inside the lease (:mod:`bot.execution.lease`: a deadline for every attempt, the lease
    confirmed before each), then store the result together with its announcements (the
-   outbox), so nothing is announced that is not stored.
+   outbox), so nothing is announced that is not stored. An answer whose items partly
+   failed (the spec's ``item_failures``) is stored PARTIAL, not SUCCEEDED.
 
-DeleteAccount is long-running: once accepted, GetAccountDeletionStatus is followed (in a
-thread of its own, so other approved requests do not wait behind it) with bounded
-backoff, recording progress, until Success or a failure; a restart resumes following
-and never re-sends. A call uses at most three quarters of the lease (the client's
-timeouts are cut to fit), so ``lease_seconds`` defaults to 60.
+An operation whose spec declares a ``follow_up`` is long-running: once accepted, its poll
+is followed (:mod:`bot.execution.follow`, in a thread of its own, so other approved
+requests do not wait behind it) with bounded backoff, recording progress, until a
+verdict; a restart resumes following and never re-sends. Every operation comes from the
+``catalog`` the worker is given, and none is named here. A call uses at most three
+quarters of the lease (the client's timeouts are cut to fit), so ``lease_seconds``
+defaults to 60.
 """
 
 from __future__ import annotations
@@ -35,16 +39,18 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.approvals.policy import ApprovalRules
 from bot.approvals.workflow import sweep_expired
 from bot.execution.door import door
-from bot.execution.follow import DeletionFollower, FollowPolicy
+from bot.execution.follow import Follower, FollowPolicy
 from bot.execution.lease import LeaseGuard, LeaseLost
-from bot.execution.reconcile import (
-    DELETE_ACCOUNT,
-    reconcile_deletion,
-    unknown_outcome,
-)
+from bot.execution.reconcile import Settler
 from bot.execution.results import ResultWriter, from_call
-from commands.catalog import OperationSpec, get_spec, prepare_params, validate_params
-from commands.client import CallResult, CloudClient
+from commands.catalog import (
+    DEFAULT_CATALOG,
+    Catalog,
+    OperationSpec,
+    prepare_params,
+    validate_params,
+)
+from commands.client import CloudClient
 from commands.errors import (
     ApiError,
     CredentialsError,
@@ -53,6 +59,7 @@ from commands.errors import (
     OutcomeUnknownError,
     ServerError,
 )
+from commands.reads import CloudReader
 from storage.records import (
     AuditDraft,
     ExecutionRecord,
@@ -60,6 +67,7 @@ from storage.records import (
     RequestRecord,
 )
 from storage.repository import Repository
+from storage.states import Status
 
 __all__ = ["FollowPolicy", "Worker"]
 
@@ -70,7 +78,8 @@ class Worker:
     """Executes approved requests; several may run against one database.
 
     ``rules`` is the approval policy in force: the door counts every request's stored
-    decisions against it before anything is sent.
+    decisions against it before anything is sent. ``catalog`` holds the operations it
+    may run (and the reads their quirks make).
     """
 
     def __init__(
@@ -86,8 +95,11 @@ class Worker:
         wakeup: threading.Event | None = None,
         follow: FollowPolicy | None = None,
         stop: threading.Event | None = None,
+        catalog: Catalog = DEFAULT_CATALOG,
     ) -> None:
         self.repo = repo
+        self.catalog = catalog
+        self.reader = CloudReader(client, catalog)
         self.client = client
         self.owner = owner
         self.clock = clock
@@ -97,9 +109,9 @@ class Worker:
         self.wakeup = wakeup or threading.Event()
         self._stop = stop or threading.Event()
         self._out = ResultWriter(repo, owner=owner, clock=clock)
-        self._follower = DeletionFollower(
+        self._follower = Follower(
             repo,
-            client,
+            self.reader,
             self._out,
             owner=owner,
             clock=clock,
@@ -107,6 +119,7 @@ class Worker:
             policy=follow or FollowPolicy(),
             stop=self._stop,
         )
+        self._settle = Settler(self.reader, self._out, self._follower)
 
     def wake(self) -> None:
         """Start the next round now (the workflow calls this after an approval)."""
@@ -140,7 +153,7 @@ class Worker:
                 owner=self.owner,
                 lease_seconds=self.lease_seconds,
                 now=now,
-                admit=door(self.rules, now=now, actor=self.owner),
+                admit=door(self.rules, now=now, actor=self.owner, catalog=self.catalog),
                 audit=(AuditDraft("execution.claimed", self.owner, {"owner": self.owner}),),
             )
             if execution is None:
@@ -161,7 +174,7 @@ class Worker:
             clock=self.clock,
         )
         try:
-            spec = get_spec(record.operation)
+            spec = self.catalog.get(record.operation)
             params = prepare_params(
                 spec, validate_params(spec, record.params), offboard_request_id=record.id
             )
@@ -172,7 +185,7 @@ class Worker:
             self._out.finish(record, execution, "FAILED", _not_sent(error))
             return
         facts = {"operation": record.operation, "params": spec.serialize(params)}
-        admit = door(self.rules, now=self.clock(), actor=self.owner)
+        admit = door(self.rules, now=self.clock(), actor=self.owner, catalog=self.catalog)
         # Durable before the call goes out: after a crash this row says "reconcile".
         if not self._out.mark_sent(record, execution, facts, admit):
             log.warning("not_sent_lease_lost_or_refused", request_id=record.id)
@@ -199,7 +212,7 @@ class Worker:
         except ServerError as error:
             # A 5xx to a destructive call does not say whether it took effect before failing.
             why = f"The cloud failed while handling the call ({error})."
-            self._unanswered(record, execution, why, "result", error.result)
+            self._settle.unanswered(record, execution, spec, why, "result", error.result)
         except ApiError as error:
             self._out.finish(record, execution, "FAILED", from_call(error.result))
         except (NetworkError, CredentialsError) as error:
@@ -207,41 +220,13 @@ class Worker:
             self._out.finish(record, execution, "FAILED", _not_sent(error))
         except OutcomeUnknownError as error:
             why = f"The call was sent but no answer came back ({error})."
-            self._unanswered(record, execution, why, "result")
+            self._settle.unanswered(record, execution, spec, why, "result")
         else:
-            if not result.ok:  # an error answered with HTTP 200 (BssOpenApi "Success": false)
-                self._out.finish(record, execution, "FAILED", from_call(result))
-            elif record.operation == DELETE_ACCOUNT:
-                self._follower.start(record, execution, accepted=result)
-            else:
-                self._out.finish(record, execution, "SUCCEEDED", from_call(result))
+            self._settle.answered(record, execution, spec, result)
 
     def wait_for_followers(self, timeout: float) -> bool:
-        """Wait for the deletions this worker follows; True when none is left."""
+        """Wait for the calls this worker follows; True when none is left."""
         return self._follower.wait(timeout)
-
-    def _unanswered(
-        self,
-        record: RequestRecord,
-        execution: ExecutionRecord,
-        why: str,
-        event: str,
-        answer: CallResult | None = None,
-    ) -> None:
-        """A sent call with no answer that says whether it took effect; never re-sent.
-
-        DeleteAccount: ask the cloud what happened, and follow it if still running. Any
-        other operation ends UNKNOWN with what a person should check.
-        """
-        if record.operation != DELETE_ACCOUNT:
-            finding = unknown_outcome(record.operation, record.params, why)
-            self._out.conclude(record, execution, finding, answer, event=event)
-            return
-        finding = reconcile_deletion(self.client, record.params)
-        if finding.verdict == "RUNNING":
-            self._follower.start(record, execution, accepted=None, event=event)
-        else:
-            self._out.conclude(record, execution, finding, event=event)
 
     # --- reconciling -----------------------------------------------------------------------
 
@@ -280,12 +265,19 @@ class Worker:
                     event="reconciled",
                 )
             return
-        if record.operation == DELETE_ACCOUNT and execution.phase == "following":
+        try:
+            spec = self.catalog.get(record.operation)
+        except OffboardError:  # sent, and no longer in the catalog: only people can tell
+            why = f"Sent, but {record.operation} is no longer an operation Offboard knows."
+            result = ExecutionResult(message=f"{why} It was not sent again.")
+            self._out.finish(record, execution, Status.UNKNOWN, result, event="reconciled")
+            return
+        if spec.quirks.follow_up is not None and execution.phase == "following":
             # Accepted before the crash: resume following, never send again.
-            self._follower.start(record, execution, accepted=None, event="reconciled")
+            self._follower.start(record, execution, spec, accepted=None, event="reconciled")
         else:
             why = "The worker stopped after sending, before the answer was stored."
-            self._unanswered(record, execution, why, "reconciled")
+            self._settle.unanswered(record, execution, spec, why, "reconciled")
 
     def _request(self, execution: ExecutionRecord) -> RequestRecord:
         record = self.repo.get_request(execution.request_id)

@@ -37,6 +37,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.deps import Deps
+from bot.errors import BotError
 from bot.slack import rendering
 from bot.slack.plan_announcer import NotYet, PlanDelivery
 from bot.slack.views.card import CardModel, build_card
@@ -59,6 +60,11 @@ class _Undeliverable(Exception):
     def __init__(self, why: str) -> None:
         super().__init__(why)
         self.why = why
+
+
+# What delivery retries later: Slack refused, or our own errors (rendering a card can
+# meet a policy that cannot resolve its approvers right now).
+_RETRIED = (SlackApiError, SlackClientError, OffboardError, BotError, _Undeliverable)
 
 
 class Announcer:
@@ -113,7 +119,13 @@ class Announcer:
                     self.deliver(item)
                 if item.kind == "card":
                     cards_done.add(request_id)
-            except (SlackApiError, SlackClientError, OffboardError, _Undeliverable) as error:
+            except (
+                SlackApiError,
+                SlackClientError,
+                OffboardError,
+                BotError,
+                _Undeliverable,
+            ) as error:
                 retry_at = self.deps.clock() + _backoff(item.attempts)
                 failed[request_id] = retry_at
                 repo.mark_announcement_failed(item.id, _describe(error), retry_at)
@@ -174,8 +186,9 @@ class Announcer:
         if record.card_ts is None:
             raise _Undeliverable("the card has not been posted yet")
         execution = self.deps.repo.get_execution(record.id)
-        where = rendering.endpoint(record, self.deps.cloud)
-        message = rendering.thread_message(item.payload, record, execution, where)
+        catalog = self.deps.catalog
+        where = rendering.endpoint(record, self.deps.cloud, catalog)
+        message = rendering.thread_message(item.payload, record, execution, where, catalog)
         self._post(record.channel or self.deps.approval_channel, message, record.card_ts)
 
     def _dm(self, item: AnnouncementRecord, record: RequestRecord) -> None:
@@ -200,6 +213,7 @@ class Announcer:
             self.deps.cloud,
             repo.get_execution(record.id),
             policy=self.deps.policy.snapshot(),
+            catalog=self.deps.catalog,
         )
 
 

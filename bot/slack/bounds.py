@@ -13,16 +13,10 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.errors import TooDeep as TooDeep
+
 MAX_BODY_BYTES = 1024 * 1024  # 1 MiB: Slack's payloads are kilobytes
 MAX_JSON_DEPTH = 32
-
-
-class TooDeep(ValueError):
-    """JSON nested deeper than :data:`MAX_JSON_DEPTH` containers."""
-
-    def __init__(self, limit: int = MAX_JSON_DEPTH) -> None:
-        super().__init__(f"JSON nested deeper than {limit} levels")
-        self.limit = limit
 
 
 def depth(value: Any) -> int:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from commands.catalog import OperationParams
+    from commands.catalog import Catalog, OperationParams
 
 REASON_KEY = "reason"
 MEMBER = "member"
@@ -78,11 +78,17 @@ class Usage:
 Command = Open | Help | Status | List | Cancel | Usage
 
 
-def parse_command(text: str, operations: Mapping[str, Collection[str]] | None = None) -> Command:
+def parse_command(
+    text: str,
+    operations: Mapping[str, Collection[str]] | None = None,
+    *,
+    catalog: Catalog | None = None,
+) -> Command:
     """Parse ``/offboard`` text.
 
     ``operations`` maps each operation name to the parameter names its modal has; by
-    default it is read from the catalog (every destructive operation and its fields).
+    default it is read from ``catalog`` (the bot's, ``Deps.catalog``; the product's when
+    none is given): every operation people may request, and its fields.
     Operation names match case-insensitively and come back in their canonical spelling;
     parameter names must be the API's own (``AccountId``), plus ``reason``.
     """
@@ -104,16 +110,25 @@ def parse_command(text: str, operations: Mapping[str, Collection[str]] | None = 
         # Ids are issued upper-case (OB-7K3Q2X9M); people type them in any case.
         request_id = args[0].upper()
         return Status(request_id) if keyword == "status" else Cancel(request_id)
+    if catalog is None:
+        # Imported here so parsing "help" never needs the catalog loaded.
+        from commands.catalog import DEFAULT_CATALOG
+
+        catalog = DEFAULT_CATALOG
     if keyword == MEMBER:  # the member plan (DESIGN.md, "Offboarding a member")
-        return _parse_open(MEMBER, args, {MEMBER: MEMBER_FIELDS})
-    return _parse_open(verb, args, _operations() if operations is None else operations)
+        return _parse_open(MEMBER, args, {MEMBER: MEMBER_FIELDS}, catalog)
+    if operations is None:
+        operations = _operations(catalog)
+    return _parse_open(verb, args, operations, catalog)
 
 
-def _parse_open(verb: str, args: list[str], operations: Mapping[str, Collection[str]]) -> Command:
+def _parse_open(
+    verb: str, args: list[str], operations: Mapping[str, Collection[str]], catalog: Catalog
+) -> Command:
     canonical = {name.lower(): name for name in operations}
     action = canonical.get(verb.lower())
     if action is None:
-        read = _read_operation(verb)
+        read = _read_operation(verb, catalog)
         if read is not None:
             return Usage(
                 f"`{read}` only reads: it needs no approval and is never a request. "
@@ -137,11 +152,10 @@ def _parse_open(verb: str, args: list[str], operations: Mapping[str, Collection[
     return Open(action, values)
 
 
-def _operations() -> dict[str, tuple[str, ...]]:
-    # Imported lazily so parsing "help" never needs the catalog loaded.
-    from commands.catalog import REQUESTABLE_ACTIONS, get_spec
-
-    return {action: _field_names(get_spec(action).params_model) for action in REQUESTABLE_ACTIONS}
+def _operations(catalog: Catalog) -> dict[str, tuple[str, ...]]:
+    return {
+        action: _field_names(catalog.get(action).params_model) for action in catalog.requestable
+    }
 
 
 @functools.cache
@@ -153,11 +167,9 @@ def _field_names(model: type[OperationParams]) -> tuple[str, ...]:
     return tuple(f.name for f in fields_of(model))
 
 
-def _read_operation(verb: str) -> str | None:
+def _read_operation(verb: str, catalog: Catalog) -> str | None:
     """The catalog's name of a read operation spelled ``verb`` (any case), if there is one."""
-    from commands.catalog import CATALOG
-
-    found = [a for a, spec in CATALOG.items() if a.lower() == verb.lower()]
-    if found and not CATALOG[found[0]].op_class.changes_cloud:
+    found = [a for a, spec in catalog.specs.items() if a.lower() == verb.lower()]
+    if found and not catalog.specs[found[0]].op_class.changes_cloud:
         return found[0]
     return None

@@ -42,16 +42,13 @@ from slack_bolt.listener.thread_runner import ThreadListenerRunner
 from slack_bolt.request import BoltRequest
 from slack_bolt.util.utils import get_name_for_callable
 
+from bot.errors import WorkProcessError as WorkProcessError
 from bot.slack.jobs import Job, decode, encode
 
 log = structlog.get_logger(__name__)
 
 # After a work process died before it was ready, wait this long (doubling) to restart.
 _FIRST_BACKOFF, _MAX_BACKOFF = 0.5, 30.0
-
-
-class WorkProcessError(RuntimeError):
-    """The work process could not be started."""
 
 
 def install(app: App, work: WorkProcess) -> None:

@@ -19,11 +19,12 @@ from bot.approvals.rules import Policy
 from bot.slack.views import replies
 from bot.slack.views.card import CardModel, Finding, status_line
 from bot.slack.views.replies import SlackMessage
-from commands.catalog import get_spec, validate_params
+from commands.catalog import DEFAULT_CATALOG, Catalog, validate_params
+from commands.catalog.quirks import ItemResult
 from commands.client import CloudClient
 from commands.errors import OffboardError
 from storage.records import DecisionRecord, ExecutionRecord, LateAnswer, RequestRecord
-from storage.states import Assurance
+from storage.states import Assurance, Status
 
 _FINDING_STATUSES = {"ok", "blocked", "warning", "error"}
 
@@ -73,6 +74,7 @@ def card_model(
     execution: ExecutionRecord | None = None,
     *,
     policy: Policy,
+    catalog: Catalog = DEFAULT_CATALOG,
 ) -> CardModel:
     """The card's model for ``record`` as it is now, counted under ``policy``.
 
@@ -81,7 +83,7 @@ def card_model(
     DESIGN.md asks. Approvals are counted by the rules' own ``tally``: current approvers
     other than the requester, once each, at the assurance the policy requires.
     """
-    call = signed_call(record, cloud)
+    call = signed_call(record, cloud, catalog)
     count = counted(record, decisions, policy)
     return CardModel(
         request_id=record.id,
@@ -122,10 +124,10 @@ def assurance_note(policy: Policy, call_digest: str) -> str:
     )
 
 
-def endpoint(record: RequestRecord, cloud: CloudClient) -> str:
+def endpoint(record: RequestRecord, cloud: CloudClient, catalog: Catalog = DEFAULT_CATALOG) -> str:
     """The base URL the request's call goes to, or "" when it cannot be worked out."""
     try:
-        spec = get_spec(record.operation)
+        spec = catalog.get(record.operation)
         return cloud.endpoint_for(spec, validate_params(spec, record.params))
     except OffboardError:
         return ""
@@ -197,6 +199,7 @@ def thread_message(
     record: RequestRecord,
     execution: ExecutionRecord | None,
     endpoint: str = "",
+    catalog: Catalog = DEFAULT_CATALOG,
 ) -> SlackMessage:
     """The thread reply for one outbox ``payload`` (``event`` + the event's data)."""
     event = str(payload.get("event", ""))
@@ -229,9 +232,7 @@ def thread_message(
         detail = str(payload.get("message") or execution.message or "no answer came back")
         return replies.unknown(record.operation, detail)
     if event == "result" and execution is not None:
-        return replies.result(
-            record.operation, StoredResult.of(execution), next_step(record, execution)
-        )
+        return _result(record, execution, catalog)
     if event == "tampered":
         return replies.tampered(str(payload.get("why") or ""))
     if event == "correction" and execution is not None and execution.late is not None:
@@ -243,16 +244,41 @@ def thread_message(
     return replies.message(status_line(record.status))
 
 
-def next_step(record: RequestRecord, execution: ExecutionRecord) -> str | None:
+def _result(record: RequestRecord, execution: ExecutionRecord, catalog: Catalog) -> SlackMessage:
+    """The stored answer, with the next step for a documented Code, the per-item Codes
+    when the spec reads them, and "partly failed" when the stored outcome is PARTIAL."""
+    return replies.result(
+        record.operation,
+        StoredResult.of(execution),
+        next_step(record, execution, catalog),
+        items=_items(record, execution, catalog),
+        partial=execution.outcome == Status.PARTIAL,
+    )
+
+
+def next_step(
+    record: RequestRecord, execution: ExecutionRecord, catalog: Catalog = DEFAULT_CATALOG
+) -> str | None:
     """The catalog's next step for a failed call's Code, filled from the request's
     parameters and the cloud's Message; ``None`` for a success or an undocumented Code."""
     if execution.outcome != "FAILED" or not execution.code:
         return None
     try:
-        spec = get_spec(record.operation)
+        spec = catalog.get(record.operation)
     except OffboardError:
         return None
     return spec.next_step(execution.code, record.params, execution.message)
+
+
+def _items(
+    record: RequestRecord, execution: ExecutionRecord, catalog: Catalog
+) -> tuple[ItemResult, ...] | None:
+    """The per-item Codes of the stored answer, when the operation's spec reads them."""
+    try:
+        read = catalog.get(record.operation).quirks.items
+    except OffboardError:
+        return None
+    return read(execution.body or {}) if read is not None else None
 
 
 def _ids(value: Any) -> tuple[str, ...]:

@@ -66,6 +66,7 @@ class Background:
             poll_seconds=worker_poll,
             wakeup=deps.worker_bell.event,
             follow=follow,
+            catalog=deps.catalog,
         )
         self.announcer = Announcer(deps, owner=f"announcer-{owner}")
         # Member plans' gates run beside the worker, woken by the same bell (approvals).

@@ -1,5 +1,7 @@
 """The operation catalog: one declarative spec per Alibaba Cloud API operation.
 
+    Catalog              a set of specs by action: get, requestable, with_specs
+    DEFAULT_CATALOG      the product's (``bot/`` is given one in ``Deps.catalog``)
     CATALOG              every operation by action (read, write and destructive)
     REQUESTABLE_ACTIONS  the operations that change the cloud (each is an approved request)
     PLAN_ONLY_ACTIONS    writes that only undo a member plan's step (never in the picker)
@@ -9,6 +11,7 @@
     prepare_params       fills BssOpenApi's RequestId from our own request id
     spec.errors          the API page's error codes: status, message, next step for people
     spec.next_step(code, params, message)   that next step, filled from the request
+    spec.quirks          what one operation does beyond a call (quirks.py, <product>_quirks.py)
 
 A new operation is one spec (in the module of its product) and its tests.
 """
@@ -22,8 +25,10 @@ from commands.catalog.base import (
 )
 from commands.catalog.registry import (
     CATALOG,
+    DEFAULT_CATALOG,
     PLAN_ONLY_ACTIONS,
     REQUESTABLE_ACTIONS,
+    Catalog,
     get_spec,
     prepare_params,
     validate_params,
@@ -31,8 +36,10 @@ from commands.catalog.registry import (
 
 __all__ = [
     "CATALOG",
+    "DEFAULT_CATALOG",
     "PLAN_ONLY_ACTIONS",
     "REQUESTABLE_ACTIONS",
+    "Catalog",
     "FieldSpec",
     "OperationClass",
     "OperationParams",

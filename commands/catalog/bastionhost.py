@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
 
-from commands.catalog import page_errors
+from commands.catalog import bastionhost_quirks, page_errors
 from commands.catalog import types as t
 from commands.catalog.base import (
     OperationClass,
@@ -23,6 +23,7 @@ from commands.catalog.base import (
     param,
     spec_factory,
 )
+from commands.catalog.bastionhost_quirks import parse_hosts as parse_hosts
 from commands.catalog.wire import flat
 from commands.endpoints import Product
 
@@ -83,12 +84,6 @@ def canonical_hosts(value: Any) -> str:
     if len({h["HostId"] for h in hosts}) != len(hosts):
         raise ValueError("A HostId appears twice.")
     return json.dumps(hosts, separators=(",", ":"))
-
-
-def parse_hosts(hosts: str) -> list[dict[str, Any]]:
-    """The host entries of a validated ``Hosts`` value."""
-    parsed: list[dict[str, Any]] = json.loads(hosts)
-    return parsed
 
 
 HostsJson = Annotated[str, BeforeValidator(canonical_hosts)]
@@ -184,6 +179,7 @@ DETACH_HOST_ACCOUNTS_FROM_USER: OperationSpec = _bh(
     op_class=OperationClass.DESTRUCTIVE,
     serialize=flat,
     errors=page_errors.DETACH_HOST_ACCOUNTS,
+    quirks=bastionhost_quirks.DETACH_HOST_ACCOUNTS_FROM_USER,
 )
 
 LIST_HOST_ACCOUNTS_FOR_USER: OperationSpec = _bh(

@@ -28,6 +28,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
+from commands.catalog import bastionhost_quirks
 from commands.catalog import types as t
 from commands.catalog.base import (
     OperationClass,
@@ -170,6 +171,7 @@ ATTACH_HOST_ACCOUNTS_TO_USER: OperationSpec = _bh(
     ),
     op_class=OperationClass.WRITE,
     serialize=flat,
+    quirks=bastionhost_quirks.ATTACH_HOST_ACCOUNTS_TO_USER,
 )
 
 SPECS: tuple[OperationSpec, ...] = (LIST_HOSTS_FOR_USER, ATTACH_HOST_ACCOUNTS_TO_USER)

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from commands.catalog import page_errors
+from commands.catalog import bss_quirks, page_errors
 from commands.catalog import types as t
 from commands.catalog.base import (
     OperationClass,
@@ -198,6 +198,7 @@ RELIEVE_ACCOUNT_RELATION: OperationSpec = _bss(
     serialize=flat,
     idempotency_param="RequestId",
     errors=page_errors.NONE,
+    quirks=bss_quirks.RELIEVE_ACCOUNT_RELATION,
 )
 
 MODIFY_ACCOUNT_RELATION: OperationSpec = _bss(
@@ -214,6 +215,7 @@ MODIFY_ACCOUNT_RELATION: OperationSpec = _bss(
     serialize=lambda p: flat(p, lists={"PermissionCodes": "repeat", "RoleCodes": "repeat"}),
     idempotency_param="RequestId",
     errors=page_errors.NONE,
+    quirks=bss_quirks.MODIFY_ACCOUNT_RELATION,
 )
 
 QUERY_RELATION_LIST: OperationSpec = _bss(

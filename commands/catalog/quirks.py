@@ -9,18 +9,30 @@ its answer. ``bot/`` uses these without knowing any operation by name:
                    GetAccountDeletionStatus through Checking and Deleting)
     settle         a sent call got no answer: ask the cloud what became of it
     what_to_check  when nothing can settle it: the read-only check a person should run
-    item_failures  per-item failures inside a successful answer (DetachHostAccountsFromUser's
-                   host results): a non-empty list makes the outcome PARTIAL
+    items          the per-item Codes inside a successful answer (DetachHostAccountsFromUser's
+                   host results), shown in the thread
+    item_failures  the items among them that failed: a non-empty tuple makes the stored
+                   outcome PARTIAL, not SUCCEEDED
+    already_done   which answers to a second send mean the effect is already in place
+                   (a plan's retried step; see ``commands.catalog.already_done``)
+    extra          named facts other parts may need, documented where they are set
 
-Every callable takes a :class:`Reader` (read-only calls only) and the call's validated
-parameters, so quirks are tested against the sandbox cloud like everything else.
+Every callable that reads takes a :class:`Reader` (read-only calls only) and the call's
+validated parameters, so quirks are tested against the sandbox cloud like everything
+else; pre-checks take :class:`Checks` (a Reader with the polling pace). ``what_to_check``
+takes the request's stored parameters as strings instead: it must still say something
+when they no longer validate. The quirks of each product live next to its specs:
+``<product>_quirks.py``.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from commands.errors import OffboardError
 
 if TYPE_CHECKING:
     from commands.responses import CallResult
@@ -58,6 +70,37 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class PollPolicy:
+    """How long a pre-check waits for a check the cloud runs (the injected ``sleep``)."""
+
+    interval: float = 1.0
+    attempts: int = 10
+    sleep: Callable[[float], None] = time.sleep
+
+
+@dataclass(frozen=True)
+class Checks:
+    """What pre-checks are given: the Reader, the polling pace, and ``caller_uid`` (the
+    account Offboard calls as, when known: it lets a lookup by id find its owner)."""
+
+    reader: Reader
+    poll: PollPolicy = field(default_factory=PollPolicy)
+    caller_uid: int | None = None
+
+    def read(self, action: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The body of one read."""
+        return dict(self.reader.read(action, params).body)
+
+
+def guarded(title: str, run: Callable[[], Finding]) -> Finding:
+    """``run()``'s finding, or an ``error`` finding saying why a read failed."""
+    try:
+        return run()
+    except OffboardError as exc:
+        return Finding(title, "error", (str(exc),))
+
+
+@dataclass(frozen=True)
 class FollowUp:
     """Poll after acceptance until the call ends: doubling delays, a bounded count."""
 
@@ -68,14 +111,43 @@ class FollowUp:
 
 
 @dataclass(frozen=True)
+class ItemResult:
+    """One item a successful answer reports on, with its own Code, and its parts' Codes:
+    ``ItemResult("Host", "1", "OK", "accounts", (("1", "OK"), ("9", "OBJECT_NOT_FOUND")))``."""
+
+    kind: str
+    id: str | None
+    code: str | None
+    parts_kind: str = ""
+    parts: tuple[tuple[str | None, str | None], ...] = ()
+
+
+@dataclass(frozen=True)
+class AlreadyDone:
+    """How a second send can say the effect is already in place.
+
+    ``codes``: a refusal with one of these Codes is already done, by itself.
+    ``item_codes``: a per-item Code inside a successful answer that says the item is
+    already in the wanted state. ``by_read``: an undocumented refusal counts as done only
+    when the step's verification read then shows the effect in place.
+    """
+
+    codes: frozenset[str] = frozenset()
+    item_codes: frozenset[str] = frozenset()
+    by_read: bool = False
+
+
+@dataclass(frozen=True)
 class Quirks:
     """Everything one operation does beyond "send it once and read the answer"."""
 
-    prechecks: Callable[[Reader, Any], list[Finding]] | None = None
+    prechecks: Callable[[Checks, Any], list[Finding]] | None = None
     follow_up: FollowUp | None = None
     settle: Callable[[Reader, Any], Progress] | None = None
-    what_to_check: Callable[[Any], str] | None = None
+    what_to_check: Callable[[Mapping[str, str]], str] | None = None
+    items: Callable[[Mapping[str, Any]], tuple[ItemResult, ...]] | None = None
     item_failures: Callable[[CallResult], tuple[str, ...]] | None = None
+    already_done: AlreadyDone = AlreadyDone()
     # Free-form facts other parts may need, kept out of bot/ (e.g. which read confirms
     # a step of a plan): named, documented where they are set.
     extra: Mapping[str, Any] = field(default_factory=dict)

@@ -8,7 +8,7 @@ a person understands (they map straight onto the modal's ``response_action: erro
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -37,18 +37,52 @@ _ALL: tuple[OperationSpec, ...] = (
     + bastionhost_users.SPECS
 )
 
-CATALOG: Mapping[str, OperationSpec] = MappingProxyType({spec.action: spec for spec in _ALL})
+
+class Catalog:
+    """A set of operation specs by action: what ``bot/`` is given (``Deps.catalog``) and
+    asks, never a module of its own. ``with_specs`` makes a larger one (a test's fake
+    operation); the product's is :data:`DEFAULT_CATALOG`.
+
+    ``plan_only``: writes that only undo a member plan's step, never in the picker.
+    """
+
+    def __init__(self, specs: Iterable[OperationSpec], plan_only: Iterable[str] = ()) -> None:
+        self._specs: tuple[OperationSpec, ...] = tuple(specs)
+        self.specs: Mapping[str, OperationSpec] = MappingProxyType(
+            {spec.action: spec for spec in self._specs}
+        )
+        if len(self.specs) != len(self._specs):
+            raise ValueError("two specs share an action")
+        self.plan_only: tuple[str, ...] = tuple(plan_only)
+        # The operations that can change the cloud, in the catalog's order: each is asked
+        # for as a request and approved by others; the rest are reads and plan-only writes.
+        self.requestable: tuple[str, ...] = tuple(
+            s.action for s in self._specs if s.op_class.changes_cloud and s.action not in plan_only
+        )
+
+    def get(self, action: str) -> OperationSpec:
+        """The spec of ``action``; ``ParameterError({"operation": ...})`` if there is none."""
+        spec = self.specs.get(action)
+        if spec is None:
+            raise ParameterError({"operation": "Unknown operation. Pick one from the list."})
+        return spec
+
+    def __contains__(self, action: object) -> bool:
+        return action in self.specs
+
+    def with_specs(self, *specs: OperationSpec) -> Catalog:
+        """This catalog and ``specs`` (new actions only)."""
+        return Catalog(self._specs + specs, self.plan_only)
+
 
 # Writes that only undo a member plan's step (RegisterDelegatedAdministrator,
 # AttachHostAccountsToUser): filed by a plan's rollback, never picked in the modal, since
 # giving access back is not what people come to Offboard for.
 PLAN_ONLY_ACTIONS: tuple[str, ...] = resourcemanager_members.PLAN_ONLY + bastionhost_users.PLAN_ONLY
 
-# The operations that can change the cloud, in the catalog's order: each is asked for as a
-# request and approved by others; the rest are reads (and the plan-only writes above).
-REQUESTABLE_ACTIONS: tuple[str, ...] = tuple(
-    s.action for s in _ALL if s.op_class.changes_cloud and s.action not in PLAN_ONLY_ACTIONS
-)
+DEFAULT_CATALOG = Catalog(_ALL, PLAN_ONLY_ACTIONS)
+CATALOG: Mapping[str, OperationSpec] = DEFAULT_CATALOG.specs
+REQUESTABLE_ACTIONS: tuple[str, ...] = DEFAULT_CATALOG.requestable
 
 # uuid5 namespace of the BssOpenApi RequestIds we derive from our own request ids.
 # Fixed forever: changing it would change the RequestId a stored request is shown with
@@ -57,11 +91,9 @@ BSS_REQUEST_ID_NAMESPACE = uuid.UUID("6f1f8a52-3c1e-5b7e-9d4a-0ffb0a4d0001")
 
 
 def get_spec(action: str) -> OperationSpec:
-    """The spec of ``action``; ``ParameterError({"operation": ...})`` if there is none."""
-    spec = CATALOG.get(action)
-    if spec is None:
-        raise ParameterError({"operation": "Unknown operation. Pick one from the list."})
-    return spec
+    """The spec of ``action`` in :data:`DEFAULT_CATALOG` (``commands`` and tests; ``bot/``
+    asks the catalog it was given)."""
+    return DEFAULT_CATALOG.get(action)
 
 
 def _present(value: Any) -> bool:

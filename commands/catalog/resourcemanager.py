@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import Field
 
 from commands.catalog import page_errors
+from commands.catalog import resourcemanager_quirks as quirks
 from commands.catalog import types as t
 from commands.catalog.base import (
     OperationClass,
@@ -26,10 +27,6 @@ from commands.endpoints import Product
 
 VERSION = "2020-03-31"
 
-# The not-found a member that is gone answers (the DeleteAccount page's 404 "This resource
-# directory account does not exist."; GetAccount answers it for a member that is gone).
-# Reconciliation takes only this code as "the member is gone", never any other not-found.
-MEMBER_NOT_FOUND = "EntityNotExists.Account"
 
 _ACCOUNT_HINT = "The 16-digit Alibaba Cloud account ID of the member."
 
@@ -209,6 +206,7 @@ DELETE_ACCOUNT: OperationSpec = _rm(
     op_class=OperationClass.DESTRUCTIVE,
     serialize=lambda p: flat(p, lists={"AbandonableCheckId": "json"}),
     errors=page_errors.DELETE_ACCOUNT,
+    quirks=quirks.DELETE_ACCOUNT,
 )
 
 DEREGISTER_DELEGATED_ADMINISTRATOR: OperationSpec = _rm(
@@ -225,6 +223,7 @@ DEREGISTER_DELEGATED_ADMINISTRATOR: OperationSpec = _rm(
     op_class=OperationClass.DESTRUCTIVE,
     serialize=flat,
     errors=page_errors.DEREGISTER_DELEGATED_ADMINISTRATOR,
+    quirks=quirks.DEREGISTER_DELEGATED_ADMINISTRATOR,
 )
 
 CHECK_ACCOUNT_DELETE: OperationSpec = _rm(

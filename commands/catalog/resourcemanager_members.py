@@ -33,6 +33,9 @@ from commands.catalog.base import (
     spec_factory,
 )
 from commands.catalog.resourcemanager import VERSION, RequestIdResponse
+from commands.catalog.resourcemanager_quirks import (
+    REGISTER_DELEGATED_ADMINISTRATOR as REGISTER_QUIRKS,
+)
 from commands.catalog.wire import flat
 from commands.endpoints import Product
 
@@ -91,6 +94,7 @@ REGISTER_DELEGATED_ADMINISTRATOR: OperationSpec = _rm(
     ),
     op_class=OperationClass.WRITE,
     serialize=flat,
+    quirks=REGISTER_QUIRKS,
 )
 
 SPECS: tuple[OperationSpec, ...] = (GET_PAYER_FOR_ACCOUNT, REGISTER_DELEGATED_ADMINISTRATOR)

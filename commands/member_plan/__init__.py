@@ -3,7 +3,7 @@
 ``bot/`` builds its gates, cards and storage on these and names no operation itself:
 
     parse_bastion_users(text)            the modal's ``BastionhostUsers`` lines
-    CloudReader(client)                  a read-only Reader over ``CloudClient``
+    CloudReader(client)                  the read-only Reader (``commands.reads``)
     discover(reader, account_id, users)  -> Discovery (reads run concurrently, never raise)
     propose(discovery)                   -> Proposal (pure: ordered steps, rollbacks,
                                             blockers for people, or why nothing is proposed)
@@ -27,11 +27,11 @@ from commands.member_plan.model import (
 )
 from commands.member_plan.outcome import Settled, settle
 from commands.member_plan.proposal import Proposal, choose, propose
-from commands.member_plan.reader import CloudReader
 from commands.member_plan.reads import CheckPoll
 from commands.member_plan.steps import Check, Step, signed_params
 from commands.member_plan.users import parse_bastion_users
 from commands.member_plan.verify import recheck, verify
+from commands.reads import CloudReader
 
 __all__ = [
     "BastionUser",

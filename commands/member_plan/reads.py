@@ -32,7 +32,7 @@ MAX_PAGES = 50
 _PAGE = "100"  # ListHostsForUser's PageSize: "The maximum value ... is 100"
 
 
-class ReadFailed(Exception):
+class ReadFailed(OffboardError):
     """A read that failed, with what it said (:class:`NamingReader` raises it)."""
 
     def __init__(self, failure: ReadFailure) -> None:

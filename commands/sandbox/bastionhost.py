@@ -91,6 +91,10 @@ def detach_host_accounts_from_user(
             results.append(_result("OBJECT_NOT_FOUND", host_id, user_id, accounts))
             continue
         held = grants.get(host_id, set())
+        if host.unexpected:  # nothing changes on this host; each item says so
+            failed = [{"Code": "UNEXPECTED", "Message": "None", "HostAccountId": a} for a in wanted]
+            results.append(_result("OK" if wanted else "UNEXPECTED", host_id, user_id, failed))
+            continue
         if not wanted:
             # "You can specify only host IDs. In this case, the permissions on the
             # specified hosts and all accounts of the hosts are revoked from the user."

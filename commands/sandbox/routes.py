@@ -7,7 +7,7 @@ as ``(world, params, now, caller)``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -60,3 +60,14 @@ APIS: tuple[Api, ...] = (
     Api("Sts", "2015-04-01", "sts.aliyuncs.com", sts.HANDLERS),
 )
 API_OF: dict[str, Api] = {action: api for api in APIS for action in api.handlers}
+
+
+def with_apis(extra: Sequence[Api]) -> dict[str, Api]:
+    """:data:`API_OF` and the actions of ``extra``; an action answered twice is refused."""
+    found = dict(API_OF)
+    for api in extra:
+        for action in api.handlers:
+            if action in found:
+                raise ValueError(f"the sandbox already answers {action}")
+            found[action] = api
+    return found

@@ -7,9 +7,8 @@ body parameters are accepted too), signed with ACS3-HMAC-SHA256. STS AssumeRole 
 HMAC-SHA1) is accepted too; ``start(tls=...)`` serves HTTPS, which that package requires.
 
 Control endpoints for other processes (no signature; bind to 127.0.0.1):
-``GET /_sandbox/calls``, ``POST /_sandbox/delay`` ``{"action", "seconds"}``,
-``POST /_sandbox/fail`` ``{"action", "status", "code", "message", "times"}``,
-``POST /_sandbox/reset``.
+``GET /_sandbox/calls``, ``POST /_sandbox/delay`` ``{"action", "seconds"}``, ``POST
+/_sandbox/fail`` ``{"action", "status", "code", "message", "times"}``, ``POST /_sandbox/reset``.
 """
 
 from __future__ import annotations
@@ -20,19 +19,18 @@ import ssl
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from commands.sandbox import errors, sts
+from commands.sandbox import errors, routes, sts
 from commands.sandbox.auth import SignatureVerifier
 from commands.sandbox.control import handle_control
 from commands.sandbox.errors import SandboxError, error_body, new_request_id
 from commands.sandbox.faults import Faults
-from commands.sandbox.routes import API_OF, Api
 from commands.sandbox.seed import demo_world
 from commands.sandbox.world import World
 from commands.signing import utcnow
@@ -71,7 +69,8 @@ class RecordedCall:
 
 
 class Sandbox:
-    """The sandbox cloud, in-process. ``start()`` serves it in a daemon thread."""
+    """The sandbox cloud, in-process; ``start()`` serves it in a daemon thread. ``apis``:
+    more actions to answer (a test's fake operation), none it answers already."""
 
     def __init__(
         self,
@@ -79,8 +78,10 @@ class Sandbox:
         *,
         credentials: Mapping[str, str] | None = None,
         clock: Callable[[], datetime] = utcnow,
+        apis: Sequence[routes.Api] = (),
     ) -> None:
         self.world = world if world is not None else demo_world()
+        self._apis = routes.with_apis(apis)
         self._clock = clock
         self._lock = threading.Lock()
         self._calls: list[RecordedCall] = []
@@ -184,7 +185,7 @@ class Sandbox:
         if "x-www-form-urlencoded" in lowered.get("content-type", ""):
             params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         action = lowered.get("x-acs-action") or params.get("Action", "")
-        api = API_OF.get(action)
+        api = self._apis.get(action)
         request_id = new_request_id()
         caller: str | None = None
         try:
@@ -225,7 +226,7 @@ class Sandbox:
 
     def _dispatch(
         self,
-        api: Api | None,
+        api: routes.Api | None,
         action: str,
         version: str | None,
         params: Mapping[str, str],

@@ -112,6 +112,9 @@ class Host:
     host_id: str
     name: str
     accounts: dict[str, HostAccount] = field(default_factory=dict)
+    # Revoking on this host fails item by item (``UNEXPECTED``, the page's "An unknown
+    # error occurred"), inside an answer that is HTTP 200: a partial success.
+    unexpected: bool = False
 
 
 @dataclass

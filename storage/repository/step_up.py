@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.errors import StorageError
+from storage.errors import AlreadyEnrolled as AlreadyEnrolled
+from storage.errors import NotEnrolled as NotEnrolled
 from storage.models import (
     DecisionRow,
     RequestRow,
@@ -27,14 +28,6 @@ from storage.models import (
 from storage.records import AnnouncementDraft, AuditDraft, DecisionRecord, Guard
 from storage.repository.transactions import Transactions, decision_record, require_aware
 from storage.states import Status
-
-
-class AlreadyEnrolled(StorageError):
-    """The user has an enrolment; reset it first (a new secret replaces nothing silently)."""
-
-
-class NotEnrolled(StorageError, LookupError):
-    """The user has no enrolment."""
 
 
 @dataclass(frozen=True)

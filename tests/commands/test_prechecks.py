@@ -42,7 +42,7 @@ def test_delete_account_of_a_delegated_admin_is_blocked_with_reasons(
 def test_delete_account_of_a_clean_member_is_allowed(cloud_client: CloudClient) -> None:
     findings = prechecks(cloud_client, "DeleteAccount", {"AccountId": CLEAN})
     assert statuses(findings) == [("Member account", "ok"), ("Deletion check", "ok")]
-    assert findings[1].details == ["Deletion is allowed."]
+    assert findings[1].details == ("Deletion is allowed.",)
 
 
 def test_abandonable_checks_warn_until_abandoned(cloud_client: CloudClient) -> None:

@@ -28,7 +28,6 @@ from bot.slack.views.modal import (
     selected_operation,
 )
 from bot.slack.views.plan_modals import MEMBER, build_member_modal
-from commands.catalog import get_spec
 from commands.errors import ParameterError
 from storage.states import Vote
 
@@ -77,9 +76,10 @@ def register(app: App, deps: Deps) -> None:
             view_id=view["id"],
             hash=view.get("hash"),
             view=build_operation_modal(
-                get_spec(chosen),
+                deps.catalog.get(chosen),
                 values=_typed(view),
                 private_metadata=str(view.get("private_metadata") or ""),
+                actions=deps.catalog.requestable,
             ),
         )
 

@@ -29,7 +29,7 @@ from bot.slack.views import guide, replies
 from bot.slack.views.modal import build_operation_modal, build_picker
 from bot.slack.views.plan_card import plan_status
 from bot.slack.views.plan_modals import MEMBER, build_member_modal
-from commands.catalog import get_spec
+from commands.catalog import Catalog
 
 COMMAND = "/offboard"
 _LIST_LIMIT = 20
@@ -40,7 +40,7 @@ def register(app: App, deps: Deps) -> None:
 
     def acknowledge(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         """The HTTP answer: the whole reply when it is pure text, else an empty ack."""
-        command = parse_command(str(body.get("text") or ""))
+        command = parse_command(str(body.get("text") or ""), catalog=deps.catalog)
         refused = identity.foreign(identity.actor(body), context)
         if refused is not None:
             ack(response_type="ephemeral", text=replies.refusal(refused))
@@ -55,7 +55,7 @@ def register(app: App, deps: Deps) -> None:
         body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
     ) -> None:
         """After the ack: check who asks, then open the modal or answer via response_url."""
-        command = parse_command(str(body.get("text") or ""))
+        command = parse_command(str(body.get("text") or ""), catalog=deps.catalog)
         who = identity.actor(body)
         if identity.foreign(who, context) is not None or isinstance(command, Help | Usage):
             return  # answered in the ack
@@ -66,7 +66,8 @@ def register(app: App, deps: Deps) -> None:
         if refused is not None:
             respond(response_type="ephemeral", text=replies.refusal(refused))
         elif isinstance(command, Open):
-            client.views_open(trigger_id=body["trigger_id"], view=open_view(command, body))
+            view = open_view(command, body, deps.catalog)
+            client.views_open(trigger_id=body["trigger_id"], view=view)
         elif isinstance(command, Status):
             respond(response_type="ephemeral", **status(deps, command.request_id))
         elif isinstance(command, List):
@@ -82,16 +83,18 @@ def register(app: App, deps: Deps) -> None:
     app.command(COMMAND)(ack=acknowledge, lazy=[errors.reported(deps, work)])
 
 
-def open_view(command: Open, body: dict[str, Any]) -> dict[str, Any]:
+def open_view(command: Open, body: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
     """The picker, or one operation's modal filled from ``/offboard Action Name=Value``."""
     # Where the command was typed, for errors after the modal closes; not authority.
     metadata = json.dumps({"channel": body.get("channel_id")})
     if command.action == MEMBER:
         return build_member_modal(command.values, private_metadata=metadata)
     if command.action is None:
-        return build_picker(private_metadata=metadata)
-    spec = get_spec(command.action)
-    return build_operation_modal(spec, values=command.values, private_metadata=metadata)
+        return build_picker(private_metadata=metadata, actions=catalog.requestable)
+    spec = catalog.get(command.action)
+    return build_operation_modal(
+        spec, values=command.values, private_metadata=metadata, actions=catalog.requestable
+    )
 
 
 def status(deps: Deps, request_id: str) -> replies.SlackMessage:
@@ -111,6 +114,7 @@ def status(deps: Deps, request_id: str) -> replies.SlackMessage:
         deps.cloud,
         deps.repo.get_execution(record.id),
         policy=deps.policy.snapshot(),
+        catalog=deps.catalog,
     )
     return replies.status_text(model)
 
@@ -121,7 +125,9 @@ def pending(deps: Deps) -> replies.SlackMessage:
     records = [r for r in records if r.plan_id is None]
     policy = deps.policy.snapshot()
     models = [
-        rendering.card_model(r, deps.repo.decisions_for(r.id), deps.cloud, policy=policy)
+        rendering.card_model(
+            r, deps.repo.decisions_for(r.id), deps.cloud, policy=policy, catalog=deps.catalog
+        )
         for r in records
     ]
     return replies.pending_list(models)

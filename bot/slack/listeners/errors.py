@@ -1,10 +1,13 @@
 """The one error handler: our error types in words for people, a reference for the rest.
 
-Listeners do not catch-and-log. Whatever they raise lands here (Bolt's ``app.error``):
-a known :class:`~commands.errors.OffboardError` or storage error is told to the person
-who acted, in words; anything else gets a short correlation id, which is also logged
-with the traceback so an operator can find it. Secrets never reach either: our errors
-are built from codes and ids, and Slack errors are reduced to Slack's error code.
+Listeners do not catch-and-log. Whatever they raise lands here (Bolt's ``app.error``).
+The three error roots are mapped in :func:`words_for`, and only there:
+``commands.errors.OffboardError`` (bad input, the cloud), ``storage.errors.StorageError``
+(a request that is not there, a change that lost a race) and ``bot.errors.BotError``
+(a policy that cannot work, a work process that did not start): each is told to the
+person who acted, in words. Anything else gets a short correlation id, which is also
+logged with the traceback so an operator can find it. Secrets never reach either: our
+errors are built from codes and ids, and Slack errors are reduced to Slack's error code.
 """
 
 from __future__ import annotations
@@ -20,33 +23,46 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
+from bot.errors import BotError
 from bot.slack.listeners import identity
 from bot.slack.views.replies import refusal
 from commands.errors import ApiError, CloudError, OffboardError, ParameterError
-from storage.errors import ConcurrentChange, RequestNotFound
+from storage.errors import ConcurrentChange, RequestNotFound, StorageError
 
 log = structlog.get_logger(__name__)
 
 
 def words_for(error: Exception) -> tuple[str, str | None]:
     """What to tell the person, and a correlation id when the error was unexpected."""
-    if isinstance(error, ParameterError):
-        return f"Some values are not valid: {error}", None
-    if isinstance(error, ApiError):
-        return f"Alibaba Cloud refused a call: {error}", None
-    if isinstance(error, CloudError):
-        return f"Alibaba Cloud could not be reached ({type(error).__name__}).", None
-    if isinstance(error, RequestNotFound):
-        return f"There is no request {error.request_id}.", None
-    if isinstance(error, ConcurrentChange):
-        return "Too many people acted on this request at once; please try again.", None
     if isinstance(error, OffboardError):
+        return _commands_words(error), None
+    if isinstance(error, StorageError):
+        return _storage_words(error), None
+    if isinstance(error, BotError):
         return str(error), None
     if isinstance(error, SlackApiError):
         code = error.response.get("error") if error.response is not None else None
         return f"Slack refused a call ({code or 'no error code'}).", None
     reference = secrets.token_hex(4)
     return f"Something went wrong on our side (reference `{reference}`).", reference
+
+
+def _commands_words(error: OffboardError) -> str:
+    if isinstance(error, ParameterError):
+        return f"Some values are not valid: {error}"
+    if isinstance(error, ApiError):
+        return f"Alibaba Cloud refused a call: {error}"
+    if isinstance(error, CloudError):
+        return f"Alibaba Cloud could not be reached ({type(error).__name__})."
+    return str(error)  # credentials: the message names the variable, never a value
+
+
+def _storage_words(error: StorageError) -> str:
+    if isinstance(error, RequestNotFound):
+        return f"There is no request {error.request_id}."
+    if isinstance(error, ConcurrentChange):
+        return "Too many people acted on this request at once; please try again."
+    return str(error)  # built from ids and guard names, never from values people typed
 
 
 def register(app: App, deps: Deps) -> None:

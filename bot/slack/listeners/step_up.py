@@ -45,7 +45,7 @@ def verifier(deps: Deps) -> StepUp:
     key = deps.settings.secret_key
     box = SecretBox.from_base64(key.get_secret_value() if key else None)
     workflow = Workflow(deps.repo, deps.policy, on_approved=deps.worker_bell.ring)
-    return StepUp(workflow, box, deps.cloud)
+    return StepUp(workflow, box, deps.cloud, deps.catalog)
 
 
 def approver(deps: Deps) -> Callable[..., None] | None:

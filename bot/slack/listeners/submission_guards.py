@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from pydantic import BaseModel
@@ -32,13 +32,16 @@ _PLACEHOLDER_REQUEST_ID = "OB-00000000"
 _MAX_VIEW_ID = 200
 
 
-def operation_problems(spec: OperationSpec) -> dict[str, str]:
+def operation_problems(
+    spec: OperationSpec, requestable: Collection[str] = REQUESTABLE_ACTIONS
+) -> dict[str, str]:
     """A field error when the form never offered this operation (a read, say).
 
-    The picker lists only the operations that change the cloud; a submission naming any
-    other was not made with our form, and a read must not run as an approved request.
+    The picker lists only the operations that change the cloud (``requestable``, the
+    bot's catalog's); a submission naming any other was not made with our form, and a
+    read must not run as an approved request.
     """
-    if spec.action in REQUESTABLE_ACTIONS:
+    if spec.action in requestable:
         return {}
     if not spec.op_class.changes_cloud:
         return {

@@ -13,6 +13,7 @@ opened earlier by someone who has since lost the right files nothing.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict
 from typing import Any
 
@@ -38,7 +39,7 @@ from bot.slack.views.modal import (
     parse_submission,
 )
 from bot.slack.views.plan_modals import MEMBER, build_member_modal
-from commands.catalog import OperationSpec, get_spec, validate_params
+from commands.catalog import REQUESTABLE_ACTIONS, OperationSpec, validate_params
 from commands.client import CloudClient
 from commands.errors import ParameterError
 from commands.prechecks import run_prechecks
@@ -49,6 +50,12 @@ log = structlog.get_logger(__name__)
 
 def register(app: App, deps: Deps) -> None:
     workflow = Workflow(deps.repo, deps.policy, on_approved=deps.worker_bell.ring)
+    catalog = deps.catalog
+
+    def checked(spec: OperationSpec, submission: Submission, refusal: str | None) -> BaseModel:
+        return check(
+            spec, submission, refusal=refusal, cloud=deps.cloud, requestable=catalog.requestable
+        )
 
     def acknowledge(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         """The reply: field errors, the operation's fields (after the picker), or close."""
@@ -59,20 +66,16 @@ def register(app: App, deps: Deps) -> None:
                 meta = submission.private_metadata
                 ack(response_action="update", view=build_member_modal({}, private_metadata=meta))
                 return
-            spec = get_spec(submission.action)
+            spec = catalog.get(submission.action)
             if is_picker(view):
                 # Submitted the picker itself ("Next"): show that operation's fields.
+                metadata, actions = submission.private_metadata, catalog.requestable
                 modal = build_operation_modal(
-                    spec, values={}, private_metadata=submission.private_metadata
+                    spec, values={}, private_metadata=metadata, actions=actions
                 )
                 ack(response_action="update", view=modal)
                 return
-            check(
-                spec,
-                submission,
-                refusal=identity.foreign(identity.actor(body), context),
-                cloud=deps.cloud,
-            )
+            checked(spec, submission, identity.foreign(identity.actor(body), context))
             guards.submission_key(body)
         except ParameterError as error:
             ack(response_action="errors", errors=field_errors_for_slack(error, view))
@@ -85,12 +88,10 @@ def register(app: App, deps: Deps) -> None:
         who = identity.actor(body)
         try:  # the same pure checks as the ack: only a valid submission goes on
             submission = parse_submission(view)
-            spec = get_spec(submission.action)
+            spec = catalog.get(submission.action)
             if is_picker(view):
                 return
-            params = check(
-                spec, submission, refusal=identity.foreign(who, context), cloud=deps.cloud
-            )
+            params = checked(spec, submission, identity.foreign(who, context))
             key = guards.submission_key(body)
         except ParameterError:
             return  # already answered with field errors
@@ -106,7 +107,12 @@ def register(app: App, deps: Deps) -> None:
 
 
 def check(
-    spec: OperationSpec, submission: Submission, *, refusal: str | None, cloud: CloudClient
+    spec: OperationSpec,
+    submission: Submission,
+    *,
+    refusal: str | None,
+    cloud: CloudClient,
+    requestable: Collection[str] = REQUESTABLE_ACTIONS,
 ) -> BaseModel:
     """The validated parameters, or one ParameterError with every problem by block_id.
 
@@ -117,7 +123,7 @@ def check(
     problems: dict[str, str] = {}
     if refusal is not None:
         problems[OPERATION] = refusal
-    problems.update(guards.operation_problems(spec))
+    problems.update(guards.operation_problems(spec, requestable))
     params: BaseModel | None = None
     too_deep = guards.nesting_problems(submission)
     problems.update(too_deep)
@@ -149,7 +155,7 @@ def _file(
     """Pre-checks, then store the request (once per submission key) and queue its card."""
     who = identity.actor(body)
     # Stored as plain JSON with the request; the card re-reads them from there.
-    findings = [asdict(f) for f in run_prechecks(deps.cloud, spec, params)]
+    findings = [asdict(f) for f in run_prechecks(deps.cloud, spec, params, catalog=deps.catalog)]
     try:
         outcome = workflow.submit(
             spec=spec,

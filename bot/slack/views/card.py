@@ -55,6 +55,7 @@ STATUS_LINES: dict[str, str] = {
     "APPROVED": ":white_check_mark: Approved, about to run",
     "EXECUTING": ":gear: Approved and running",
     "SUCCEEDED": ":white_check_mark: Done: the call succeeded",
+    "PARTIAL": ":warning: Done: the call succeeded for some items and failed for others",
     "FAILED": ":x: Done: the call failed",
     "UNKNOWN": ":grey_question: Outcome unknown: check before retrying",
     "REJECTED": ":no_entry_sign: Rejected: nothing was called",
@@ -68,6 +69,7 @@ _PARAMS_HEADINGS: dict[str, str] = {
     "APPROVED": "exactly as they will be signed",
     "EXECUTING": "exactly as signed",
     "SUCCEEDED": "exactly as signed",
+    "PARTIAL": "exactly as signed",
     "FAILED": "exactly as signed",
     "UNKNOWN": "exactly as signed",
 }
@@ -78,6 +80,7 @@ TITLES: dict[str, str] = {
     "APPROVED": "approved",
     "EXECUTING": "running",
     "SUCCEEDED": "succeeded",
+    "PARTIAL": "partly failed",
     "FAILED": "failed",
     "UNKNOWN": "outcome unknown",
     "REJECTED": "rejected",

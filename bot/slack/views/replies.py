@@ -27,23 +27,11 @@ from bot.slack.views.text import (
     split_escaped,
     truncate,
 )
+from commands.catalog.quirks import ItemResult
 
 # A Recommend link is cloud text: only a plain https URL becomes a link (no ``|`` or
 # ``>`` that could relabel it), anything else is shown escaped.
 _SAFE_URL = re.compile(r"^https://[A-Za-z0-9.-]+(/[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]*)?$")
-
-# What people should look at when the outcome of a call is unknown, per operation.
-WHAT_TO_CHECK: dict[str, str] = {
-    "DeleteAccount": "GetAccountDeletionStatus for the member, or Resource Directory in "
-    "the console: is the member deleted or being deleted?",
-    "DeregisterDelegatedAdministrator": "ListDelegatedAdministrators: is the account still "
-    "a delegated administrator for the service?",
-    "RelieveAccountRelation": "QueryRelationList: does the financial relation still exist?",
-    "ModifyAccountRelation": "QueryRelationList: what state is the financial relation in?",
-    "DetachHostAccountsFromUser": "ListHostAccountsForUser: does the user still have the "
-    "host accounts?",
-}
-
 
 # A summary up to this long goes in the first paragraph; a longer one gets its own.
 _SHORT_SUMMARY = 500
@@ -140,16 +128,23 @@ def progress(action: str, status: str, details: Iterable[str] = ()) -> SlackMess
     return message("\n".join(lines))
 
 
-def result(action: str, outcome: ResultLike, next_step: str | None = None) -> SlackMessage:
+def result(
+    action: str,
+    outcome: ResultLike,
+    next_step: str | None = None,
+    *,
+    items: Sequence[ItemResult] | None = None,
+    partial: bool = False,
+) -> SlackMessage:
     """The call's result: Code, Message, RequestId and HTTP status, always.
 
     On failure also the error's Recommend link and, when the API page documents the
-    Code, ``next_step`` (the catalog's line for people, shown as it is); for
-    DetachHostAccountsFromUser the per-host and per-account Codes from ``Results``.
+    Code, ``next_step`` (the catalog's line for people, shown as it is). ``items``: the
+    per-item Codes of an operation whose answer has them (the spec's ``quirks.items``);
+    ``partial``: the stored outcome is PARTIAL (the spec's ``item_failures`` decided it).
     """
     head = ":white_check_mark: Succeeded" if outcome.ok else ":x: Failed"
-    if outcome.ok and action == "DetachHostAccountsFromUser" and _item_failures(outcome.body):
-        # HTTP 200 with a per-host or per-account Code other than OK is a partial failure.
+    if partial:
         head = ":warning: Partly failed"
     lines = [
         f"{head}: `{code(action)}`",
@@ -162,18 +157,17 @@ def result(action: str, outcome: ResultLike, next_step: str | None = None) -> Sl
     if not outcome.ok and next_step:
         lines.append(f":point_right: *Next step* {mrkdwn_safe(next_step, 1500)}")
     paragraphs = ["\n".join(lines)]
-    if action == "DetachHostAccountsFromUser":
-        paragraphs.extend(_chunks(_host_lines(outcome.body)))
+    if items is not None:
+        paragraphs.extend(_chunks(_item_lines(items)))
     return message(*paragraphs)
 
 
 def unknown(action: str, detail: str) -> SlackMessage:
-    """The call was sent but no answer came: never re-sent; say what to check."""
-    check = WHAT_TO_CHECK.get(action, "the resource in the console")
+    """The call was sent but no answer came: never re-sent. ``detail`` is the stored
+    message, which says so and names what to check (the spec's ``what_to_check``, see
+    ``bot.execution.reconcile``): one wording for the thread, the card and the DM."""
     return message(
-        f":grey_question: The outcome of `{code(action)}` is unknown: "
-        f"{mrkdwn_safe(detail, 1000)}\nOffboard will not send it again. "
-        f"Please check {mrkdwn_safe(check, 500)}"
+        f":grey_question: The outcome of `{code(action)}` is unknown: {mrkdwn_safe(detail, 1500)}"
     )
 
 
@@ -273,42 +267,18 @@ def _link(url: str) -> str:
     return mrkdwn_safe(url, 1000)
 
 
-def _host_lines(body: Mapping[str, Any]) -> list[str]:
-    """Per-host and per-host-account Codes of DetachHostAccountsFromUser ``Results``."""
-    results = body.get("Results")
-    if not isinstance(results, list) or not results:
-        return ["_No per-host results in the response._"]
+def _item_lines(items: Sequence[ItemResult]) -> list[str]:
+    """One line per item: its Code, then its parts' Codes."""
+    if not items:
+        return ["_No per-item results in the response._"]
     lines = []
-    for host in results:
-        if not isinstance(host, Mapping):
-            continue
-        line = f"• Host `{_value(_str(host.get('HostId')))}`: `{_value(_str(host.get('Code')))}`"
-        accounts = host.get("HostAccounts")
-        if isinstance(accounts, list) and accounts:
-            parts = [
-                f"`{_value(_str(a.get('HostAccountId')))}` `{_value(_str(a.get('Code')))}`"
-                for a in accounts
-                if isinstance(a, Mapping)
-            ]
-            line += " — accounts " + ", ".join(parts)
+    for item in items:
+        line = f"• {escape(item.kind)} `{_value(item.id)}`: `{_value(item.code)}`"
+        if item.parts:
+            parts = [f"`{_value(part)}` `{_value(said)}`" for part, said in item.parts]
+            line += f" — {escape(item.parts_kind)} " + ", ".join(parts)
         lines.append(line)
     return lines
-
-
-def _item_failures(body: Mapping[str, Any]) -> int:
-    """How many hosts and host accounts in ``Results`` have a Code other than OK."""
-    failures = 0
-    for host in body.get("Results") or []:
-        if not isinstance(host, Mapping):
-            continue
-        failures += host.get("Code") != "OK"
-        accounts = host.get("HostAccounts") or []
-        failures += sum(1 for a in accounts if isinstance(a, Mapping) and a.get("Code") != "OK")
-    return failures
-
-
-def _str(value: Any) -> str | None:
-    return None if value is None else str(value)
 
 
 def _chunks(lines: Sequence[str]) -> list[str]:

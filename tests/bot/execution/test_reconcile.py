@@ -9,13 +9,21 @@ from __future__ import annotations
 
 import pytest
 
-from bot.execution.reconcile import reconcile_deletion
+from bot.execution.reconcile import settle_unanswered
+from commands.catalog import get_spec
+from commands.catalog.quirks import Progress
 from commands.client import CloudClient
+from commands.reads import CloudReader
 from commands.sandbox import Sandbox
 from tests.support.cloud import call
 
 CLEAN = "1512996702208737"
 UNKNOWN_MEMBER = "1000000000000000"
+
+
+def reconcile_deletion(client: CloudClient, params: dict[str, str]) -> Progress:
+    """A DeleteAccount sent without an answer, settled as the worker settles it."""
+    return settle_unanswered(CloudReader(client), get_spec("DeleteAccount"), params)
 
 
 def test_a_member_that_getaccount_does_not_know_is_gone(cloud_client: CloudClient) -> None:

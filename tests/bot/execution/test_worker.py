@@ -12,10 +12,10 @@ from sqlalchemy import Engine
 
 from bot.approvals.policy import ApprovalRules, ApproverDirectory
 from bot.approvals.workflow import Submitted, Workflow
-from bot.execution.reconcile import deletion_finding, unknown_outcome
+from bot.execution.reconcile import unknown_outcome
 from bot.execution.worker import FollowPolicy, Worker
 from commands.catalog import get_spec, prepare_params, validate_params
-from commands.client import CallResult, CloudClient
+from commands.client import CloudClient
 from commands.credentials import Credentials, StaticCredentialsProvider
 from commands.sandbox import DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Sandbox
 from storage.records import RequestRecord
@@ -254,23 +254,6 @@ def test_the_worker_wakes_at_once_when_the_workflow_approves(
     assert sandbox.count("DetachHostAccountsFromUser") == 1
 
 
-def deletion_answer(status: str, reasons: list[dict[str, str]] | None = None) -> CallResult:
-    info = {"AccountId": CLEAN_MEMBER, "Status": status, "FailReasonList": reasons or []}
-    body = {"RequestId": "R-1", "RdAccountDeletionStatus": info}
-    return CallResult(200, None, None, "R-1", None, body)
-
-
-def test_deletion_status_answers_are_read_as_the_api_page_says() -> None:
-    assert deletion_finding(deletion_answer("Success")).verdict == "SUCCEEDED"
-    assert deletion_finding(deletion_answer("Deleting")).verdict == "RUNNING"
-    assert deletion_finding(deletion_answer("Checking")).verdict == "RUNNING"
-    failed = deletion_finding(
-        deletion_answer("DeleteFailed", [{"Name": "FINANCE", "Description": "payer account"}])
-    )
-    assert failed.verdict == "FAILED" and "FINANCE: payer account" in failed.message
-    assert deletion_finding(deletion_answer("Weird")).verdict == "UNKNOWN"
-
-
 @pytest.mark.parametrize(
     ("operation", "params", "check"),
     [
@@ -288,7 +271,7 @@ def test_deletion_status_answers_are_read_as_the_api_page_says() -> None:
 def test_unknown_outcomes_say_what_to_check(
     operation: str, params: dict[str, str], check: str
 ) -> None:
-    finding = unknown_outcome(operation, params, "No answer came back.")
+    finding = unknown_outcome(get_spec(operation), params, "No answer came back.")
     assert finding.verdict == "UNKNOWN"
     assert check in finding.message and "not sent again" in finding.message
 
@@ -323,4 +306,20 @@ def test_a_server_error_to_a_destructive_call_is_not_called_a_failure(
     assert execution is not None and execution.message is not None
     assert (execution.http_status, execution.code) == (500, "InternalError")
     assert "InternalError" in execution.message and "ListHostAccountsForUser" in execution.message
+    assert sandbox.count("DetachHostAccountsFromUser") == 1
+
+
+def test_an_answer_whose_items_partly_failed_is_stored_partial_and_announced(
+    repo: Repository, clock: FakeClock, sandbox: Sandbox, cloud_client: CloudClient
+) -> None:
+    # HTTP 200 with one host account UNEXPECTED: the spec's item_failures make it PARTIAL.
+    sandbox.world.instances[DETACH["InstanceId"]].hosts["2"].unexpected = True
+    hosts = '[{"HostId":"1"},{"HostId":"2","HostAccountIds":["3"]}]'
+    request_id = approved(repo, clock, "DetachHostAccountsFromUser", {**DETACH, "Hosts": hosts})
+    make_worker(repo, cloud_client, clock).run_once()
+    assert status(repo, request_id).status == "PARTIAL"
+    execution = repo.get_execution(request_id)
+    assert execution is not None and execution.outcome == "PARTIAL"
+    announced = [a.payload for a in repo.undelivered_announcements() if a.request_id == request_id]
+    assert {"event": "result", "status": "PARTIAL"}.items() <= announced[-1].items()
     assert sandbox.count("DetachHostAccountsFromUser") == 1

@@ -122,6 +122,7 @@ def test_final_and_later_states_have_no_buttons_and_a_status_line(status: str) -
         "APPROVED": "exactly as they will be signed",
         "EXECUTING": "exactly as signed",
         "SUCCEEDED": "exactly as signed",
+        "PARTIAL": "exactly as signed",
         "FAILED": "exactly as signed",
         "UNKNOWN": "exactly as signed",
     }.get(status, "as requested")  # rejected, expired, cancelled: never sent

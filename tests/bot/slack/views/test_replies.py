@@ -11,12 +11,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.execution.reconcile import unknown_outcome
 from bot.slack.views import guide, replies
 from bot.slack.views.card import CardModel
 from bot.slack.views.text import escape
+from commands.catalog import get_spec
 from commands.responses import CallResult
 from tests.bot.slack.views.blockkit_checks import assert_cannot_ping, check_message_blocks, texts
 
+DELETE = get_spec("DeleteAccount")
 ALICE, BOB, REQ = "U0ALICE1", "U0BOB002", "U0REQUEST"
 HOSTILE = "<!channel> <@U0EVIL01> <https://evil.example|login> & stuff"
 CREATED = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -89,8 +92,11 @@ def test_decided_names_the_actor_and_the_tally() -> None:
             "status: *Deleting*\n• step 1",
         ),
         (
-            lambda: replies.unknown("DeleteAccount", "read timeout"),
-            "will not send it again. Please check GetAccountDeletionStatus",
+            lambda: replies.unknown(
+                "DeleteAccount",
+                unknown_outcome(DELETE, {"AccountId": "1"}, "read timeout").message,
+            ),
+            "is unknown: read timeout It was not sent again. Run GetAccountDeletionStatus",
         ),
         (
             lambda: replies.reconciled("DeleteAccount", "SUCCEEDED", "member is gone"),
@@ -140,10 +146,18 @@ def test_hostile_cloud_text_is_escaped_and_a_forged_recommend_is_not_a_link() ->
     assert_cannot_ping(message["text"])
 
 
-def test_detach_result_shows_each_host_and_host_account_code() -> None:
-    text = body(
-        replies.result("DetachHostAccountsFromUser", ok_result(code="OK", body=DETACH_BODY))
+def detach_reply(result: CallResult, *, partial: bool = False) -> str:
+    """The reply as rendering builds it: items read by the spec's quirks."""
+    read = get_spec("DetachHostAccountsFromUser").quirks.items
+    assert read is not None
+    message = replies.result(
+        "DetachHostAccountsFromUser", result, items=read(result.body), partial=partial
     )
+    return body(message)
+
+
+def test_detach_result_shows_each_host_and_host_account_code() -> None:
+    text = detach_reply(ok_result(code="OK", body=DETACH_BODY), partial=True)
     assert ":warning: Partly failed" in text
     assert "• Host `1`: `OK` — accounts `1` `OK`, `9` `OBJECT_NOT_FOUND`" in text
     assert "• Host `2`: `OK`" in text
@@ -151,13 +165,12 @@ def test_detach_result_shows_each_host_and_host_account_code() -> None:
 
 def test_detach_result_all_ok_is_a_success() -> None:
     clean = {"Results": [{"Code": "OK", "HostId": "1", "HostAccounts": [{"Code": "OK"}]}]}
-    text = body(replies.result("DetachHostAccountsFromUser", ok_result(body=clean)))
+    text = detach_reply(ok_result(body=clean))
     assert ":white_check_mark: Succeeded" in text
 
 
 def test_detach_result_without_results_says_so() -> None:
-    text = body(replies.result("DetachHostAccountsFromUser", ok_result(body={})))
-    assert "No per-host results" in text
+    assert "No per-item results" in detach_reply(ok_result(body={}))
 
 
 def test_large_detach_result_stays_within_limits() -> None:
@@ -169,8 +182,7 @@ def test_large_detach_result_stays_within_limits() -> None:
         }
         for h in range(200)
     ]
-    text = body(replies.result("DetachHostAccountsFromUser", ok_result(body={"Results": hosts})))
-    assert "• Host `199`" in text
+    assert "• Host `199`" in detach_reply(ok_result(body={"Results": hosts}))
 
 
 def test_requester_dm_tells_the_outcome() -> None:
