@@ -19,6 +19,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.approvals.changes import counted
 from bot.approvals.workflow import Done, Workflow
 from bot.deps import Deps
 from bot.slack import rendering
@@ -27,8 +28,9 @@ from bot.slack.listeners import errors, identity
 from bot.slack.plan_rendering import plan_model
 from bot.slack.views import guide, replies
 from bot.slack.views.modal import build_operation_modal, build_picker
-from bot.slack.views.plan_card import plan_status
+from bot.slack.views.plan_card import gate_line, plan_status
 from bot.slack.views.plan_modals import MEMBER, build_member_modal
+from bot.slack.views.text import section
 from commands.catalog import Catalog
 
 COMMAND = "/offboard"
@@ -121,7 +123,8 @@ def status(deps: Deps, request_id: str) -> replies.SlackMessage:
 
 def pending(deps: Deps) -> replies.SlackMessage:
     records = deps.repo.list_requests(statuses=["PENDING"], limit=_LIST_LIMIT)
-    # A plan's gate is shown with its plan (`/offboard status PL-...`), not as a request.
+    # A plan's gate is listed as its plan's line (`/offboard status PL-...` shows it all).
+    gates = [r for r in records if r.plan_id is not None]
     records = [r for r in records if r.plan_id is None]
     policy = deps.policy.snapshot()
     models = [
@@ -130,4 +133,11 @@ def pending(deps: Deps) -> replies.SlackMessage:
         )
         for r in records
     ]
-    return replies.pending_list(models)
+    listed = replies.pending_list(models)
+    if gates:
+        lines = [gate_line(g, counted(g, deps.repo.decisions_for(g.id), policy)) for g in gates]
+        listed["blocks"] = [
+            *listed["blocks"],
+            section("*Member plans waiting*\n" + "\n".join(lines)),
+        ]
+    return listed

@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from bot.approvals.rules import Tally
 from bot.slack.plan_rendering import GateModel, PlanModel
 from bot.slack.views.card import APPROVE, REJECT
 from bot.slack.views.replies import SlackMessage
@@ -24,8 +25,10 @@ from bot.slack.views.text import (
     mentions,
     mrkdwn_safe,
     section,
+    slack_date,
 )
 from storage.plan_records import StepRecord
+from storage.records import RequestRecord
 from storage.states import Status
 
 ABANDON_CHECKS = "abandon_checks"
@@ -228,6 +231,15 @@ def gate_reply(model: PlanModel, payload: Mapping[str, Any]) -> SlackMessage:
         "tampered": f"Gate {number} was refused at the door: {why}",
     }
     return note(words.get(event, f"Gate {number}: {escape(event)}."))
+
+
+def gate_line(gate: RequestRecord, tally: Tally) -> str:
+    """``/offboard list``: one waiting gate of a member plan."""
+    name = {1: "gate 1", 2: "gate 2", 3: "the rollback"}.get(gate.gate or 0, "a gate")
+    return (
+        f"• `{code(str(gate.plan_id))}`: {name} `{code(gate.id)}` of {mention(gate.requester)}'s "
+        f"plan, {len(tally.approvals)} of {tally.required}, expires {slack_date(gate.expires_at)}"
+    )
 
 
 def plan_status(model: PlanModel) -> SlackMessage:

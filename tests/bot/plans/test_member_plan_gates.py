@@ -57,3 +57,13 @@ def test_a_gate_withdrawn_by_its_requester_ends_the_plan(slack_only_server: Slac
     slack.click(APPROVERS[0], "approve", first)  # too late: nothing to approve
     wait_until(lambda: slack.ephemerals(APPROVERS[0]), what="the refusal")
     assert writes(slack) == []
+
+
+def test_list_shows_a_plan_waiting_for_its_gate(slack_only_server: Slack) -> None:
+    slack = slack_only_server
+    plan = propose(slack, REQUESTER, LEAVER_MEMBER, LEAVER_USERS_TEXT)
+    first = gate(slack, plan, 1)
+    slack.signer.slash_command(APPROVERS[0], "list")
+    listed = str(slack.standin.wait_for_calls("response_url")[-1].params["blocks"])
+    assert "Member plans waiting" in listed and plan.id in listed and first.id in listed
+    assert "0 of 2" in listed
