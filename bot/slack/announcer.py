@@ -37,9 +37,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.deps import Deps
-from bot.errors import BotError
+from bot.errors import BotError, NotYetDeliverable
 from bot.slack import rendering
-from bot.slack.plan_announcer import NotYet, PlanDelivery
+from bot.slack.plan_announcer import PlanDelivery
 from bot.slack.views.card import CardModel, build_card
 from bot.slack.views.replies import SlackMessage, requester_dm
 from bot.slack.views.step_up import notice
@@ -155,7 +155,7 @@ class Announcer:
             if record is not None and record.plan_id is not None:
                 self._plans.gate(item, record)  # a gate of a member plan
                 return
-        except NotYet as why:
+        except NotYetDeliverable as why:
             raise _Undeliverable(str(why)) from None
         if record is None:
             raise _Undeliverable(f"no request {item.request_id}")

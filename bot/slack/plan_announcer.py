@@ -14,15 +14,12 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.deps import Deps
+from bot.errors import NotYetDeliverable
 from bot.slack.plan_rendering import PlanModel, plan_model
 from bot.slack.views import plan_card as views
 from bot.slack.views import plan_gates as gates
 from bot.slack.views.replies import SlackMessage
 from storage.records import AnnouncementRecord, RequestRecord
-
-
-class NotYet(Exception):
-    """Not deliverable yet (the card has no ts): retried later."""
 
 
 class PlanDelivery:
@@ -59,7 +56,7 @@ class PlanDelivery:
     def _model(self, plan_id: str) -> PlanModel:
         model = plan_model(self.deps.repo, plan_id, self.deps.policy.snapshot(), self.deps.cloud)
         if model is None:
-            raise NotYet(f"no plan {plan_id}")
+            raise NotYetDeliverable(f"no plan {plan_id}")
         return model
 
     def _card(self, model: PlanModel, payload: dict[str, Any]) -> None:
@@ -107,7 +104,7 @@ class PlanDelivery:
     def _reply(self, model: PlanModel, message: SlackMessage) -> str:
         plan = model.plan
         if plan.card_ts is None:
-            raise NotYet("the plan card has not been posted yet")
+            raise NotYetDeliverable("the plan card has not been posted yet")
         posted = self.slack.chat_postMessage(
             channel=plan.channel or self.deps.approval_channel, thread_ts=plan.card_ts, **message
         )
@@ -144,9 +141,7 @@ def _words(model: PlanModel, payload: dict[str, Any]) -> str:
             f"Gate {payload.get('gate')} is approved: its steps run now, each verified by a read."
         )
     if event == "succeeded":
-        return (
-            f"Member {account} is deleted: GetAccountDeletionStatus says Success. The plan is done."
-        )
+        return f"Member {account} is deleted: its deletion status says Success. The plan is done."
     if event == "rolled_back":
         return "The rollback is done: what gate 1 changed is back, as far as an API allows."
     if event == "abandoned":

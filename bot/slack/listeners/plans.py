@@ -21,9 +21,9 @@ from bot.slack.listeners import submission_guards as guards
 from bot.slack.listeners.errors import reported, tell
 from bot.slack.views import plan_modals as modals
 from bot.slack.views.submission import REASON, field_errors_for_slack
-from commands.catalog import get_spec, validate_params
 from commands.errors import ParameterError
 from commands.member_plan import BastionUser, parse_bastion_users
+from commands.member_plan.steps import deletion_step
 from storage.errors import DuplicateSubmission
 
 log = structlog.get_logger(__name__)
@@ -38,8 +38,8 @@ def read_ask(body: dict[str, Any], context: BoltContext) -> PlanAsk:
     if refused is not None:
         problems[modals.ACCOUNT] = refused
     account = str(values.get(modals.ACCOUNT) or "")
-    try:  # the member's id, by the same rules as DeleteAccount's
-        validate_params(get_spec("DeleteAccount"), {"AccountId": account})
+    try:  # the member's id, by the catalog's rules for the plan's deletion step
+        deletion_step(account)
     except ParameterError as error:
         problems[modals.ACCOUNT] = error.field_errors.get("AccountId", str(error))
     users: tuple[BastionUser, ...] = ()

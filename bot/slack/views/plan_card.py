@@ -137,7 +137,7 @@ def build_plan_card(model: PlanModel) -> tuple[list[dict[str, Any]], str]:
         blocks.append(
             section(
                 "*Gate 2: the deletion* (irreversible), opened after a fresh "
-                "CheckAccountDelete, with the checks to abandon the requester chooses:\n"
+                "deletion check, with the checks to abandon the requester chooses:\n"
                 + params_block(deletion["params"])
             )
         )
@@ -185,7 +185,7 @@ def step_reply(model: PlanModel, step: StepRecord, *, stopped: bool = False) -> 
     if step.verified:
         lines.append(f"Verified by a read: {escape(step.verified)}")
     if step.progress and step.state.value == "FOLLOWING":
-        lines.append(f"GetAccountDeletionStatus: {escape(step.progress)}")
+        lines.append(f"Deletion status: {escape(step.progress)}")
     blocks: list[dict[str, Any]] = [section("\n".join(lines))]
     if stopped:
         blocks.append(

@@ -30,9 +30,10 @@ def gate2_message(model: PlanModel) -> SlackMessage:
     assert gate is not None
     fresh = model.fresh
     chosen = gate.abandon.split(",") if gate.abandon else []
+    calls = ", ".join(escape(s.action) for s in model.steps_of(2)) or "the deletion"
     lines = [
-        f"*Gate 2: DeleteAccount of member `{code(model.plan.account_id)}`.* {tally_line(gate)}",
-        f"Fresh CheckAccountDelete: *AllowDelete* {str(fresh.get('allow_delete')).lower()}",
+        f"*Gate 2: {calls} of member `{code(model.plan.account_id)}`.* {tally_line(gate)}",
+        f"Fresh deletion check: *AllowDelete* {str(fresh.get('allow_delete')).lower()}",
         "*NotAllowReason*:\n" + checks(fresh.get("not_allowed", []), "none"),
         "*AbandonableChecks*:\n" + checks(fresh.get("abandonable", []), "none"),
         "*Chosen to abandon (AbandonableCheckId)*: "
@@ -53,7 +54,7 @@ def gate2_message(model: PlanModel) -> SlackMessage:
 def blocked_message(model: PlanModel) -> SlackMessage:
     fresh = model.fresh
     lines = [
-        f"*Stopped before gate 2:* the fresh CheckAccountDelete of `{code(model.plan.account_id)}`"
+        f"*Stopped before gate 2:* the fresh deletion check of `{code(model.plan.account_id)}`"
         f" says AllowDelete={str(fresh.get('allow_delete')).lower()}.",
     ]
     if fresh.get("failure"):

@@ -96,7 +96,7 @@ def build_abandon_modal(
         element["initial_options"] = initial
     blocks = [
         section(
-            "Choose the checks DeleteAccount may abandon. Changing the choice files gate 2 "
+            "Choose the checks the deletion may abandon. Changing the choice files gate 2 "
             "again: approvals given to the old list do not count for the new one."
         ),
         {

@@ -37,8 +37,8 @@ def test_demo_tells_the_whole_story() -> None:
         "You are approving `MemberPlanGate2`",
         "thread under plan PL-",
         "DeregisterDelegatedAdministrator*: *DONE*",
-        "Fresh CheckAccountDelete: *AllowDelete* true",
-        "GetAccountDeletionStatus says Success",
+        "Fresh deletion check: *AllowDelete* true",
+        "deletion status says Success",
         "ended: *SUCCEEDED*",
         "Outcomes: FAILED, SUCCEEDED, SUCCEEDED, SUCCEEDED, SUCCEEDED",
     ]

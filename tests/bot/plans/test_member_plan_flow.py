@@ -82,7 +82,7 @@ def test_a_leaver_is_offboarded_as_one_plan(slack_only_server: Slack) -> None:
     assert "AbandonableCheckId" not in deletion.params  # none was offered, none chosen
     assert all(c.signature_ok for c in sent)
     replies = [text_of(m) for m in thread(slack, plan)]
-    assert any("GetAccountDeletionStatus says Success" in r for r in replies)
+    assert any("deletion status says Success" in r for r in replies)
     assert (
         LEAVER_MEMBER not in slack.sandbox.world.accounts
         or slack.sandbox.world.accounts[LEAVER_MEMBER].deletion is not None
