@@ -38,6 +38,7 @@ bench: install
 	$(BIN)/python bench/ack.py
 	$(BIN)/python bench/audit.py
 	$(BIN)/python bench/discovery.py
+	$(BIN)/python bench/rss.py
 
 # Mutation testing of the approval rules and the signer against their own tests
 # ([tool.mutmut] in pyproject.toml; docs/mutation.md). Not part of `make test`: it takes

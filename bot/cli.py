@@ -46,11 +46,14 @@ def main(log_level: str) -> None:
     logs.configure(log_level, json=not sys.stderr.isatty())
 
 
+_HOST_HELP = "Address to listen on (in Socket Mode: for OFFBOARD_METRICS_PORT)."
+
+
 @main.command()
 @click.option(
     "--http", "http_mode", is_flag=True, help="Serve HTTP even if SLACK_APP_TOKEN is set."
 )
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help=_HOST_HELP)
 @click.option("--port", default=3000, show_default=True, type=int)
 def serve(http_mode: bool, host: str, port: int) -> None:
     """Run the bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP.

@@ -23,6 +23,7 @@ from bot.approvals.access import Access, Account
 from bot.approvals.enrolment import enrolled_approvers
 from bot.approvals.policy import ApprovalRules
 from bot.cloud import make_cloud_client
+from bot.metrics import Metrics, NoMetrics, Recorder
 from bot.settings import Settings
 from commands.catalog import DEFAULT_CATALOG, Catalog
 from commands.client import CloudClient
@@ -67,6 +68,7 @@ class Deps:
     clock: Callable[[], datetime] = utcnow
     # The operations this bot knows; a test adds one with ``DEFAULT_CATALOG.with_specs``.
     catalog: Catalog = DEFAULT_CATALOG
+    metrics: Recorder = field(default_factory=NoMetrics)
     worker_bell: Doorbell = field(default_factory=Doorbell)
     announcer_bell: Doorbell = field(default_factory=Doorbell)
 
@@ -138,12 +140,18 @@ def build_deps(
     slack: WebClient | None = None,
     repo: Repository | None = None,
     catalog: Catalog = DEFAULT_CATALOG,
+    metrics: bool = True,
 ) -> Deps:
-    """Deps from settings; pass any collaborator to replace the default one."""
+    """Deps from settings; pass any collaborator to replace the default one.
+
+    With ``metrics`` (the default), cloud calls made through ``cloud`` are timed into
+    :attr:`Deps.metrics`, which ``/metrics`` answers from."""
     slack = slack or make_slack_client(settings)
     if cloud is None:
         cloud = make_cloud_client(settings.alibaba_endpoint, bss_site=settings.bss_site)
     repo = repo or Repository(make_engine(settings.database_url))
+    recorder: Recorder = Metrics(repo.stats, clock) if metrics else NoMetrics()
+    cloud.observe(recorder.cloud_call)
     key = settings.secret_key.get_secret_value() if settings.secret_key else None
     groups = usergroup_resolver(slack)
     policy = ApprovalRules.from_settings(
@@ -165,4 +173,5 @@ def build_deps(
         access=access,
         clock=clock,
         catalog=catalog,
+        metrics=recorder,
     )

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     # Approval step-up: "totp" makes every approval carry a code from the approver's
     # authenticator; "off" keeps Slack-only approvals (and every card says so).
     step_up: Literal["totp", "off"] = Field(default="totp", alias="OFFBOARD_STEP_UP")
+    # Socket Mode has no HTTP server for Slack: /metrics (and /healthz) get this port of
+    # their own, on serve's --host. Unset: no metrics port. HTTP mode serves /metrics on
+    # its own port and ignores this.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535, alias="OFFBOARD_METRICS_PORT")
     # base64 of 32 bytes: the AES-GCM key that seals step-up secrets at rest.
     secret_key: SecretStr | None = Field(default=None, alias="OFFBOARD_SECRET_KEY")
 

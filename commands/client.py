@@ -37,7 +37,7 @@ from pydantic import BaseModel
 
 from commands.credentials import CredentialsProvider
 from commands.endpoints import Product, resolve_endpoint
-from commands.errors import NetworkError, OutcomeUnknownError, ParameterError
+from commands.errors import ApiError, CloudError, NetworkError, OutcomeUnknownError, ParameterError
 from commands.responses import CallResult, error_for, parse_body, result_from
 from commands.retrying import BeforeAttempt, Budget, retrying, timeout_within
 from commands.signing import (
@@ -48,7 +48,11 @@ from commands.signing import (
     utcnow,
 )
 
-__all__ = ["BeforeAttempt", "CallResult", "CloudClient", "SpecLike", "utcnow"]
+__all__ = ["BeforeAttempt", "CallObserver", "CallResult", "CloudClient", "SpecLike", "utcnow"]
+
+#: Told of each attempt: (action, the API's Code or ``OK``, or the error's class name for
+#: an attempt without an answer, seconds). The bot's metrics listen; commands knows none.
+CallObserver = Callable[[str, str, float], None]
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +99,7 @@ class CloudClient:
         max_attempts: int = 4,
         backoff: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
+        observer: CallObserver | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -108,6 +113,7 @@ class CloudClient:
         self._max_attempts = max_attempts
         self._backoff = backoff
         self._sleep = sleep
+        self._observer = observer
         # Connecting is quick or hopeless; reading may wait on a slow API.
         self._timeout = httpx.Timeout(timeout, connect=min(timeout, 5.0))
         self._http = httpx.Client(
@@ -116,6 +122,10 @@ class CloudClient:
             follow_redirects=False,
             trust_env=False,
         )
+
+    def observe(self, observer: CallObserver | None) -> None:
+        """Tell ``observer`` of every attempt from now on (None: stop telling)."""
+        self._observer = observer
 
     def endpoint_for(self, spec: SpecLike, params: BaseModel) -> str:
         """The base URL this call goes to (``RegionId`` picks Bastionhost's).
@@ -181,8 +191,24 @@ class CloudClient:
                 seconds = budget.for_attempt()
                 if seconds <= 0:
                     raise NetworkError(f"{spec.action}: not sent, no time left before its deadline")
-                return self._call_once(spec, params, number, seconds)
+                return self._timed(spec, params, number, seconds)
         raise AssertionError("unreachable: tenacity reraises the last error")  # pragma: no cover
+
+    def _timed(self, spec: SpecLike, params: BaseModel, attempt: int, seconds: float) -> CallResult:
+        """One attempt; its duration and result code go to the observer."""
+        started = time.monotonic()
+        try:
+            result = self._call_once(spec, params, attempt, seconds)
+        except CloudError as error:
+            code = error.code if isinstance(error, ApiError) else None
+            self._tell(spec.action, code or type(error).__name__, started)
+            raise
+        self._tell(spec.action, result.code or "OK", started)
+        return result
+
+    def _tell(self, action: str, code: str, started: float) -> None:
+        if self._observer is not None:
+            self._observer(action, code, time.monotonic() - started)
 
     def _call_once(
         self, spec: SpecLike, params: BaseModel, attempt: int, seconds: float = math.inf

@@ -233,3 +233,6 @@ class AnnouncementRecord:
     created_at: datetime
     attempts: int
     last_error: str | None
+    # When it may be delivered: later than created_at for a retry, or for a row that
+    # waits to gather changes (a Home tab refresh).
+    available_at: datetime | None = None

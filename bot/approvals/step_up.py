@@ -117,7 +117,18 @@ class StepUp:
                 request_id, user, Vote.APPROVE, now, assurance=Assurance.SECOND_FACTOR, proof=proof
             )
         except GuardLost:  # spent meanwhile: a double submit, another request or replica
-            return self._failed(user, request_id, "reused_code", now)
+            return self._lost(request_id, user, now)
+
+    def _lost(self, request_id: str, user: str, now: datetime) -> Refused:
+        """The code was spent meanwhile. If by this person's own approval of this request
+        (a double click racing itself), that is no guess: say it is done, count no failure."""
+        decisions = self.repo.decisions_for(request_id)
+        record = self.repo.get_request(request_id)
+        if record is not None and any(d.user_id == user for d in decisions):
+            refused = self._rules(record, decisions, user, now)
+            if refused is not None:
+                return refused
+        return self._failed(user, request_id, "reused_code", now)
 
     # --- checks ---------------------------------------------------------------------------
 

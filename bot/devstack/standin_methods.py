@@ -178,6 +178,21 @@ def _view(w: Workspace, p: dict[str, Any], *, needs_trigger: bool) -> dict[str, 
     return {"ok": True, "view": {**view, "id": view_id, "hash": f"h{next(w.seq)}"}}
 
 
+def _publish(w: Workspace, p: dict[str, Any]) -> dict[str, Any]:
+    # views.publish: a "home" view of at most 100 blocks, for one user of the workspace.
+    view = p.get("view")
+    if isinstance(view, str):
+        view = json.loads(view)
+    user = str(p.get("user_id") or "")
+    if user not in w.people:
+        return {"ok": False, "error": "user_not_found"}
+    if not isinstance(view, dict) or view.get("type") != "home":
+        return {"ok": False, "error": "invalid_arguments"}
+    if len(view.get("blocks", [])) > _MAX_VIEW_BLOCKS:
+        return {"ok": False, "error": "invalid_arguments"}
+    return {"ok": True, "view": {**view, "id": f"VHOME{user}", "hash": f"h{next(w.seq)}"}}
+
+
 def _conversations_open(w: Workspace, p: dict[str, Any]) -> dict[str, Any]:
     users = str(p.get("users") or "")
     if not users:
@@ -261,6 +276,7 @@ _ANSWERS: dict[str, Callable[[Workspace, dict[str, Any]], dict[str, Any]]] = {
     "views.open": lambda w, p: _view(w, p, needs_trigger=True),
     "views.push": lambda w, p: _view(w, p, needs_trigger=True),
     "views.update": lambda w, p: _view(w, p, needs_trigger=False),
+    "views.publish": _publish,
     "conversations.open": _conversations_open,
     "usergroups.users.list": _usergroup_users,
     "conversations.info": _conversations_info,

@@ -17,6 +17,8 @@ Kinds:
             (a ``U…`` id as channel would land in Slackbot's DM instead).
 ``notice``  a message in the approval channel about no card in particular (step-up
             enrolments, resets, recovery codes used, lock-outs).
+``home``    ``views.publish`` of one person's Home tab (:mod:`bot.slack.home`), queued
+            when a card row is delivered for everyone the change concerns.
 ``plan_*``  member plans (:mod:`bot.slack.plan_announcer`), which also shows the
             announcements of a request that is a plan's gate.
 
@@ -38,7 +40,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.deps import Deps
 from bot.errors import BotError, NotYetDeliverable
-from bot.slack import rendering
+from bot.slack import home, rendering
 from bot.slack.plan_announcer import PlanDelivery
 from bot.slack.views.card import CardModel, build_card
 from bot.slack.views.replies import SlackMessage, requester_dm
@@ -147,12 +149,17 @@ class Announcer:
         if item.kind == "notice":
             self._post(self.deps.approval_channel, notice(item.payload))
             return
+        if item.kind == home.HOME:
+            home.publish(self.deps, str(item.payload.get("user") or ""))
+            return
         try:
             if item.kind.startswith("plan_"):
                 self._plans.deliver(item)
                 return
             record = self.deps.repo.get_request(item.request_id or "")
             if record is not None and record.plan_id is not None:
+                if item.kind == "card":  # a gate waits in approvers' Home tabs too
+                    home.queue_refresh(self.deps, home.concerned(self.deps, record))
                 self._plans.gate(item, record)  # a gate of a member plan
                 return
         except NotYetDeliverable as why:
@@ -167,6 +174,9 @@ class Announcer:
         deliver(item, record)
 
     def _card(self, item: AnnouncementRecord, record: RequestRecord) -> None:
+        # Queued first: if posting fails, this row is retried and queues them again
+        # (coalesced), so no one's tab is left out of date.
+        home.queue_refresh(self.deps, home.concerned(self.deps, record))
         blocks, text = build_card(self._model(record))
         if record.card_ts is None:
             channel = self.deps.approval_channel

@@ -16,6 +16,7 @@ lazy functions run is the one difference between the three apps built here:
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -24,8 +25,9 @@ from slack_bolt.middleware import Middleware
 from slack_bolt.util.utils import get_name_for_callable
 
 from bot.deps import Deps
+from bot.metrics import Recorder
 from bot.slack.handoff import WorkProcess, install
-from bot.slack.listeners import actions, commands, errors, plans, step_up
+from bot.slack.listeners import actions, commands, errors, home, plans, step_up
 from bot.slack.listeners import views as view_submissions
 
 # Threads for the lazy (after-ack) work in thread mode. Acks never wait for them; more
@@ -43,6 +45,7 @@ def create_app(
     With ``handoff``, lazy functions are handed to that work process instead of run.
     """
     app = _build(deps, logger, verify=True)
+    app.middleware(AckTimer(deps.metrics))
     # A request from outside that claims to be lazy-only would skip the ack and run work
     # in the process that answers Slack (headers are not signed); only the work process
     # takes those, from us.
@@ -101,6 +104,7 @@ def _build(deps: Deps, logger: logging.Logger | None, *, verify: bool) -> App:
     actions.register(app, deps)
     view_submissions.register(app, deps)
     step_up.register(app, deps)
+    home.register(app, deps)
     plans.register(app, deps)
     check_lazy_names(app)
     return app
@@ -115,3 +119,30 @@ class _RefuseLazyOnly(Middleware):
         if req.lazy_only or req.lazy_function_name:
             return BoltResponse(status=400, body={"error": "lazy-only requests are not taken"})
         return next()
+
+
+# Payload kinds an ack is labelled with; anything else is "other" (labels stay few).
+_KINDS = frozenset(
+    {"block_actions", "view_submission", "view_closed", "block_suggestion", "event_callback"}
+)
+
+
+class AckTimer(Middleware):
+    """Times every request from Bolt's first middleware of ours to the ack (listeners' ack
+    functions run inside ``next()``, lazy work is handed off) into
+    ``offboard_ack_duration_seconds``, in HTTP and in Socket Mode alike."""
+
+    def __init__(self, metrics: Recorder) -> None:
+        self.metrics = metrics
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse:
+        started = time.perf_counter()
+        try:
+            return next()
+        finally:
+            body = req.body if isinstance(req.body, dict) else {}
+            kind = "command" if body.get("command") else str(body.get("type") or "")
+            kind = kind if kind == "command" or kind in _KINDS else "other"
+            self.metrics.ack(kind, time.perf_counter() - started)

@@ -108,14 +108,22 @@ class WorkProcess:
     """``python -m bot.slack.work_process`` under supervision.
 
     ``env`` is the child's whole environment (default: this process's); its settings
-    and secrets travel there, never on its command line.
+    and secrets travel there, never on its command line. ``metrics=False`` keeps it from
+    recording metrics (``bench/rss.py``'s baseline).
     """
 
     def __init__(
-        self, *, env: Mapping[str, str] | None = None, log_level: str = "INFO", threads: int = 8
+        self,
+        *,
+        env: Mapping[str, str] | None = None,
+        log_level: str = "INFO",
+        threads: int = 8,
+        metrics: bool = True,
     ) -> None:
         self._env = dict(env) if env is not None else None
         self._args = ["--log-level", log_level, "--threads", str(threads)]
+        if not metrics:
+            self._args.append("--no-metrics")
         self._lock = threading.Condition()
         self._jobs: dict[int, Job] = {}  # handed over, not yet reported done
         self._started: set[int] = set()

@@ -3,7 +3,10 @@
 ``POST /slack/events`` takes slash commands and interactivity (Bolt's WSGI adapter) once
 the request has passed the gates of :func:`make_wsgi_app`: size, timestamp, signature and
 JSON depth, each checked before anything is parsed. ``GET /healthz`` answers 200 with
-JSON when the database is reachable and 503 otherwise.
+JSON when the database is reachable and 503 otherwise. ``GET /metrics`` answers
+Prometheus' text format (:mod:`bot.metrics`): counts and timings, nothing secret, and
+nothing a scrape can change; restrict who reaches it at the load balancer (README,
+Deployment).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from waitress.server import create_server
 
 from bot.slack import bounds
 from bot.slack.bounds import MAX_BODY_BYTES
+from bot.slack.probes import HEALTH_PATH, METRICS_PATH, json_response, make_probe_app
 from bot.slack.views.submission import OPERATION, field_errors_for_slack
 from commands.errors import ParameterError
 
@@ -33,7 +37,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
-HEALTH_PATH = "/healthz"
 REPLAY_WINDOW_SECONDS = 300  # Slack: "more than five minutes" off is refused
 
 
@@ -43,27 +46,28 @@ def make_wsgi_app(
     signing_secret: str,
     *,
     clock: Callable[[], float] = time.time,
+    metrics: WSGIApplication | None = None,
 ) -> WSGIApplication:
-    """The WSGI callable: Slack's path goes to Bolt, ``/healthz`` asks ``healthy()``.
+    """The WSGI callable: Slack's path goes to Bolt, ``/healthz`` asks ``healthy()``,
+    ``GET /metrics`` goes to ``metrics`` (404 without it).
 
     A POST to Slack's path passes the gates of :func:`_gate` before Bolt sees it, each
     answered without side effects. A signed body that Bolt still cannot read as a Slack
     payload is 400. Bolt checks the signature again.
     """
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    probes = make_probe_app(healthy, metrics)
     verifier = SignatureVerifier(signing_secret)
 
     def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
-        if path == HEALTH_PATH and method == "GET":
-            ok = _probe(healthy)
-            body = {"status": "ok" if ok else "unavailable", "database": ok}
-            return _json(start_response, 200 if ok else 503, body)
+        if path in (HEALTH_PATH, METRICS_PATH) and method == "GET":
+            return probes(environ, start_response)
         if path != EVENTS_PATH or method != "POST":
             return slack(environ, start_response)
         raw = _gate(environ, verifier, clock())
         if isinstance(raw, tuple):
-            return _json(start_response, *raw)
+            return json_response(start_response, *raw)
         environ["wsgi.input"] = io.BytesIO(raw)
         environ["CONTENT_LENGTH"] = str(len(raw))
         try:
@@ -73,7 +77,7 @@ def make_wsgi_app(
             # "actions" list with one item, say); a signed body of another shape is a
             # client error, not ours.
             log.warning("malformed slack request: %s", type(error).__name__)
-            return _json(start_response, 400, {"error": "malformed request"})
+            return json_response(start_response, 400, {"error": "malformed request"})
 
     return wsgi
 
@@ -192,33 +196,7 @@ def _too_deep(document: str, deep: bounds.TooDeep) -> tuple[int, dict[str, Any]]
     return 400, {"error": f"JSON nested deeper than {deep.limit} levels"}
 
 
-_REASONS = {
-    200: "OK",
-    400: "Bad Request",
-    401: "Unauthorized",
-    413: "Content Too Large",
-    503: "Service Unavailable",
-}
 _CHUNK = 64 * 1024
-
-
-def _json(start_response: StartResponse, status: int, body: dict[str, Any]) -> list[bytes]:
-    data = json.dumps(body).encode()
-    start_response(
-        f"{status} {_REASONS[status]}",
-        [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
-    )
-    return [data]
-
-
-def _probe(healthy: Callable[[], bool]) -> bool:
-    # The probe is the one place a database error may surface in HTTP: it means "not
-    # ready", which is exactly what 503 says, so it is answered rather than raised.
-    try:
-        return bool(healthy())
-    except Exception:
-        log.warning("health probe failed", exc_info=True)
-        return False
 
 
 class HttpServer:

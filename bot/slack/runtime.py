@@ -30,12 +30,14 @@ from slack_bolt import App
 from bot.approvals.policy import PolicyError
 from bot.deps import Deps, build_deps
 from bot.execution.worker import FollowPolicy, Worker
+from bot.metrics import multiprocess_dir
 from bot.plans.runner import PlanRunner
 from bot.settings import Settings
 from bot.slack.announcer import Announcer
 from bot.slack.app import create_app
 from bot.slack.handoff import WorkProcess, WorkProcessError
 from bot.slack.http import HttpServer, make_wsgi_app
+from bot.slack.probes import make_probe_app
 
 log = structlog.get_logger(__name__)
 
@@ -143,11 +145,24 @@ class Runtime:
             self.background.start()
 
     def start_http(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Serve ``POST /slack/events`` and ``GET /healthz`` in a thread; returns the URL."""
+        """Serve ``POST /slack/events``, ``GET /healthz`` and ``GET /metrics`` in a thread;
+        returns the URL."""
         secret = self.deps.settings.slack_signing_secret
         assert secret is not None  # create_app refused to build without it
-        wsgi = make_wsgi_app(self.app, self.deps.repo.ping, secret.get_secret_value())
+        wsgi = make_wsgi_app(
+            self.app,
+            self.deps.repo.ping,
+            secret.get_secret_value(),
+            metrics=self.deps.metrics.wsgi(),
+        )
         self.http = HttpServer(wsgi, host=host, port=port, threads=self._http_threads)
+        return self.http.start()
+
+    def start_probes(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Serve only ``GET /healthz`` and ``GET /metrics`` (Socket Mode's
+        ``OFFBOARD_METRICS_PORT``) in a thread; returns the URL."""
+        wsgi = make_probe_app(self.deps.repo.ping, self.deps.metrics.wsgi())
+        self.http = HttpServer(wsgi, host=host, port=port, threads=2)
         return self.http.start()
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -166,12 +181,26 @@ def _refuse(why: str) -> NoReturn:
     raise SystemExit(2)
 
 
-def serve(settings: Settings, *, force_http: bool = False, host: str, port: int) -> None:
-    """Run until SIGINT/SIGTERM: Socket Mode when SLACK_APP_TOKEN is set, else HTTP."""
-    deps = _checked_deps(settings)
+def serve(
+    settings: Settings, *, force_http: bool = False, host: str, port: int, metrics: bool = True
+) -> None:
+    """Run until SIGINT/SIGTERM: Socket Mode when SLACK_APP_TOKEN is set, else HTTP.
+
+    ``metrics=False`` (``bench/rss.py``'s baseline only) never loads prometheus-client.
+    """
+    if not metrics:
+        _serve(settings, force_http=force_http, host=host, port=port, metrics=False)
+        return
+    # Both processes write their timings where the ack process's /metrics reads them.
+    with multiprocess_dir():
+        _serve(settings, force_http=force_http, host=host, port=port, metrics=True)
+
+
+def _serve(settings: Settings, *, force_http: bool, host: str, port: int, metrics: bool) -> None:
+    deps = _checked_deps(settings, metrics=metrics)
     # The work process reads the same settings from the same environment (inherited).
     level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
-    runtime = Runtime(deps, work=WorkProcess(log_level=level))
+    runtime = Runtime(deps, work=WorkProcess(log_level=level, metrics=metrics))
     stopped = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -196,7 +225,10 @@ def serve(settings: Settings, *, force_http: bool = False, host: str, port: int)
 
         handler = SocketModeHandler(runtime.app, settings.slack_app_token.get_secret_value())
         handler.connect()  # type: ignore[no-untyped-call]
-        log.info("serving", mode="socket")
+        probes = None
+        if settings.metrics_port is not None:
+            probes = runtime.start_probes(host, settings.metrics_port)
+        log.info("serving", mode="socket", metrics=probes)
         stopped.wait()
         handler.close()  # type: ignore[no-untyped-call]
     else:
@@ -206,7 +238,7 @@ def serve(settings: Settings, *, force_http: bool = False, host: str, port: int)
     runtime.stop()
 
 
-def _checked_deps(settings: Settings) -> Deps:
+def _checked_deps(settings: Settings, *, metrics: bool = True) -> Deps:
     """The collaborators, once the settings are complete and the policy can be met."""
     missing = [
         name
@@ -219,7 +251,7 @@ def _checked_deps(settings: Settings) -> Deps:
     ]
     if missing:
         _refuse(f"{', '.join(missing)} must be set (DESIGN.md, Environment).")
-    deps = build_deps(settings)
+    deps = build_deps(settings, metrics=metrics)
     try:
         deps.policy.check_satisfiable()
     except PolicyError as error:

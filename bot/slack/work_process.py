@@ -173,6 +173,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--fd", type=int, required=True, help="the socket from the ack process")
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--log-level", default="INFO")
+    parser.add_argument("--no-metrics", dest="metrics", action="store_false")
     return parser.parse_args(argv)
 
 
@@ -190,7 +191,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_term)
     conn = Connection(args.fd)
-    deps = build_deps(Settings())
+    # Its cloud calls are timed into the multiprocess files the ack process's /metrics
+    # reads (PROMETHEUS_MULTIPROC_DIR, inherited): the one process that calls the cloud.
+    deps = build_deps(Settings(), metrics=args.metrics)
     jobs = Jobs(conn, create_work_app(deps), deps.slack, args.threads)
     background = Background(deps)
     background.start()

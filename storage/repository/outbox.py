@@ -14,6 +14,7 @@ announcers cannot split one request's announcements between them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, text, update
@@ -102,6 +103,42 @@ class OutboxStore(Transactions):
                 )
                 .execution_options(synchronize_session=False)
             )
+
+    def queue_per_user(
+        self, kind: str, users: Iterable[str], *, now: datetime, available_at: datetime
+    ) -> int:
+        """An announcement of ``kind`` (payload ``{"user": id}``, no request) for each of
+        ``users`` that has none of that kind waiting; returns how many were queued.
+
+        Coalescing: a waiting one (not yet claimed) is rendered from the database when it
+        is delivered, so it will show this change too. One already claimed may have been
+        rendered before the change: it does not count as waiting.
+        """
+        require_aware(now)
+        with self._write() as session:
+            waiting = {
+                str(row.payload.get("user"))
+                for row in session.scalars(
+                    select(OutboxRow).where(
+                        OutboxRow.kind == kind,
+                        OutboxRow.delivered_at.is_(None),
+                        OutboxRow.claimed_by.is_(None),
+                    )
+                )
+            }
+            fresh = sorted(set(users) - waiting)
+            for user in fresh:
+                session.add(
+                    OutboxRow(
+                        request_id=None,
+                        kind=kind,
+                        payload={"user": user},
+                        created_at=now,
+                        available_at=available_at,
+                        attempts=0,
+                    )
+                )
+            return len(fresh)
 
     def undelivered_announcements(
         self, *, request_id: str | None = None

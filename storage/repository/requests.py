@@ -35,6 +35,7 @@ from storage.records import (
 )
 from storage.repository.outbox import OutboxStore
 from storage.repository.plans import PlanStore
+from storage.repository.stats import StatsStore
 from storage.repository.step_up import StepUpStore
 from storage.repository.transactions import decision_record, request_record, require_aware
 from storage.states import OUTCOMES, Status, Vote
@@ -53,7 +54,7 @@ class _Lost(Exception):
     """A conditional write inside apply() matched no row: roll back and retry."""
 
 
-class Repository(PlanStore, OutboxStore, StepUpStore):
+class Repository(PlanStore, OutboxStore, StepUpStore, StatsStore):
     """Requests, decisions, executions, member plans, the outbox, step-up enrolments and
     the audit log."""
 

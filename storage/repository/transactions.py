@@ -200,4 +200,5 @@ def announcement_record(row: OutboxRow) -> AnnouncementRecord:
         created_at=row.created_at,
         attempts=row.attempts,
         last_error=row.last_error,
+        available_at=row.available_at,
     )

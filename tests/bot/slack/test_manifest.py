@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.manifest import BOT_SCOPES
+from bot.manifest import BOT_EVENTS, BOT_SCOPES
 
 MANIFEST = Path(__file__).resolve().parents[3] / "app_manifest.yml"
 SOURCES = Path(__file__).resolve().parents[3] / "bot"
@@ -23,6 +23,7 @@ SCOPE_OF: dict[str, tuple[str, ...]] = {
     "views_open": (),
     "views_update": (),
     "views_push": (),
+    "views_publish": (),
 }
 
 
@@ -50,6 +51,20 @@ def test_command_interactivity_and_mode() -> None:
     text = MANIFEST.read_text()
     assert "- command: /offboard" in text
     assert "should_escape: true" in text
-    assert text.count("url: https://offboard.example.com/slack/events") == 2
+    assert text.count("url: https://offboard.example.com/slack/events") == 3
     assert "socket_mode_enabled: false" in text
     assert "is_enabled: true" in text
+
+
+def manifest_events(text: str) -> set[str]:
+    block = text.split("    bot_events:\n", 1)[1]
+    return set(re.findall(r"^      - ([a-z_]+)$", block.split("  interactivity:", 1)[0], re.M))
+
+
+def test_the_manifest_subscribes_to_exactly_the_events_the_app_listens_to() -> None:
+    text = MANIFEST.read_text()
+    code = "\n".join(p.read_text() for p in SOURCES.rglob("*.py") if "devstack" not in str(p))
+    listened = set(re.findall(r'^EVENT = "([a-z_]+)"$', code, re.M))
+    assert manifest_events(text) == set(BOT_EVENTS) == listened == {"app_home_opened"}
+    # The Home tab must be on, or views.publish answers not_enabled.
+    assert "  app_home:\n    home_tab_enabled: true\n" in text

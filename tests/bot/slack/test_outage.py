@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.devstack.local_stack import APPROVAL_CHANNEL, APPROVERS, REQUESTER
+from storage.records import AnnouncementRecord
 from tests.bot.slack.test_flow import buttons
 from tests.support.slack import Slack, wait_until
 
@@ -45,11 +46,13 @@ def test_outage_during_execution_loses_nothing_and_runs_once(bot_server: Slack) 
     slack.click(APPROVERS[0], "approve", request)
     slack.click(APPROVERS[1], "approve", request)
     assert slack.wait_status(request, "SUCCEEDED") == "SUCCEEDED"
+
+    def mine() -> list[AnnouncementRecord]:
+        # The request's own announcements (Home tab refreshes wait apart, for the clock).
+        return slack.repo.undelivered_announcements(request_id=request.id)
+
     wait_until(
-        lambda: (
-            slack.repo.undelivered_announcements()
-            and all(a.attempts >= 1 for a in slack.repo.undelivered_announcements()[:1])
-        ),
+        lambda: mine() and all(a.attempts >= 1 for a in mine()[:1]),
         what="announcements to fail",
     )
     assert slack.sandbox.count("DeleteAccount") == 1

@@ -85,3 +85,22 @@ def test_limit_is_respected(repo: Repository, clock: FakeClock) -> None:
         submit(repo, clock())
     assert len(repo.claim_announcements(owner="a", limit=3, lease_seconds=30, now=clock())) == 3
     assert len(repo.claim_announcements(owner="b", limit=3, lease_seconds=30, now=clock())) == 2
+
+
+def test_one_waiting_per_user_and_only_once_due(repo: Repository, clock: FakeClock) -> None:
+    later = clock() + timedelta(seconds=2)
+    assert repo.queue_per_user("home", ["U1", "U2"], now=clock(), available_at=later) == 2
+    # Already waiting (not claimed yet): it will be rendered with this change too.
+    assert repo.queue_per_user("home", ["U1", "U2", "U3"], now=clock(), available_at=later) == 1
+    assert repo.claim_announcements(owner="a1", limit=10, lease_seconds=30, now=clock()) == []
+    clock.advance(2)
+    claimed = repo.claim_announcements(owner="a1", limit=10, lease_seconds=30, now=clock())
+    assert sorted(r.payload["user"] for r in claimed) == ["U1", "U2", "U3"]
+    assert {r.request_id for r in claimed} == {None}
+    # Claimed ones may have been rendered before the next change: that change queues anew.
+    assert repo.queue_per_user("home", ["U1"], now=clock(), available_at=clock()) == 1
+    repo.mark_announcement_failed(claimed[1].id, "slack: ratelimited", clock())
+    assert (
+        repo.queue_per_user("home", [claimed[1].payload["user"]], now=clock(), available_at=clock())
+        == 0
+    )
