@@ -7,34 +7,12 @@ environment and starts fast.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 import click
 
-if TYPE_CHECKING:
-    from bot.approvals.enrolment import Enrolled, Enrolments
-    from bot.settings import Settings
-
-
-class SettingsError(click.ClickException):
-    """Settings the bot cannot run with: exit 2, like any other bad input."""
-
-    exit_code = 2
-
-
-def _settings() -> Settings:
-    from pydantic import ValidationError
-
-    from bot.settings import Settings
-
-    try:
-        return Settings()
-    except ValidationError as exc:
-        # Name the variable and the rule, never echo the value (it may be a secret).
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
-        raise SettingsError(f"invalid settings: {problems}") from None
+from bot.cli_settings import load_settings
+from bot.cli_totp import totp
 
 
 @click.group()
@@ -63,7 +41,7 @@ def serve(http_mode: bool, host: str, port: int) -> None:
     """
     from bot.slack.runtime import serve as run
 
-    run(_settings(), force_http=http_mode, host=host, port=port)
+    run(load_settings(), force_http=http_mode, host=host, port=port)
 
 
 @main.command()
@@ -94,7 +72,7 @@ def db_upgrade() -> None:
     """Apply database migrations."""
     from storage.migrate import upgrade
 
-    url = _settings().database_url
+    url = load_settings().database_url
     upgrade(url)
     click.echo("database is at the latest revision")
 
@@ -125,7 +103,7 @@ def audit_verify(anchor: str | None) -> None:
             checks.parse_anchor(anchor)
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--anchor") from None
-    result = checks.verify(make_engine(_settings().database_url), anchor=anchor)
+    result = checks.verify(make_engine(load_settings().database_url), anchor=anchor)
     click.echo(str(result))
     if not result.ok:
         sys.exit(1)
@@ -137,7 +115,7 @@ def audit_head() -> None:
     from storage import audit_verify as checks
     from storage.db import make_engine
 
-    click.echo(checks.head(make_engine(_settings().database_url)))
+    click.echo(checks.head(make_engine(load_settings().database_url)))
 
 
 @audit.command("export")
@@ -147,7 +125,7 @@ def audit_export(output: TextIO) -> None:
     from storage import audit as audit_log
     from storage.db import make_engine
 
-    count, head = audit_log.export(make_engine(_settings().database_url), output)
+    count, head = audit_log.export(make_engine(load_settings().database_url), output)
     click.echo(f"exported {count} events; head {head} (an anchor for audit verify)", err=True)
 
 
@@ -167,7 +145,7 @@ def call(action: str, assignments: tuple[str, ...], dry_run: bool) -> None:
     """
     from bot.calls import run_call
 
-    code = run_call(_settings(), action, assignments, dry_run=dry_run, out=click.echo)
+    code = run_call(load_settings(), action, assignments, dry_run=dry_run, out=click.echo)
     sys.exit(code)
 
 
@@ -186,135 +164,10 @@ def doctor(regions: tuple[str, ...]) -> None:
     all pass."""
     from bot.doctor import run_doctor
 
-    sys.exit(run_doctor(_settings(), out=click.echo, bastionhost_regions=regions))
+    sys.exit(run_doctor(load_settings(), out=click.echo, bastionhost_regions=regions))
 
 
-@main.group()
-def totp() -> None:
-    """Approver step-up enrolment, on the bot's host only: never through Slack."""
-
-
-@totp.command("enrol")
-@click.argument("user_id")
-def totp_enrol(user_id: str) -> None:
-    """Enrol USER_ID: prints the otpauth URI, its QR code and eight recovery codes, once."""
-    from storage.repository.step_up import AlreadyEnrolled
-
-    try:
-        enrolled = _enrolments().enrol(_slack_user(user_id), by=_operator())
-    except AlreadyEnrolled:
-        raise click.ClickException(
-            f"{user_id} is already enrolled; `offboard-bot totp reset {user_id}` first"
-        ) from None
-    _show(enrolled)
-
-
-@totp.command("reset")
-@click.argument("user_id")
-def totp_reset(user_id: str) -> None:
-    """Forget USER_ID's secret and recovery codes: they cannot approve until enrolled again."""
-    from storage.repository.step_up import NotEnrolled
-
-    try:
-        _enrolments().reset(_slack_user(user_id), by=_operator())
-    except NotEnrolled:
-        raise click.ClickException(f"{user_id} is not enrolled") from None
-    click.echo(f"{user_id}: enrolment reset; the approval channel will be told")
-
-
-@totp.command("list")
-def totp_list() -> None:
-    """Who is enrolled, since when, recovery codes left, lock-outs (never a secret)."""
-    listed = _enrolments().listing()
-    for item in listed:
-        notes = [f"{item.recovery_left} recovery codes left"]
-        if item.locked_until is not None:
-            notes.append(f"locked until {item.locked_until:%Y-%m-%d %H:%M} UTC")
-        if not item.opens:
-            notes.append("NOT sealed with the current OFFBOARD_SECRET_KEY: re-enrol")
-        when = f"{item.enrolled_at:%Y-%m-%d %H:%M} UTC"
-        click.echo(f"{item.user_id}  enrolled {when} by {item.enrolled_by}; {'; '.join(notes)}")
-    click.echo(f"{len(listed)} enrolled")
-
-
-@totp.command("rotate-key")
-def totp_rotate_key() -> None:
-    """Re-encrypt every secret from OFFBOARD_SECRET_KEY to a new key, in one transaction.
-
-    The new key is read from OFFBOARD_NEW_SECRET_KEY, or asked for (hidden), never from
-    the command line (visible to every user of the host). Stop the bot first, and start
-    it again with OFFBOARD_SECRET_KEY set to the new key.
-    """
-    import os
-
-    from bot.approvals.enrolment import rotate_key
-    from bot.approvals.sealing import SealBroken, SecretBox, SecretKeyProblem
-    from bot.deps import utcnow
-
-    enrolments = _enrolments()
-    typed = os.environ.get("OFFBOARD_NEW_SECRET_KEY") or click.prompt(
-        "New key (base64 of 32 bytes)", hide_input=True, confirmation_prompt=True
-    )
-    try:
-        new = SecretBox.from_base64(typed, name="the new key")
-    except SecretKeyProblem as problem:
-        raise click.ClickException(str(problem)) from None
-    try:
-        count = rotate_key(enrolments.repo, enrolments.box, new, by=_operator(), now=utcnow())
-    except SealBroken as problem:  # the old key is not the one they were sealed with
-        raise click.ClickException(f"nothing was re-encrypted: {problem}") from None
-    click.echo(f"{count} secrets re-encrypted; set OFFBOARD_SECRET_KEY to the new key")
-
-
-def _enrolments() -> Enrolments:
-    from bot.approvals.enrolment import Enrolments
-    from bot.approvals.policy import PolicyError
-    from bot.approvals.sealing import SecretBox
-    from bot.deps import utcnow
-    from storage.db import make_engine
-    from storage.repository import Repository
-
-    settings = _settings()
-    key = settings.secret_key.get_secret_value() if settings.secret_key else None
-    try:
-        box = SecretBox.from_base64(key)
-    except PolicyError as problem:
-        raise click.ClickException(str(problem)) from None
-    return Enrolments(Repository(make_engine(settings.database_url)), box, utcnow)
-
-
-def _slack_user(user_id: str) -> str:
-    from bot.slack.views.text import is_user_id
-
-    if not is_user_id(user_id):
-        raise click.BadParameter(f"{user_id!r} is not a Slack user id (U… or W…)")
-    return user_id
-
-
-def _operator() -> str:
-    """Who ran the command, for the audit log: the host's user and name."""
-    import getpass
-    import socket
-
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # no name for this uid (a bare container)
-        user = "unknown"
-    return f"{user}@{socket.gethostname()}"
-
-
-def _show(enrolled: Enrolled) -> None:
-    """The secrets, on this terminal only; they are stored sealed and never shown again."""
-    import segno
-
-    click.echo(f"Enrolled {enrolled.user_id}. Shown once, here only: never paste it in Slack.")
-    click.echo("\nScan this with the approver's authenticator app (or enter the URI):\n")
-    qr = segno.make(enrolled.uri, error="m")
-    qr.terminal(out=sys.stdout, compact=True)
-    click.echo(f"\n{enrolled.uri}\n")
-    click.echo("Recovery codes (each works once instead of a code; keep them offline):")
-    for code in enrolled.recovery_codes:
-        click.echo(f"  {code}")
+main.add_command(totp)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -17,9 +17,10 @@
 The three roots, ``commands.errors.OffboardError``, ``storage.errors.StorageError`` and
 :class:`BotError`, are told to people in one place: the Slack error handler,
 ``bot.slack.listeners.errors.words_for``. Outside the tree on purpose: errors private to
-one module (a leading underscore, never raised out of it) and ``bot.cli.SettingsError``,
-click's own way to end a command with a message. ``tests/test_errors.py`` keeps the
-tree closed: every exception class a layer defines is under its root and drawn here.
+one module (a leading underscore, never raised out of it) and
+``bot.cli_settings.SettingsError``, click's own way to end a command with a message.
+``tests/test_errors.py`` keeps the tree closed: every exception class a layer defines is
+under its root and drawn here.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Settings from the environment, with the names DESIGN.md fixes.
+"""Settings from the environment, by the names docs/INTERFACE.md documents.
 
 Loaded lazily (by the CLI verb that needs them), never at import time, so `--help` and
 tests need no environment.

@@ -7,11 +7,10 @@ worked example on its own:
     canonical_query / canonical_headers / hashed_payload
         -> canonical_request -> string_to_sign -> signature -> authorization
 
-``expected_signature`` is the server side (the sandbox cloud): it recomputes the
-signature of a received request from the headers its ``SignedHeaders`` names.
-``AcsV3Auth`` is the thin ``httpx.Auth`` that adds the common headers and the
-``Authorization`` header to one outgoing request. The clock and the nonce are passed
-in, never read from module globals, so tests need no patching.
+``expected_signature`` is the server side (the sandbox cloud): it recomputes a received
+request's signature from the headers its ``SignedHeaders`` names. ``AcsV3Auth`` is the
+thin ``httpx.Auth`` that adds the common headers and ``Authorization`` to one outgoing
+request. The clock and nonce are passed in, never module globals: tests need no patching.
 """
 
 from __future__ import annotations
@@ -54,8 +53,8 @@ log = logging.getLogger(__name__)
 
 ALGORITHM = "ACS3-HMAC-SHA256"
 
-# The common headers every request we sign carries; a verifier should insist on them
-# (a request that leaves x-acs-date or the nonce unsigned could be replayed).
+# The common headers every request we sign carries; a verifier should insist on them (a
+# request that leaves x-acs-date or the nonce unsigned could be replayed).
 REQUIRED_SIGNED_HEADERS: tuple[str, ...] = (
     "host",
     "x-acs-action",
@@ -106,12 +105,8 @@ def canonical_headers(headers: Mapping[str, str]) -> tuple[str, str]:
     lower-cased and sorted, values trimmed; ``signed_headers`` is the names joined by ``;``.
     Other headers (user-agent, accept, ...) are left out.
     """
-    chosen = []
-    for name, value in headers.items():
-        lowered = name.lower()
-        if _is_signed_header(lowered):
-            chosen.append((lowered, value.strip()))
-    chosen.sort()
+    lowered = [(name.lower(), value.strip()) for name, value in headers.items()]
+    chosen = sorted((name, value) for name, value in lowered if _is_signed_header(name))
     block = "".join([f"{name}:{value}\n" for name, value in chosen])
     return block, ";".join([name for name, _ in chosen])
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Update
 
-from storage.states import Assurance, Status, Vote
+from storage.states import Assurance, Phase, Status, Vote
 
 # Crockford's base32 without I, L, O, U: unambiguous when read aloud or retyped.
 _ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -70,10 +70,10 @@ class NewRequest:
 
 @dataclass(frozen=True)
 class NewDecision:
-    """One person's vote: ``"approve"`` or ``"reject"``, and how they were identified."""
+    """One person's vote and how they were identified."""
 
     user_id: str
-    vote: str
+    vote: Vote
     assurance: Assurance = Assurance.SLACK_ACCOUNT
     # What was decided on (the request's binding) and Offboard's seal over it, if keyed.
     binding: str | None = None
@@ -105,7 +105,7 @@ class Change:
     """
 
     decision: NewDecision | None = None
-    status: str | None = None
+    status: Status | None = None
     approved_at: datetime | None = None
     execute_by: datetime | None = None
     finished_at: datetime | None = None
@@ -131,12 +131,18 @@ class Change:
 
 @dataclass(frozen=True)
 class ExecutionResult:
-    """What the cloud answered (or what reconciliation concluded) for one execution."""
+    """What the cloud answered (or what reconciliation concluded) for one execution.
+
+    The fields of ``commands.responses.CallResult`` by the same names, in the same order
+    (``request_id`` is the cloud's RequestId); all empty for a call never sent. The one
+    shape of a result from the worker to the thread: stored as it is (the repository
+    maps it onto its columns in one place) and shown as it is.
+    """
 
     http_status: int | None = None
     code: str | None = None
     message: str | None = None
-    cloud_request_id: str | None = None
+    request_id: str | None = None
     recommend: str | None = None
     body: dict[str, Any] | None = None
 
@@ -189,13 +195,8 @@ class ExecutionRecord:
     sent_at: datetime | None
     finished_at: datetime | None
     outcome: Status | None
-    http_status: int | None
-    code: str | None
-    message: str | None
-    cloud_request_id: str | None
-    recommend: str | None
-    body: dict[str, Any] | None
-    phase: str | None
+    result: ExecutionResult
+    phase: Phase | None
     progress: Any
     lease_confirmed_at: datetime | None = None
     late: LateAnswer | None = None

@@ -4,9 +4,15 @@ and ``bot`` imports them, so a state cannot be spelled two ways.
     Status       where a request is in its life (the ``requests.status`` column)
     OUTCOMES     the statuses an execution may finish with (``executions.outcome``)
     Vote         one person's decision (``decisions.vote``)
-    Assurance    how strongly the person deciding was identified
+    Assurance    how strongly the person deciding was identified (``decisions.assurance``)
+    Phase        how far an execution has got (``executions.phase``)
     PlanState    where a member plan is (the ``plans.state`` column)
     StepState    where one step of a plan is (``plan_steps.state``)
+
+The database checks ``status``, ``outcome``, ``vote``, ``assurance``, ``plans.state`` and
+``plan_steps.state`` against these (``sql_one_of`` in the models' CHECK constraints).
+``phase`` has no CHECK yet: adding one is a migration, and the column only ever holds what
+the worker writes from here.
 """
 
 from __future__ import annotations
@@ -55,6 +61,8 @@ OUTCOMES: tuple[Status, ...] = (
 
 
 class Vote(StrEnum):
+    """One person's decision on a request; the strings are what the database keeps."""
+
     APPROVE = "approve"
     REJECT = "reject"
 
@@ -64,6 +72,14 @@ class Assurance(IntEnum):
 
     SLACK_ACCOUNT = 1
     SECOND_FACTOR = 2
+
+
+class Phase(StrEnum):
+    """How far an execution has got, kept on the execution while it runs."""
+
+    SENDING = "sending"  # marked sent, durably, before the call goes out: never re-sent
+    FOLLOWING = "following"  # accepted; a long-running operation's progress is followed
+    REFUSED = "refused"  # the door refused the request: the call was never sent
 
 
 class PlanState(StrEnum):

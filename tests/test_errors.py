@@ -31,7 +31,7 @@ ROOTS: dict[str, tuple[type[Exception], ModuleType]] = {
 }
 OUTSIDE = {
     "commands.sandbox.errors.SandboxError",  # the sandbox's error answers, never raised out
-    "bot.cli.SettingsError",  # click's way to end a command with a message
+    "bot.cli_settings.SettingsError",  # click's way to end a command with a message
 }
 
 

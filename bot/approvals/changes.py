@@ -1,8 +1,8 @@
 """Stored records to the pure rules' values, and accepted steps to storage ``Change``s.
 
 The seam between :mod:`bot.approvals.rules` (pure) and ``Repository.apply``: what a transition
-persists (decision, status, times), its audit events, and its announcements in the
-payload shape the Slack layer renders (see :mod:`bot.approvals.workflow`).
+persists (decision, status, times), its audit events, and the outbox drafts of the
+event that tells it (:mod:`bot.events`).
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.approvals.rules import Policy, Refusal, Request, Review, Tally, Transition, tally
+from bot.approvals.rules import Refusal, Transition
 from bot.approvals.seal import DecisionSeal, binding
+from bot.approvals.tally import Policy, Request, Review, Tally, tally
+from bot.events import drafts
 from storage.records import (
     AnnouncementDraft,
     AuditDraft,
@@ -69,23 +71,6 @@ def counted(record: RequestRecord, decisions: Sequence[DecisionRecord], policy: 
     return tally(to_request(record), to_reviews(decisions), policy)
 
 
-def announcements(
-    request_id: str, transition: Transition, extra: dict[str, Any] | None = None
-) -> tuple[AnnouncementDraft, ...]:
-    """Outbox drafts for a transition, in the payload shape the Slack layer renders."""
-    drafts = []
-    for item in transition.announcements:
-        payload = {
-            "request_id": request_id,
-            "event": item.event,
-            "actor": transition.actor,
-            **dict(item.data),
-            **(extra or {}),
-        }
-        drafts.append(AnnouncementDraft(kind=item.kind, payload=payload))
-    return tuple(drafts)
-
-
 def transition_change(
     record: RequestRecord,
     transition: Transition,
@@ -96,25 +81,7 @@ def transition_change(
     """Everything to persist for an accepted step, audit included (and ``proof``'s parts).
 
     A decision is bound to the request as it is now and, with a key, sealed."""
-    audit: list[AuditDraft] = []
-    decision = None
-    if transition.review is not None:
-        review = transition.review
-        bound = binding(record.id, record.operation, record.params)
-        signed = (
-            seal.sign(record.id, review.user, review.vote.value, review.assurance, bound)
-            if seal is not None
-            else None
-        )
-        decision = NewDecision(
-            review.user, review.vote.value, review.assurance, binding=bound, seal=signed
-        )
-        data: dict[str, Any] = {"vote": decision.vote, "assurance": review.assurance.name.lower()}
-        if proof is not None:
-            data["method"] = proof.method
-        if transition.tally is not None:
-            data.update(transition.tally.as_data())
-        audit.append(AuditDraft("decision.recorded", transition.actor, data, record.id))
+    decision, audit = _decision(record, transition, proof, seal)
     if transition.changed_status:
         audit.append(
             AuditDraft(
@@ -128,15 +95,38 @@ def transition_change(
     extra = proof or Proof("")
     return Change(
         decision=decision,
-        status=transition.status.value if transition.changed_status else None,
+        status=transition.status if transition.changed_status else None,
         approved_at=now if approved else None,
         execute_by=transition.execute_by,
         finished_at=now if transition.changed_status and transition.status.is_final else None,
         audit=(*audit, *extra.audit),
-        announcements=(*announcements(record.id, transition), *extra.announcements),
+        announcements=(*drafts(transition.news), *extra.announcements),
         guards=extra.guards,
         outcome=transition,
     )
+
+
+def _decision(
+    record: RequestRecord, transition: Transition, proof: Proof | None, seal: DecisionSeal | None
+) -> tuple[NewDecision | None, list[AuditDraft]]:
+    """The decision to store for ``transition`` (bound and, with a key, sealed) and its
+    audit event; nothing when the step records no review."""
+    review = transition.review
+    if review is None:
+        return None, []
+    bound = binding(record.id, record.operation, record.params)
+    signed = (
+        seal.sign(record.id, review.user, review.vote.value, review.assurance, bound)
+        if seal is not None
+        else None
+    )
+    decision = NewDecision(review.user, review.vote, review.assurance, binding=bound, seal=signed)
+    data: dict[str, Any] = {"vote": review.vote.value, "assurance": review.assurance.name.lower()}
+    if proof is not None:
+        data["method"] = proof.method
+    if transition.tally is not None:
+        data.update(transition.tally.as_data())
+    return decision, [AuditDraft("decision.recorded", transition.actor, data, record.id)]
 
 
 def refusal_change(record: RequestRecord, refusal: Refusal, actor: str, action: str) -> Change:

@@ -5,7 +5,7 @@ for, so the secret, its ``otpauth://`` URI and the recovery codes are printed on
 host's terminal. The database keeps the secret sealed (:mod:`bot.approvals.sealing`) and
 the recovery codes as slow hashes (:mod:`bot.approvals.recovery`). Each enrolment, reset
 and key rotation is written with its audit event and its notice to the approval channel
-(through the outbox) in one transaction, and none of them holds a secret.
+(through the outbox, :mod:`bot.events`) in one transaction, and none of them holds a secret.
 """
 
 from __future__ import annotations
@@ -15,15 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot import events
 from bot.approvals import recovery, totp
 from bot.approvals.policy import EnrolledApprovers
 from bot.approvals.seal import DecisionSeal
 from bot.approvals.sealing import SecretBox
-from storage.records import AnnouncementDraft, AuditDraft, DecisionRecord
+from storage.records import AuditDraft, DecisionRecord
 from storage.repository import Repository
 from storage.repository.step_up import Effects, Enrolment, NewEnrolment, RecoveryHash
-
-NOTICE = "notice"  # outbox kind: a message in the approval channel, not about one card
 
 
 @dataclass(frozen=True)
@@ -45,11 +44,6 @@ class Listed:
     recovery_left: int
     locked_until: datetime | None
     opens: bool  # sealed with the configured key
-
-
-def notice(event: str, **data: object) -> AnnouncementDraft:
-    """A notice for the approval channel (rendered by the Slack layer)."""
-    return AnnouncementDraft(NOTICE, {"event": event, **data})
 
 
 class Enrolments:
@@ -86,7 +80,7 @@ class Enrolments:
                         "step_up.enrolled", by, {"user": user_id, "recovery_codes": len(codes)}
                     ),
                 ),
-                announcements=(notice("enrolled", user=user_id, by=by),),
+                announcements=events.drafts(events.Enrolled(user=user_id, by=by)),
             ),
             now=self.clock(),
         )
@@ -98,7 +92,7 @@ class Enrolments:
             user_id,
             Effects(
                 audit=(AuditDraft("step_up.reset", by, {"user": user_id}),),
-                announcements=(notice("reset", user=user_id, by=by),),
+                announcements=events.drafts(events.Reset(user=user_id, by=by)),
             ),
             now=self.clock(),
         )
@@ -146,7 +140,7 @@ def rotate_key(repo: Repository, old: SecretBox, new: SecretBox, *, by: str, now
     def effects(count: int) -> Effects:
         return Effects(
             audit=(AuditDraft("step_up.key_rotated", by, {"enrolments": count}),),
-            announcements=(notice("key_rotated", by=by, count=count),),
+            announcements=events.drafts(events.KeyRotated(by=by, count=count)),
         )
 
     return repo.reseal_all(reseal, effects, now=now, reseal_decision=reseal_decision)

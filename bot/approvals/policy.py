@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from bot.approvals.rules import Policy
+from bot.approvals.tally import Policy
 from bot.errors import PolicyError as PolicyError
 from bot.settings import Settings
 from storage.states import Assurance
@@ -195,7 +195,7 @@ class ApprovalRules:
         per_operation: Mapping[str, int] | None = None,
         enrolled: EnrolledApprovers | None = None,
     ) -> ApprovalRules:
-        """Build the rules from the environment's names (DESIGN.md).
+        """Build the rules from the environment (docs/INTERFACE.md, "Environment").
 
         With ``OFFBOARD_STEP_UP=totp`` approvals count only with a second factor, and
         ``enrolled`` tells the start-up check who has one (none known: nobody).

@@ -6,13 +6,14 @@ typed reason a person can read, or accepted. The resulting state is recomputed f
 reviews every time, never accumulated, so a replayed or reordered review cannot push a count
 past what the reviews themselves justify::
 
-    PENDING -> APPROVED -> EXECUTING -> SUCCEEDED | FAILED | UNKNOWN
-    PENDING -> REJECTED | EXPIRED | CANCELLED
+    PENDING -> APPROVED | REJECTED | EXPIRED | CANCELLED
     APPROVED -> EXPIRED      (not started within the execution window)
 
-Rules (DESIGN.md, "Approval rules in full"): the requester never counts; a person counts
-once; one Reject vetoes; nothing is decided once the request has left PENDING; a review at
-or after ``expires_at`` is too late.
+(the whole life of a request: ``storage.states.Status``).
+
+Rules (docs/INTERFACE.md, "Approval rules"): the requester never counts; a person counts
+once; one Reject vetoes (the count: :mod:`bot.approvals.tally`); nothing is decided once
+the request has left PENDING; a review at or after ``expires_at`` is too late.
 
 Second factor: every :class:`Review` carries an :class:`Assurance` (how strongly the
 reviewer was identified) and :class:`Policy` names the assurance it requires. Today Slack
@@ -22,57 +23,29 @@ with ``required_assurance=Assurance.SECOND_FACTOR``. An approval below the requi
 assurance is refused here (``RefusalReason.ASSURANCE``) and never counted, so the decision
 path needs no other change.
 
-Every accepted step returns a :class:`Transition` naming what should be announced, as plain
-data (:class:`Announcement`); the workflow turns those into outbox drafts.
+Every accepted step returns a :class:`Transition` carrying the event that tells it
+(:mod:`bot.events`); the workflow writes it to the outbox with the change.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Literal
 
-from storage.states import Assurance, Status, Vote
-
-
-@dataclass(frozen=True)
-class Review:
-    """One person's decision on one request."""
-
-    user: str
-    vote: Vote
-    at: datetime
-    assurance: Assurance = Assurance.SLACK_ACCOUNT
-
-
-@dataclass(frozen=True)
-class Request:
-    """What the rules need to know about a request (storage's record carries more)."""
-
-    id: str
-    operation: str
-    requester: str
-    status: Status
-    expires_at: datetime
-    required_approvals: int
-    execute_by: datetime | None = None  # set when it became APPROVED
-
-
-@dataclass(frozen=True)
-class Policy:
-    """Who may approve and how strongly they must be identified.
-
-    The number of approvals a request needs is fixed on the request when it is submitted
-    (``Request.required_approvals``, from :func:`bot.approvals.policy.required_approvals`);
-    who is an approver is read at decision time, so removing someone takes effect at once.
-    """
-
-    approvers: frozenset[str]
-    execution_window: timedelta = timedelta(minutes=15)
-    required_assurance: Assurance = Assurance.SLACK_ACCOUNT
+from bot.approvals.tally import (
+    Policy,
+    Request,
+    Review,
+    Tally,
+    Uncounted,
+    resolve,
+    tally,
+    uncounted,
+)
+from bot.events import Approved, Cancelled, Decided, Expired, Rejected, RequestEvent
+from storage.states import Status, Vote
 
 
 class RefusalReason(StrEnum):
@@ -100,37 +73,9 @@ class Refusal:
         return self.reason is RefusalReason.REPEATED
 
 
-AnnouncementKind = Literal["card", "thread", "dm"]
-
-
-@dataclass(frozen=True)
-class Announcement:
-    """Something to tell people: re-render the card, reply in its thread, or DM the requester."""
-
-    kind: AnnouncementKind
-    event: str
-    data: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Tally:
-    """The counted approvals (distinct eligible non-requesters) and who rejected."""
-
-    approvals: tuple[str, ...]
-    rejections: tuple[str, ...]
-    required: int
-
-    def as_data(self) -> dict[str, Any]:
-        return {
-            "approvals": list(self.approvals),
-            "rejections": list(self.rejections),
-            "required": self.required,
-        }
-
-
 @dataclass(frozen=True)
 class Transition:
-    """An accepted step: what to persist and what to announce.
+    """An accepted step: what to persist, and ``news``, the event that tells it.
 
     ``review`` is the new review to store (``None`` for cancel and expire). ``status`` may
     equal ``previous`` when a review was recorded but the request stays PENDING.
@@ -138,44 +83,20 @@ class Transition:
 
     previous: Status
     status: Status
-    event: str
     actor: str | None
+    news: RequestEvent
     review: Review | None = None
     tally: Tally | None = None
     execute_by: datetime | None = None
-    announcements: tuple[Announcement, ...] = ()
+
+    @property
+    def event(self) -> str:
+        """The event's name (``decided``, ``approved``, ...)."""
+        return self.news.event
 
     @property
     def changed_status(self) -> bool:
         return self.status is not self.previous
-
-
-def tally(request: Request, reviews: Sequence[Review], policy: Policy) -> Tally:
-    """Count the reviews as the rules say, from scratch.
-
-    An approval counts when its author is not the requester, is an approver now, was
-    identified at the required assurance, and has not been counted already.
-    """
-    approvals: list[str] = []
-    rejections: list[str] = []
-    for review in reviews:
-        if review.user == request.requester or review.user not in policy.approvers:
-            continue
-        if review.vote is Vote.REJECT:
-            if review.user not in rejections:
-                rejections.append(review.user)
-        elif review.assurance >= policy.required_assurance and review.user not in approvals:
-            approvals.append(review.user)
-    return Tally(tuple(approvals), tuple(rejections), request.required_approvals)
-
-
-def resolve(counted: Tally) -> Status:
-    """The state a PENDING request's tally justifies: deny wins, then the threshold."""
-    if counted.rejections:
-        return Status.REJECTED
-    if len(counted.approvals) >= counted.required:
-        return Status.APPROVED
-    return Status.PENDING
 
 
 def apply_review(
@@ -196,38 +117,12 @@ def apply_review(
     earlier = next((r for r in reviews if r.user == user), None)
     if earlier is not None and earlier.vote is new_review.vote:
         return _refuse(request, RefusalReason.REPEATED, _repeated_text(earlier.vote))
-    if request.status is not Status.PENDING:
-        return _refuse(
-            request,
-            RefusalReason.NOT_PENDING,
-            f"This request is already {request.status.value}; "
-            "decisions are only taken while it is PENDING.",
-        )
-    if now >= request.expires_at:
-        return _refuse(
-            request,
-            RefusalReason.EXPIRED,
-            f"This request expired at {_when(request.expires_at)}; ask for a new one.",
-        )
-    if user == request.requester:
-        return _refuse(
-            request,
-            RefusalReason.SELF_REVIEW,
-            "You asked for this; someone else has to decide on it.",
-        )
-    if user not in policy.approvers:
-        return _refuse(
-            request,
-            RefusalReason.NOT_APPROVER,
-            "You are not an approver for Offboard requests, so your click was not counted.",
-        )
-    if new_review.vote is Vote.APPROVE and new_review.assurance < policy.required_assurance:
-        return _refuse(
-            request,
-            RefusalReason.ASSURANCE,
-            "Approving needs a stronger identification than this click; "
-            "verify yourself and approve again.",
-        )
+    closed = _closed(request, now)
+    if closed is not None:
+        return closed
+    not_counted = uncounted(request, new_review, policy)  # would the count skip it?
+    if not_counted is not None:
+        return _refuse(request, *_NOT_COUNTED[not_counted])
     if earlier is not None:
         return _refuse(
             request,
@@ -236,31 +131,43 @@ def apply_review(
             "changed. Ask for a new request if it was a mistake.",
         )
 
-    all_reviews = [*reviews, new_review]
-    counted = tally(request, all_reviews, policy)
+    counted = tally(request, [*reviews, new_review], policy)
     status = resolve(counted)
-    data = {"vote": new_review.vote.value, **counted.as_data()}
-    execute_by: datetime | None = None
-    if status is Status.APPROVED:
-        execute_by = now + policy.execution_window
-        data["execute_by"] = execute_by.isoformat()
-        event = "approved"
-        announce: tuple[AnnouncementKind, ...] = ("card", "thread")
-    elif status is Status.REJECTED:
-        event = "rejected"
-        announce = ("card", "thread", "dm")
-    else:
-        event = "decided"
-        announce = ("card", "thread")
+    execute_by = now + policy.execution_window if status is Status.APPROVED else None
     return Transition(
         previous=request.status,
         status=status,
-        event=event,
         actor=user,
+        news=_decision_news(request, new_review, counted, execute_by),
         review=new_review,
         tally=counted,
         execute_by=execute_by,
-        announcements=tuple(Announcement(kind, event, data) for kind in announce),
+    )
+
+
+def _decision_news(
+    request: Request, review: Review, counted: Tally, execute_by: datetime | None
+) -> RequestEvent:
+    """The event that tells a decision, with the tally counted right after it."""
+    vote, approvals, rejections = review.vote, counted.approvals, counted.rejections
+    if execute_by is not None:
+        return Approved(
+            request_id=request.id,
+            actor=review.user,
+            vote=vote,
+            approvals=approvals,
+            rejections=rejections,
+            required=counted.required,
+            execute_by=execute_by,
+        )
+    kind = Rejected if counted.rejections else Decided
+    return kind(
+        request_id=request.id,
+        actor=review.user,
+        vote=vote,
+        approvals=approvals,
+        rejections=rejections,
+        required=counted.required,
     )
 
 
@@ -288,9 +195,8 @@ def cancel(request: Request, user: str, now: datetime) -> Transition | Refusal:
     return Transition(
         previous=request.status,
         status=Status.CANCELLED,
-        event="cancelled",
         actor=user,
-        announcements=(Announcement("card", "cancelled"), Announcement("thread", "cancelled")),
+        news=Cancelled(request_id=request.id, actor=user),
     )
 
 
@@ -298,7 +204,7 @@ def expire(request: Request, now: datetime) -> Transition | None:
     """PENDING past its TTL, or APPROVED past its execution window, becomes EXPIRED.
 
     An approval that was not acted on in time is not executed later: the people who
-    approved were looking at the world as it was then (DESIGN.md, "Two clocks").
+    approved were looking at the world as it was then (docs/INTERFACE.md, "Two clocks").
     """
     if request.status is Status.PENDING and now >= request.expires_at:
         why = f"no decision before {_when(request.expires_at)}"
@@ -310,36 +216,48 @@ def expire(request: Request, now: datetime) -> Transition | None:
         why = f"approved, but not started before {_when(request.execute_by)}"
     else:
         return None
-    data = {"why": why, "was": request.status.value}
     return Transition(
         previous=request.status,
         status=Status.EXPIRED,
-        event="expired",
         actor=None,
-        announcements=tuple(
-            Announcement(kind, "expired", data) for kind in ("card", "thread", "dm")
-        ),
+        news=Expired(request_id=request.id, was=request.status, why=why),
     )
 
 
-_WORD = re.compile(r"[^\W\d_]{2,}")
-_IDEOGRAPH = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+def _closed(request: Request, now: datetime) -> Refusal | None:
+    """Why nothing can be decided on ``request`` any more, or None."""
+    if request.status is not Status.PENDING:
+        return _refuse(
+            request,
+            RefusalReason.NOT_PENDING,
+            f"This request is already {request.status.value}; "
+            "decisions are only taken while it is PENDING.",
+        )
+    if now >= request.expires_at:
+        return _refuse(
+            request,
+            RefusalReason.EXPIRED,
+            f"This request expired at {_when(request.expires_at)}; ask for a new one.",
+        )
+    return None
 
 
-def reason_problem(reason: str) -> str | None:
-    """Why a destructive request's reason is not good enough, or ``None`` when it is.
-
-    "A few real words": at least three distinct words of two letters or more (or four
-    CJK characters, which are written without spaces). "." or "asdf" is refused.
-    """
-    text = reason.strip()
-    words = {word.casefold() for word in _WORD.findall(text)}
-    if len(words) >= 3 or len(_IDEOGRAPH.findall(text)) >= 4:
-        return None
-    return (
-        'Say why in a few words (for example: "employee left, account closed in HR"); '
-        "approvers and the audit log rely on it."
-    )
+# A review the count would skip is refused, in words for the person who clicked.
+_NOT_COUNTED = {
+    Uncounted.REQUESTER: (
+        RefusalReason.SELF_REVIEW,
+        "You asked for this; someone else has to decide on it.",
+    ),
+    Uncounted.NOT_APPROVER: (
+        RefusalReason.NOT_APPROVER,
+        "You are not an approver for Offboard requests, so your click was not counted.",
+    ),
+    Uncounted.ASSURANCE: (
+        RefusalReason.ASSURANCE,
+        "Approving needs a stronger identification than this click; "
+        "verify yourself and approve again.",
+    ),
+}
 
 
 def _refuse(request: Request, reason: RefusalReason, message: str) -> Refusal:

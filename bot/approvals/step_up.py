@@ -29,10 +29,11 @@ import structlog
 from bot.approvals import recovery, totp
 from bot.approvals.changes import Proof, to_request, to_reviews
 from bot.approvals.digest import SignedCall, digest, signed_call
-from bot.approvals.enrolment import notice
-from bot.approvals.rules import Refusal, Review, apply_review
+from bot.approvals.rules import Refusal, apply_review
 from bot.approvals.sealing import SealBroken, SecretBox
+from bot.approvals.tally import Review
 from bot.approvals.workflow import Done, Refused, Workflow
+from bot.events import LockedOut, RecoveryUsed, drafts
 from commands.catalog import DEFAULT_CATALOG, Catalog
 from commands.client import CloudClient
 from storage.errors import GuardLost
@@ -197,7 +198,7 @@ class StepUp:
             "recovery_code",
             guards=(self.repo.spend_recovery_code(enrolment, code.slot, now),),
             audit=(AuditDraft("step_up.recovery_used", user, {"slot": code.slot, "left": left}),),
-            announcements=(notice("recovery_used", user=user, request_id=request_id, left=left),),
+            announcements=drafts(RecoveryUsed(user=user, request_id=request_id, left=left)),
         )
 
     # --- failures -------------------------------------------------------------------------
@@ -216,7 +217,7 @@ class StepUp:
             return FailureChange(
                 locked_until=until,
                 audit=tuple(audit),
-                announcements=(notice("locked_out", user=user, until=until.isoformat()),),
+                announcements=drafts(LockedOut(user=user, until=until)),
             )
 
         change = self.repo.record_failure(

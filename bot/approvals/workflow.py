@@ -2,29 +2,9 @@
 
 Each step runs the pure rules of :mod:`bot.approvals.rules` inside ``Repository.apply``, which
 locks the request row, so the rules always see the latest reviews and the decision, the
-status change, its audit events and its announcements (outbox drafts) commit together or
-not at all. Each step returns a value the Slack layer renders: :class:`Done` (what
-changed) or :class:`Refused` (words for an ephemeral reply).
-
-Announcement payloads (rendered by the Slack layer; keep them exactly)::
-
-    AnnouncementDraft(kind="card" | "thread" | "dm",
-                      payload={"request_id": ..., "event": ..., "actor": <user id or None>,
-                               ...event data})
-
-Events and their extra data (kinds in brackets; the card is always re-rendered from the
-database, so its payload is only a hint):
-
-- ``submitted`` [card]: actor = requester.
-- ``decided`` [card, thread]: actor, ``vote``, ``approvals``, ``rejections``, ``required``.
-- ``approved`` [card, thread]: the same plus ``execute_by`` (ISO 8601).
-- ``rejected`` [card, thread, dm]: the same as decided.
-- ``cancelled`` [card, thread]: actor = requester.
-- ``expired`` [card, thread, dm]: actor None, ``why``, ``was`` (PENDING or APPROVED).
-- ``executing`` [card, thread], ``progress`` [thread]: ``phase``, ``status`` (worker).
-- ``result`` / ``reconciled`` [card, thread, dm]: ``status`` (SUCCEEDED/FAILED/UNKNOWN),
-  ``operation``, ``http_status``, ``code``, ``message``, ``cloud_request_id`` (the cloud's
-  RequestId), ``recommend`` (see :mod:`bot.execution.results`).
+status change, its audit events and the event that tells it (:mod:`bot.events`, as
+outbox drafts) commit together or not at all. Each step returns a value the Slack layer
+renders: :class:`Done` (what changed) or :class:`Refused` (words for an ephemeral reply).
 
 Second factor: :meth:`Workflow.decide` takes the person's ``assurance`` and, for a step-up,
 a :class:`~bot.approvals.changes.Proof` whose guards spend the code in the decision's own
@@ -40,21 +20,15 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from bot import events
 from bot.approvals.changes import Proof, refusal_change, to_request, to_reviews, transition_change
 from bot.approvals.policy import ApprovalRules
-from bot.approvals.rules import (
-    Refusal,
-    Review,
-    Transition,
-    apply_review,
-    cancel,
-    expire,
-    reason_problem,
-)
+from bot.approvals.reasons import reason_problem
+from bot.approvals.rules import Refusal, Transition, apply_review, cancel, expire
+from bot.approvals.tally import Review
 from commands.catalog import OperationClass, OperationSpec
 from storage.errors import RequestNotFound
 from storage.records import (
-    AnnouncementDraft,
     AuditDraft,
     Change,
     DecisionRecord,
@@ -166,20 +140,20 @@ class Workflow:
             prechecks=prechecks,
             submission_key=submission_key,
         )
+        return Submitted(self._file(new, op_class, now))
+
+    def _file(self, new: NewRequest, op_class: OperationClass, now: datetime) -> RequestRecord:
+        """Store ``new`` with its audit event and the card's first announcement."""
         facts: dict[str, Any] = {"operation": new.operation, "params": new.params}
         facts |= {"reason": new.reason, "class": op_class.value}
-        facts |= {"destructive": destructive, "required": required}
-        record = self.repo.create_request(
+        facts |= {"destructive": new.destructive, "required": new.required_approvals}
+        submitted = events.Submitted(request_id=new.id, actor=new.requester)
+        return self.repo.create_request(
             new,
-            audit=(AuditDraft("request.submitted", requester, facts, new.id),),
-            announcements=(
-                AnnouncementDraft(
-                    "card", {"request_id": new.id, "event": "submitted", "actor": requester}
-                ),
-            ),
+            audit=(AuditDraft("request.submitted", new.requester, facts, new.id),),
+            announcements=events.drafts(submitted),
             now=now,
         )
-        return Submitted(record)
 
     def refuse(
         self,

@@ -28,6 +28,7 @@ import logging
 import tempfile
 import time
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -40,7 +41,7 @@ from bot.devstack.payloads import Person
 from bot.devstack.standin import Message
 from bot.devstack.transcript import boxed, render, reply
 from storage.records import RequestRecord
-from storage.states import Status
+from storage.states import PlanState, Status
 
 T = TypeVar("T")
 NAMES = {p.user_id: p.name for p in (REQUESTER, *APPROVERS)} | {"U0OFFBOT": "offboard"}
@@ -127,12 +128,12 @@ class Demo:
             raise RuntimeError(f"the code was refused: {response.text}")
         self.out("  (the window closes: the approval is recorded with its code)")
 
-    def conclude(self, request: RequestRecord) -> str:
+    def conclude(self, request: RequestRecord) -> Status:
         """Wait for the end, then print the thread, the final card and the DM."""
 
-        def finished() -> str | None:
+        def finished() -> Status | None:
             record = self.repo.get_request(request.id)
-            return record.status if record and Status(record.status).is_final else None
+            return record.status if record and record.status.is_final else None
 
         status = _wait(f"{request.id} to finish", finished)
         self._settle()
@@ -142,7 +143,7 @@ class Demo:
         self.out(boxed(f"#offboard-approvals · card {request.id} now", self._card(request)))
         for message in self._dms()[-1:]:
             self.out(reply("DM to alice", render(message.blocks, message.text, NAMES), "  "))
-        return str(status)
+        return status
 
     def _card(self, request: RequestRecord) -> list[str]:
         ts = self.repo.get_request(request.id).card_ts  # type: ignore[union-attr]
@@ -162,7 +163,7 @@ class Demo:
             raise RuntimeError(f"the bot answered HTTP {response.status_code}: {response.text}")
 
 
-def play(demo: Demo) -> list[str]:
+def play(demo: Demo) -> list[Status]:
     """The scenario of the module docstring; returns each request's final status."""
     bob, carol = APPROVERS
     outcomes = []
@@ -209,11 +210,12 @@ def run_demo(out: Callable[[str], None] = print) -> int:
                     "offboard in #offboard-approvals", render(message.blocks, message.text, NAMES)
                 )
             )
-        outcomes = play(Demo(stack, out))
+        outcomes: list[StrEnum] = [*play(Demo(stack, out))]
         out("\n— Another member, offboarded as one plan —")
         outcomes.append(play_plan(Demo(stack, out), NAMES))
         calls = [c.action for c in stack.sandbox.calls]
-    expected = ["FAILED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED"]
+    succeeded = [Status.SUCCEEDED] * 3
+    expected: list[StrEnum] = [Status.FAILED, *succeeded, PlanState.SUCCEEDED]
     out(f"\nSigned calls the cloud received: {', '.join(calls)}")
     out(f"Outcomes: {', '.join(outcomes)} in {time.monotonic() - started:.1f}s")
     return 0 if outcomes == expected else 1

@@ -50,7 +50,7 @@ def _show(demo: Demo, plan: PlanRecord, title: str, names: dict[str, str]) -> No
     demo.out(boxed(f"#offboard-approvals · {title}", render(card.blocks, card.text, names)))
 
 
-def play_plan(demo: Demo, names: dict[str, str]) -> str:
+def play_plan(demo: Demo, names: dict[str, str]) -> PlanState:
     """The act of the module docstring; returns the plan's final state."""
     from bot.devstack.demo import _wait
 
@@ -99,4 +99,4 @@ def play_plan(demo: Demo, names: dict[str, str]) -> str:
     _show(demo, plan, f"plan card {plan.id} now", names)
     for message in demo._dms()[-1:]:
         demo.out(reply("DM to alice", render(message.blocks, message.text, names), "  "))
-    return plan.state.value
+    return plan.state

@@ -27,6 +27,7 @@ from urllib.parse import urlencode
 import httpx
 
 from bot.devstack.standin import STANDIN_TEAM_ID
+from bot.devstack.view_state import input_element, option_of, view_state
 
 FORM = "application/x-www-form-urlencoded"
 API_APP_ID = "A0OFFBOARD"
@@ -195,8 +196,8 @@ class SlackSigner:
         self, person: Person, view: Mapping[str, Any], block_id: str, value: str, **kwargs: Any
     ) -> httpx.Response:
         """``person`` picks ``value`` in the select ``block_id`` of an open modal."""
-        element = _element(view, block_id)
-        option = _option(element, value)
+        element = input_element(view, block_id)
+        option = option_of(element, value)
         state = view_state(view, {block_id: value})
         payload = {
             "type": "block_actions",
@@ -251,53 +252,3 @@ def view_submission(
         "is_enterprise_install": False,
         "enterprise": None,
     }
-
-
-def _inputs(view: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    found: list[tuple[str, dict[str, Any]]] = []
-    for block in view.get("blocks", []):
-        if block.get("type") == "input" and "element" in block:
-            found.append((block.get("block_id", ""), block["element"]))
-        elif block.get("type") == "actions":
-            found.extend((block.get("block_id", ""), e) for e in block.get("elements", []))
-        elif block.get("type") == "section" and "accessory" in block:
-            found.append((block.get("block_id", ""), block["accessory"]))
-    return found
-
-
-def _element(view: Mapping[str, Any], block_id: str) -> dict[str, Any]:
-    for found_id, element in _inputs(view):
-        if found_id == block_id:
-            return element
-    raise KeyError(f"the view has no input block {block_id!r}")
-
-
-def _option(element: Mapping[str, Any], value: str) -> dict[str, Any]:
-    options = list(element.get("options", []))
-    for group in element.get("option_groups", []):
-        options.extend(group.get("options", []))
-    for option in options:
-        if option.get("value") == value:
-            return dict(option)
-    raise KeyError(f"no option {value!r} in {element.get('action_id')!r}")
-
-
-def view_state(view: Mapping[str, Any], values: Mapping[str, str]) -> dict[str, Any]:
-    """Slack's ``view.state.values`` for ``view`` with ``values`` typed in.
-
-    Inputs not in ``values`` keep their initial value, as they would on screen.
-    """
-    state: dict[str, Any] = {}
-    for block_id, element in _inputs(view):
-        kind = element.get("type", "")
-        action_id = element.get("action_id", block_id)
-        if kind == "plain_text_input":
-            value = values.get(block_id, element.get("initial_value"))
-            state[block_id] = {action_id: {"type": kind, "value": value}}
-        elif kind in {"static_select", "radio_buttons"}:
-            if block_id in values:
-                selected: dict[str, Any] | None = _option(element, values[block_id])
-            else:
-                selected = element.get("initial_option")
-            state[block_id] = {action_id: {"type": kind, "selected_option": selected}}
-    return state

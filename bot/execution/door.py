@@ -2,7 +2,7 @@
 
 A status alone never authorises a call (README, "Security"). The claim
 hands :func:`door`'s function the request and its decisions inside the claim's own
-transaction; it counts them with the pure rules (:func:`bot.approvals.rules.tally` and
+transaction; it counts them with the one count (:func:`bot.approvals.tally.tally` and
 ``resolve``: distinct approvers, the requester excluded, one Reject vetoes, approvals at
 the required assurance only) against the policy in force now: who is an approver now,
 and the larger of the count stored on the request and the count the policy asks for the
@@ -29,12 +29,12 @@ import structlog
 
 from bot.approvals.changes import to_request, to_reviews
 from bot.approvals.policy import ApprovalRules
-from bot.approvals.rules import Policy, Tally, resolve, tally
 from bot.approvals.seal import binding
+from bot.approvals.tally import Policy, Tally, Uncounted, resolve, tally, uncounted
+from bot.events import Tampered, drafts
 from commands.catalog import DEFAULT_CATALOG, Catalog, OperationClass, validate_params
 from commands.errors import OffboardError
 from storage.records import (
-    AnnouncementDraft,
     AuditDraft,
     Change,
     DecisionRecord,
@@ -98,20 +98,24 @@ def recount(
     request = replace(to_request(record), required_approvals=required)
     bound_now = binding(record.id, record.operation, record.params)
     unproven = {d.user_id: why for d in decisions if (why := _unproven(d, bound_now, rules))}
-    counted = tally(
-        request, to_reviews([d for d in decisions if d.user_id not in unproven]), policy
-    )
+    reviews = to_reviews(decisions)
+    counted = tally(request, [r for r in reviews if r.user not in unproven], policy)
     not_counted = []
-    for review in to_reviews(decisions):
-        if review.user == record.requester:
-            not_counted.append((review.user, "the requester"))
-        elif review.user not in policy.approvers:
-            not_counted.append((review.user, "not an approver"))
-        elif review.user in unproven:
+    for review in reviews:
+        why = uncounted(request, review, policy)
+        if review.user in unproven and why in (None, Uncounted.ASSURANCE):
             not_counted.append((review.user, unproven[review.user]))
-        elif review.vote is Vote.APPROVE and review.assurance < policy.required_assurance:
-            not_counted.append((review.user, "identified below the required assurance"))
+        elif why is not None:
+            not_counted.append((review.user, _WHY[why]))
     return Recount(counted, tuple(not_counted))
+
+
+# The tally's reasons in words, for the audit event and the thread.
+_WHY = {
+    Uncounted.REQUESTER: "the requester",
+    Uncounted.NOT_APPROVER: "not an approver",
+    Uncounted.ASSURANCE: "identified below the required assurance",
+}
 
 
 def _unproven(decision: DecisionRecord, bound_now: str, rules: ApprovalRules) -> str | None:
@@ -149,12 +153,11 @@ def tampered(record: RequestRecord, found: Recount, *, now: datetime, actor: str
     in its thread."""
     why = explain(record, found)
     data = {"was": record.status.value, "why": why, **found.as_data()}
-    payload = {"request_id": record.id, "event": "tampered", "actor": None, **data}
     return Change(
-        status=Status.TAMPERED.value,
+        status=Status.TAMPERED,
         finished_at=now,
         audit=(AuditDraft("request.tampered", actor, data, record.id),),
-        announcements=tuple(AnnouncementDraft(kind, dict(payload)) for kind in ("card", "thread")),
+        announcements=drafts(Tampered(request_id=record.id, was=record.status, why=why)),
     )
 
 

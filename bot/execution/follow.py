@@ -19,6 +19,7 @@ from datetime import datetime
 
 import structlog
 
+from bot.events import Ending, Result
 from bot.execution.reconcile import unknown_outcome
 from bot.execution.results import ResultWriter, from_call
 from commands.catalog import OperationSpec, validate_params
@@ -34,6 +35,7 @@ from commands.errors import (
 )
 from storage.records import ExecutionRecord, RequestRecord
 from storage.repository import Repository
+from storage.states import Phase, Status
 
 log = structlog.get_logger(__name__)
 
@@ -88,7 +90,7 @@ class Follower:
         execution: ExecutionRecord,
         spec: OperationSpec,
         accepted: CallResult | None,
-        event: str = "result",
+        event: type[Ending] = Result,
     ) -> None:
         """Follow a call of ``spec`` (which has a ``follow_up``) in its own thread, so this
         worker keeps executing other approved requests (which would otherwise wait, and
@@ -118,7 +120,7 @@ class Follower:
         execution: ExecutionRecord,
         spec: OperationSpec,
         accepted: CallResult | None,
-        event: str,
+        event: type[Ending],
     ) -> None:
         try:
             self._run(record, execution, spec, accepted, event)
@@ -133,14 +135,13 @@ class Follower:
         if self.out.progress(
             record,
             execution,
-            "following",
-            {"status": "accepted", "cloud_request_id": accepted.request_id},
-            event="progress",
-            kinds=("thread",),
+            Phase.FOLLOWING,
+            "accepted",
+            facts={"cloud_request_id": accepted.request_id},
         ):
             return True
         # Taken over while the call was out: the acceptance is a late answer to keep.
-        self.out.late_answer(record, execution, "SUCCEEDED", from_call(accepted))
+        self.out.late_answer(record, execution, Status.SUCCEEDED, from_call(accepted))
         return False
 
     def _run(
@@ -149,7 +150,7 @@ class Follower:
         execution: ExecutionRecord,
         spec: OperationSpec,
         accepted: CallResult | None,
-        event: str,
+        event: type[Ending],
     ) -> None:
         """Poll the spec's follow-up until it gives a verdict (bounded)."""
         follow_up = spec.quirks.follow_up
@@ -180,9 +181,8 @@ class Follower:
                 return
             if progress.message != last:
                 last = progress.message
-                said = {"status": progress.message, "details": list(progress.details)}
                 self.out.progress(
-                    record, execution, "following", said, event="progress", kinds=("thread",)
+                    record, execution, Phase.FOLLOWING, progress.message, details=progress.details
                 )
         why = f"{spec.action} was still running after {polls} checks."
         self.out.conclude(

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from bot.events import Ending
 from bot.execution.results import ResultWriter, from_call
 from commands.catalog import OperationSpec, validate_params
 from commands.catalog.quirks import Progress, Reader
@@ -94,7 +95,7 @@ class Settler:
         execution: ExecutionRecord,
         spec: OperationSpec,
         why: str,
-        event: str,
+        event: type[Ending],
         answer: CallResult | None = None,
     ) -> None:
         """A sent call with no answer that says whether it took effect; never re-sent.

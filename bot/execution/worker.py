@@ -38,6 +38,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.approvals.policy import ApprovalRules
 from bot.approvals.workflow import sweep_expired
+from bot.events import Reconciled, Result
 from bot.execution.door import door
 from bot.execution.follow import Follower, FollowPolicy
 from bot.execution.lease import LeaseGuard, LeaseLost
@@ -67,7 +68,7 @@ from storage.records import (
     RequestRecord,
 )
 from storage.repository import Repository
-from storage.states import Status
+from storage.states import Phase, Status
 
 __all__ = ["FollowPolicy", "Worker"]
 
@@ -182,7 +183,7 @@ class Worker:
             # no credentials) was not sent, and must not be reported as maybe sent.
             self.client.build_request(spec, params)
         except OffboardError as error:
-            self._out.finish(record, execution, "FAILED", _not_sent(error))
+            self._out.finish(record, execution, Status.FAILED, _not_sent(error))
             return
         facts = {"operation": record.operation, "params": spec.serialize(params)}
         admit = door(self.rules, now=self.clock(), actor=self.owner, catalog=self.catalog)
@@ -212,15 +213,15 @@ class Worker:
         except ServerError as error:
             # A 5xx to a destructive call does not say whether it took effect before failing.
             why = f"The cloud failed while handling the call ({error})."
-            self._settle.unanswered(record, execution, spec, why, "result", error.result)
+            self._settle.unanswered(record, execution, spec, why, Result, error.result)
         except ApiError as error:
-            self._out.finish(record, execution, "FAILED", from_call(error.result))
+            self._out.finish(record, execution, Status.FAILED, from_call(error.result))
         except (NetworkError, CredentialsError) as error:
             # Both are raised before any byte reached the cloud: nothing happened.
-            self._out.finish(record, execution, "FAILED", _not_sent(error))
+            self._out.finish(record, execution, Status.FAILED, _not_sent(error))
         except OutcomeUnknownError as error:
             why = f"The call was sent but no answer came back ({error})."
-            self._settle.unanswered(record, execution, spec, why, "result")
+            self._settle.unanswered(record, execution, spec, why, Result)
         else:
             self._settle.answered(record, execution, spec, result)
 
@@ -260,9 +261,9 @@ class Worker:
                 self._out.finish(
                     record,
                     execution,
-                    "FAILED",
+                    Status.FAILED,
                     ExecutionResult(message=message),
-                    event="reconciled",
+                    event=Reconciled,
                 )
             return
         try:
@@ -270,14 +271,14 @@ class Worker:
         except OffboardError:  # sent, and no longer in the catalog: only people can tell
             why = f"Sent, but {record.operation} is no longer an operation Offboard knows."
             result = ExecutionResult(message=f"{why} It was not sent again.")
-            self._out.finish(record, execution, Status.UNKNOWN, result, event="reconciled")
+            self._out.finish(record, execution, Status.UNKNOWN, result, event=Reconciled)
             return
-        if spec.quirks.follow_up is not None and execution.phase == "following":
+        if spec.quirks.follow_up is not None and execution.phase is Phase.FOLLOWING:
             # Accepted before the crash: resume following, never send again.
-            self._follower.start(record, execution, spec, accepted=None, event="reconciled")
+            self._follower.start(record, execution, spec, accepted=None, event=Reconciled)
         else:
             why = "The worker stopped after sending, before the answer was stored."
-            self._settle.unanswered(record, execution, spec, why, "reconciled")
+            self._settle.unanswered(record, execution, spec, why, Reconciled)
 
     def _request(self, execution: ExecutionRecord) -> RequestRecord:
         record = self.repo.get_request(execution.request_id)

@@ -2,17 +2,19 @@
 
 Every announcement was written in the same transaction as the change it announces, so
 nothing is lost if Slack is down or this process dies: undelivered rows stay in the
-outbox and are delivered later, in order per request. The announcer only *reads*
+outbox and are delivered later, in order per thread. The announcer only *reads*
 requests, decisions and executions; it never changes a request, so a Slack failure can
 delay a message but can never cause a second execution.
 
-Kinds:
+Each row holds one event (:mod:`bot.events`) and the surface it is told on:
 
-``card``    the approval card: ``chat.postMessage`` in OFFBOARD_APPROVAL_CHANNEL the first
-            time (its ``ts`` is stored with ``set_card``), ``chat.update`` afterwards.
-            Rendered from the database at delivery time, so one delivery shows every
-            change queued before it; later card rows of the same batch are then no-ops.
-``thread``  a reply with ``thread_ts`` = the card's ``ts`` (Slack: always the parent's).
+``card``    the card of the event's request: ``chat.postMessage`` in OFFBOARD_APPROVAL_CHANNEL
+            the first time (its ``ts`` is stored with ``set_card``; inside the event's
+            thread when that is another card's), ``chat.update`` afterwards. Rendered
+            from the database at delivery time, so one delivery shows every change
+            queued before it; later card rows of the same batch are then no-ops.
+``thread``  a reply in the event's thread: ``thread_ts`` = the ``ts`` of the card that
+            starts it (Slack: always the parent's).
 ``dm``      ``conversations.open`` with the requester, then ``chat.postMessage`` there
             (a ``U…`` id as channel would land in Slackbot's DM instead).
 ``notice``  a message in the approval channel about no card in particular (step-up
@@ -31,20 +33,24 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import structlog
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot import events
 from bot.deps import Deps
-from bot.errors import BotError, NotYetDeliverable
+from bot.errors import BotError
+from bot.events import Surface
 from bot.slack import home, rendering
 from bot.slack.plan_announcer import PlanDelivery
+from bot.slack.thread_replies import Stored, thread_message
 from bot.slack.views.card import CardModel, build_card
-from bot.slack.views.replies import SlackMessage, requester_dm
+from bot.slack.views.replies import SlackMessage
 from bot.slack.views.step_up import notice
+from bot.slack.views.summaries import requester_dm
 from commands.errors import OffboardError
 from storage.records import AnnouncementRecord, RequestRecord
 
@@ -103,86 +109,81 @@ class Announcer:
 
     def run_once(self) -> int:
         """One pass: claim, deliver in order, mark. Returns how many were delivered."""
-        repo, now = self.deps.repo, self.deps.clock()
-        claimed = repo.claim_announcements(
-            owner=self.owner, limit=self.batch, lease_seconds=self.lease_seconds, now=now
+        claimed = self.deps.repo.claim_announcements(
+            owner=self.owner,
+            limit=self.batch,
+            lease_seconds=self.lease_seconds,
+            now=self.deps.clock(),
         )
-        failed: dict[str, datetime] = {}
-        cards_done: set[str] = set()
-        delivered = 0
-        for item in claimed:
-            request_id = item.request_id or ""
-            if request_id in failed:
-                # Keep the order: release it to be retried after the one that failed.
-                repo.mark_announcement_failed(item.id, "after a failed one", failed[request_id])
-                continue
-            try:
-                if not (item.kind == "card" and request_id in cards_done):
-                    self.deliver(item)
-                if item.kind == "card":
-                    cards_done.add(request_id)
-            except (
-                SlackApiError,
-                SlackClientError,
-                OffboardError,
-                BotError,
-                _Undeliverable,
-            ) as error:
-                retry_at = self.deps.clock() + _backoff(item.attempts)
-                failed[request_id] = retry_at
-                repo.mark_announcement_failed(item.id, _describe(error), retry_at)
-                log.warning(
-                    "announcement_failed",
-                    announcement=item.id,
-                    request_id=item.request_id,
-                    kind=item.kind,
-                    attempts=item.attempts + 1,
-                    error=_describe(error),
-                )
-                continue
-            repo.mark_announced(item.id, self.deps.clock())
-            delivered += 1
-        return delivered
+        batch = _Batch()
+        return sum(self._one(item, batch) for item in claimed)
 
-    def deliver(self, item: AnnouncementRecord) -> None:
-        """Send one announcement to Slack; raises when Slack refused it."""
-        if item.kind == "notice":
-            self._post(self.deps.approval_channel, notice(item.payload))
-            return
-        if item.kind == home.HOME:
-            home.publish(self.deps, str(item.payload.get("user") or ""))
-            return
+    def _one(self, item: AnnouncementRecord, batch: _Batch) -> int:
+        """Deliver ``item`` unless its thread already failed in this batch; 1 if sent."""
+        repo = self.deps.repo
+        news = events.parse(item.payload, item.request_id)
+        key = _order_key(item, news)
+        if key in batch.failed:
+            # Keep the order: release it to be retried after the one that failed.
+            repo.mark_announcement_failed(item.id, "after a failed one", batch.failed[key])
+            return 0
         try:
-            if item.kind.startswith("plan_"):
-                self._plans.deliver(item)
-                return
-            record = self.deps.repo.get_request(item.request_id or "")
-            if record is not None and record.plan_id is not None:
-                if item.kind == "card":  # a gate waits in approvers' Home tabs too
-                    home.queue_refresh(self.deps, home.concerned(self.deps, record))
-                self._plans.gate(item, record)  # a gate of a member plan
-                return
-        except NotYetDeliverable as why:
-            raise _Undeliverable(str(why)) from None
-        if record is None:
-            raise _Undeliverable(f"no request {item.request_id}")
-        deliver: Callable[[AnnouncementRecord, RequestRecord], None] = {
-            "card": self._card,
-            "thread": self._thread,
-            "dm": self._dm,
-        }.get(item.kind, self._unknown)
-        deliver(item, record)
+            if item.kind != Surface.CARD or item.request_id not in batch.cards:
+                self.deliver(item, news)
+            if item.kind == Surface.CARD:
+                batch.cards.add(item.request_id)
+        except (SlackApiError, SlackClientError, OffboardError, BotError, _Undeliverable) as error:
+            batch.failed[key] = retry_at = self.deps.clock() + _backoff(item.attempts)
+            repo.mark_announcement_failed(item.id, _describe(error), retry_at)
+            log.warning(
+                "announcement_failed",
+                announcement=item.id,
+                request_id=item.request_id,
+                kind=item.kind,
+                attempts=item.attempts + 1,
+                error=_describe(error),
+            )
+            return 0
+        repo.mark_announced(item.id, self.deps.clock())
+        return 1
 
-    def _card(self, item: AnnouncementRecord, record: RequestRecord) -> None:
+    def deliver(self, item: AnnouncementRecord, news: events.Told) -> None:
+        """Tell ``news`` on the row's surface (its ``kind``); raises when Slack refused it."""
+        if item.kind == Surface.HOME:  # a refresh of one person's tab: no event, a user
+            home.publish(self.deps, str(item.payload.get("user") or ""))
+        elif item.kind.startswith("plan_"):
+            self._plans.deliver(item)
+        elif item.kind == Surface.NOTICE:
+            if not isinstance(news, events.Notice):  # one this version cannot read
+                news = events.UnrecognisedNotice(event=news.event)
+            self._post(self.deps.approval_channel, notice(news))
+        elif item.kind in _ABOUT_A_REQUEST and isinstance(news, events.RequestEvent):
+            record = self._request(news.request_id)
+            if record.plan_id is not None:  # a gate of a member plan, shown as the plan's
+                if item.kind == Surface.CARD:  # a gate waits in approvers' Home tabs too
+                    home.queue_refresh(self.deps, home.concerned(self.deps, record))
+                self._plans.gate(item, record)
+            elif item.kind == Surface.CARD:
+                self._card(news, record)
+            elif item.kind == Surface.THREAD:
+                self._thread(news, record)
+            else:
+                self._dm(record)
+        else:
+            raise _Undeliverable(f"no {item.kind!r} for {news.event!r}")
+
+    def _request(self, request_id: str) -> RequestRecord:
+        record = self.deps.repo.get_request(request_id)
+        if record is None:
+            raise _Undeliverable(f"no request {request_id}")
+        return record
+
+    def _card(self, news: events.RequestEvent, record: RequestRecord) -> None:
         # Queued first: if posting fails, this row is retried and queues them again
         # (coalesced), so no one's tab is left out of date.
         home.queue_refresh(self.deps, home.concerned(self.deps, record))
         blocks, text = build_card(self._model(record))
-        if record.card_ts is None:
-            channel = self.deps.approval_channel
-            posted = self.slack.chat_postMessage(channel=channel, text=text, blocks=blocks)
-            self.deps.repo.set_card(record.id, str(posted["channel"]), str(posted["ts"]))
-        else:
+        if record.card_ts is not None:
             # Send blocks *and* text: "if you pass text and omit blocks, the old blocks
             # are removed" (chat.update).
             self.slack.chat_update(
@@ -191,23 +192,37 @@ class Announcer:
                 text=text,
                 blocks=blocks,
             )
+            return
+        channel, parent = self.deps.approval_channel, None
+        if news.where.card_of != record.id:  # a card inside another card's thread
+            channel, parent = self._parent(news.where)
+        posted = self.slack.chat_postMessage(
+            channel=channel, thread_ts=parent, text=text, blocks=blocks
+        )
+        self.deps.repo.set_card(record.id, str(posted["channel"]), str(posted["ts"]))
 
-    def _thread(self, item: AnnouncementRecord, record: RequestRecord) -> None:
-        if record.card_ts is None:
-            raise _Undeliverable("the card has not been posted yet")
-        execution = self.deps.repo.get_execution(record.id)
+    def _thread(self, news: events.RequestEvent, record: RequestRecord) -> None:
+        channel, parent = self._parent(news.where)
         catalog = self.deps.catalog
-        where = rendering.endpoint(record, self.deps.cloud, catalog)
-        message = rendering.thread_message(item.payload, record, execution, where, catalog)
-        self._post(record.channel or self.deps.approval_channel, message, record.card_ts)
+        stored = Stored(
+            record,
+            self.deps.repo.get_execution(record.id),
+            rendering.endpoint(record, self.deps.cloud, catalog),
+            catalog,
+        )
+        self._post(channel, thread_message(news, stored), parent)
 
-    def _dm(self, item: AnnouncementRecord, record: RequestRecord) -> None:
+    def _parent(self, thread: events.Thread) -> tuple[str, str]:
+        """The channel and ``ts`` of the card that starts ``thread``."""
+        card = self.deps.repo.get_request(thread.card_of)
+        if card is None or card.card_ts is None:
+            raise _Undeliverable("the card has not been posted yet")
+        return card.channel or self.deps.approval_channel, card.card_ts
+
+    def _dm(self, record: RequestRecord) -> None:
         opened = self.slack.conversations_open(users=record.requester)
         channel = str(opened["channel"]["id"])
         self._post(channel, requester_dm(self._model(record)))
-
-    def _unknown(self, item: AnnouncementRecord, record: RequestRecord) -> None:
-        raise _Undeliverable(f"unknown announcement kind {item.kind!r}")
 
     def _post(self, channel: str, message: SlackMessage, thread_ts: str | None = None) -> None:
         if thread_ts is None:
@@ -225,6 +240,29 @@ class Announcer:
             policy=self.deps.policy.snapshot(),
             catalog=self.deps.catalog,
         )
+
+
+_ABOUT_A_REQUEST = frozenset({Surface.CARD, Surface.THREAD, Surface.DM})
+
+
+@dataclass
+class _Batch:
+    """What one pass has seen: threads whose delivery failed (retry time), cards drawn."""
+
+    failed: dict[str, datetime] = field(default_factory=dict)
+    cards: set[str | None] = field(default_factory=set)
+
+
+def _order_key(item: AnnouncementRecord, news: events.Told) -> str:
+    # Order is kept per thread; a person's Home tab and the notices (no thread) keep
+    # theirs among themselves.
+    if item.kind == Surface.HOME:
+        return f"home:{item.payload.get('user')}"
+    if item.kind.startswith("plan_"):
+        return f"thread:{item.payload.get('plan_id')}"
+    if isinstance(news, events.RequestEvent):
+        return f"thread:{news.where.card_of}"
+    return "notices"
 
 
 def _backoff(attempts: int) -> timedelta:

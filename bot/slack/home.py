@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from bot.deps import Deps
+from bot.events import Surface
 from bot.slack import rendering
 from bot.slack.listeners import step_up
 from bot.slack.views.card import CardModel
@@ -31,9 +32,9 @@ from storage.records import RequestRecord
 from storage.states import OUTCOMES, Status
 
 #: The outbox kind of a Home tab refresh (payload ``{"user": id}``).
-HOME = "home"
+HOME = str(Surface.HOME)
 COALESCE = timedelta(seconds=2)
-_FINAL = [str(s) for s in Status if s.is_final]
+_FINAL = [s for s in Status if s.is_final]
 _SCAN = 100  # pending requests looked at for one person's waiting list
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.approvals.changes import counted
 from bot.approvals.digest import digest, shown, signed_call
-from bot.approvals.rules import Policy
+from bot.approvals.tally import Policy
 from bot.plans.gates import abandoned
 from commands.client import CloudClient
 from storage.plan_records import PlanRecord, StepRecord

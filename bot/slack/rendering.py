@@ -1,70 +1,28 @@
 """From what is stored to what Slack shows: card models and announcement messages.
 
 The announcer and the ``/offboard status``/``list`` commands read records from the
-repository and turn them into the views' plain models here. Everything shown comes from
-the database (request, decisions, execution), never from a Slack message's text. Outbox
-payloads only say *which* event to announce; the facts are re-read when it is rendered,
-so a retried announcement shows the truth as it is now.
+repository and turn them into the views' plain models here (thread replies:
+:mod:`bot.slack.thread_replies`). Everything shown comes from the database (request,
+decisions, execution), never from a Slack message's text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from bot.approvals.changes import counted
 from bot.approvals.digest import digest, shown, signed_call
-from bot.approvals.rules import Policy
-from bot.slack.views import replies
-from bot.slack.views.card import CardModel, Finding, status_line
-from bot.slack.views.replies import SlackMessage
+from bot.approvals.tally import Policy
+from bot.slack.views.card import CardModel, Finding
 from commands.catalog import DEFAULT_CATALOG, Catalog, validate_params
 from commands.catalog.quirks import ItemResult
 from commands.client import CloudClient
 from commands.errors import OffboardError
-from storage.records import DecisionRecord, ExecutionRecord, LateAnswer, RequestRecord
+from storage.records import DecisionRecord, ExecutionRecord, ExecutionResult, RequestRecord
 from storage.states import Assurance, Status
 
 _FINDING_STATUSES = {"ok", "blocked", "warning", "error"}
-
-
-@dataclass(frozen=True)
-class StoredResult:
-    """An execution's stored answer, in the shape ``replies.result`` reads."""
-
-    http_status: int
-    code: str | None
-    message: str | None
-    request_id: str | None
-    recommend: str | None
-    body: Mapping[str, Any]
-    ok: bool
-
-    @classmethod
-    def of(cls, execution: ExecutionRecord) -> StoredResult:
-        return cls(
-            http_status=execution.http_status or 0,
-            code=execution.code,
-            message=execution.message,
-            request_id=execution.cloud_request_id,
-            recommend=execution.recommend,
-            body=execution.body or {},
-            ok=execution.outcome == "SUCCEEDED",
-        )
-
-    @classmethod
-    def late(cls, late: LateAnswer) -> StoredResult:
-        """The answer that came after a take-over (see ``replies.correction``)."""
-        return cls(
-            http_status=late.result.http_status or 0,
-            code=late.result.code,
-            message=late.result.message,
-            request_id=late.result.cloud_request_id,
-            recommend=late.result.recommend,
-            body=late.result.body or {},
-            ok=late.outcome == "SUCCEEDED",
-        )
 
 
 def card_model(
@@ -80,8 +38,9 @@ def card_model(
 
     Parameters are shown exactly as they will be signed (BssOpenApi's generated
     ``RequestId`` included) with the endpoint, the API version and their digest, as
-    DESIGN.md asks. Approvals are counted by the rules' own ``tally``: current approvers
-    other than the requester, once each, at the assurance the policy requires.
+    docs/INTERFACE.md promises approvers. Approvals are counted by the one count
+    (:mod:`bot.approvals.tally`): current approvers other than the requester, once each,
+    at the assurance the policy requires.
     """
     call = signed_call(record, cloud, catalog)
     count = counted(record, decisions, policy)
@@ -104,7 +63,7 @@ def card_model(
         rejections=count.rejections,
         findings=findings(record.prechecks),
         result_summary=TAMPERED_SUMMARY
-        if record.status == "TAMPERED"
+        if record.status == Status.TAMPERED
         else result_summary(execution),
         decided_by=_decided_by(record, count.rejections),
         assurance_note=assurance_note(policy, digest(call)),
@@ -112,7 +71,7 @@ def card_model(
 
 
 def assurance_note(policy: Policy, call_digest: str) -> str:
-    """What the card says about how approvals are identified (DESIGN.md, step-up)."""
+    """What the card says about how approvals are identified (OFFBOARD_STEP_UP)."""
     if policy.required_assurance < Assurance.SECOND_FACTOR:
         return (
             ":warning: Approvals are Slack-only (OFFBOARD_STEP_UP=off): a click proves only "
@@ -135,9 +94,9 @@ def endpoint(record: RequestRecord, cloud: CloudClient, catalog: Catalog = DEFAU
 
 def _decided_by(record: RequestRecord, rejections: tuple[str, ...]) -> str | None:
     """Who ended the request, when one person did: the rejecter, or the requester."""
-    if record.status == "REJECTED" and rejections:
+    if record.status == Status.REJECTED and rejections:
         return rejections[0]
-    if record.status == "CANCELLED":
+    if record.status == Status.CANCELLED:
         return record.requester
     return None
 
@@ -172,88 +131,22 @@ def result_summary(execution: ExecutionRecord | None) -> str | None:
     the late answer that corrected it, if one came."""
     if execution is None or execution.outcome is None:
         return None
-    summary = f"{execution.outcome}: " + _answer(
-        execution.code, execution.message, execution.cloud_request_id, execution.http_status
-    )
+    summary = f"{execution.outcome}: " + _answer(execution.result)
     if execution.late is not None:
-        late = execution.late.result
-        summary += f". Late answer, the call did {execution.late.outcome}: " + _answer(
-            late.code, late.message, late.cloud_request_id, late.http_status
-        )
+        late = execution.late
+        summary += f". Late answer, the call did {late.outcome}: " + _answer(late.result)
     return summary
 
 
-def _answer(code: str | None, message: str | None, request_id: str | None, http: int | None) -> str:
-    parts = [f"Code {code or '-'}"]
-    if message:
-        parts.append(f"Message {message}")
-    if request_id:
-        parts.append(f"RequestId {request_id}")
-    if http:
-        parts.append(f"HTTP {http}")
+def _answer(result: ExecutionResult) -> str:
+    parts = [f"Code {result.code or '-'}"]
+    if result.message:
+        parts.append(f"Message {result.message}")
+    if result.request_id:
+        parts.append(f"RequestId {result.request_id}")
+    if result.http_status:
+        parts.append(f"HTTP {result.http_status}")
     return ", ".join(parts)
-
-
-def thread_message(
-    payload: Mapping[str, Any],
-    record: RequestRecord,
-    execution: ExecutionRecord | None,
-    endpoint: str = "",
-    catalog: Catalog = DEFAULT_CATALOG,
-) -> SlackMessage:
-    """The thread reply for one outbox ``payload`` (``event`` + the event's data)."""
-    event = str(payload.get("event", ""))
-    actor = str(payload.get("actor") or "")
-    approvals = _ids(payload.get("approvals"))
-    required = int(payload.get("required") or record.required_approvals)
-    if event == "decided":
-        vote: Literal["approve", "reject"] = (
-            "reject" if payload.get("vote") == "reject" else "approve"
-        )
-        rejections = _ids(payload.get("rejections"))
-        return replies.decided(
-            actor, vote, approvals=approvals, rejections=rejections, required=required
-        )
-    if event == "approved":
-        return replies.approved(approvals, required)
-    if event == "rejected":
-        return replies.rejected(actor)
-    if event == "cancelled":
-        return replies.cancelled(actor)
-    if event == "expired":
-        return replies.expired("execution" if payload.get("was") == "APPROVED" else "approval")
-    if event == "executing":
-        return replies.executing(record.operation, str(payload.get("endpoint") or endpoint))
-    if event == "progress":
-        details = payload.get("details") or ()
-        status = str(payload.get("status") or payload.get("phase") or "")
-        return replies.progress(record.operation, status, [str(d) for d in details])
-    if event == "result" and execution is not None and execution.outcome == "UNKNOWN":
-        detail = str(payload.get("message") or execution.message or "no answer came back")
-        return replies.unknown(record.operation, detail)
-    if event == "result" and execution is not None:
-        return _result(record, execution, catalog)
-    if event == "tampered":
-        return replies.tampered(str(payload.get("why") or ""))
-    if event == "correction" and execution is not None and execution.late is not None:
-        late = StoredResult.late(execution.late)
-        return replies.correction(record.operation, execution.outcome, late)
-    if event == "reconciled":
-        status = str(payload.get("status") or record.status)
-        return replies.reconciled(record.operation, status, str(payload.get("message") or ""))
-    return replies.message(status_line(record.status))
-
-
-def _result(record: RequestRecord, execution: ExecutionRecord, catalog: Catalog) -> SlackMessage:
-    """The stored answer, with the next step for a documented Code, the per-item Codes
-    when the spec reads them, and "partly failed" when the stored outcome is PARTIAL."""
-    return replies.result(
-        record.operation,
-        StoredResult.of(execution),
-        next_step(record, execution, catalog),
-        items=_items(record, execution, catalog),
-        partial=execution.outcome == Status.PARTIAL,
-    )
 
 
 def next_step(
@@ -261,27 +154,22 @@ def next_step(
 ) -> str | None:
     """The catalog's next step for a failed call's Code, filled from the request's
     parameters and the cloud's Message; ``None`` for a success or an undocumented Code."""
-    if execution.outcome != "FAILED" or not execution.code:
+    code, message = execution.result.code, execution.result.message
+    if execution.outcome != Status.FAILED or not code:
         return None
     try:
         spec = catalog.get(record.operation)
     except OffboardError:
         return None
-    return spec.next_step(execution.code, record.params, execution.message)
+    return spec.next_step(code, record.params, message)
 
 
-def _items(
-    record: RequestRecord, execution: ExecutionRecord, catalog: Catalog
+def items(
+    record: RequestRecord, execution: ExecutionRecord, catalog: Catalog = DEFAULT_CATALOG
 ) -> tuple[ItemResult, ...] | None:
     """The per-item Codes of the stored answer, when the operation's spec reads them."""
     try:
         read = catalog.get(record.operation).quirks.items
     except OffboardError:
         return None
-    return read(execution.body or {}) if read is not None else None
-
-
-def _ids(value: Any) -> tuple[str, ...]:
-    if isinstance(value, list | tuple):
-        return tuple(str(v) for v in value)
-    return ()
+    return read(execution.result.body or {}) if read is not None else None

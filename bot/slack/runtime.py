@@ -250,7 +250,7 @@ def _checked_deps(settings: Settings, *, metrics: bool = True) -> Deps:
         if not value
     ]
     if missing:
-        _refuse(f"{', '.join(missing)} must be set (DESIGN.md, Environment).")
+        _refuse(f"{', '.join(missing)} must be set (docs/INTERFACE.md, Environment).")
     deps = build_deps(settings, metrics=metrics)
     try:
         deps.policy.check_satisfiable()

@@ -11,7 +11,7 @@ from commands.catalog import get_spec, validate_params
 from commands.errors import ParameterError
 from commands.member_plan.model import BastionUser
 
-FIELD = "BastionhostUsers"  # the modal input's block_id / action_id (DESIGN.md)
+FIELD = "BastionhostUsers"  # the modal input's block_id / action_id (docs/INTERFACE.md)
 
 # Offboard limit: every user's steps are shown on one plan card.
 MAX_USERS = 20

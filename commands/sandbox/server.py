@@ -205,15 +205,10 @@ class Sandbox:
                 bss=api is not None and api.product == "BssOpenApi",
             )
         answer["RequestId"] = request_id
+        failed = status >= 300 or answer.get("Success") is False
+        code = answer.get("Code") if failed else None
         call = RecordedCall(
-            action=action,
-            params=params,
-            signature_ok=caller is not None,
-            status=status,
-            code=answer.get("Code") if status >= 300 or answer.get("Success") is False else None,
-            request_id=request_id,
-            at=self._clock(),
-            access_key_id=caller,
+            action, params, caller is not None, status, code, request_id, self._clock(), caller
         )
         with self._lock:
             self._calls.append(call)

@@ -60,7 +60,7 @@ from storage.repository.transactions import (
     request_record,
     require_aware,
 )
-from storage.states import Status
+from storage.states import Phase, Status
 
 Admit = Callable[[RequestRecord, list[DecisionRecord]], Change | None]
 """The door: None admits the request; a Change (a final status, audit, announcements)
@@ -213,7 +213,7 @@ class ExecutionStore(ResultStore):
         owner: str,
         now: datetime,
         admit: Admit | None = None,
-        phase: str | None = None,
+        phase: Phase | None = None,
         audit: Sequence[AuditDraft] = (),
         announcements: Sequence[AnnouncementDraft] = (),
     ) -> bool:
@@ -244,7 +244,7 @@ class ExecutionStore(ResultStore):
                     attempt,
                     mine,
                     finished_at=now,
-                    phase="refused",
+                    phase=Phase.REFUSED,
                     message=REFUSED_AT_THE_DOOR,
                 )
                 return False

@@ -13,19 +13,15 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.audit import append_event
-from storage.audit import to_record as audit_record
-from storage.db import READ_ONLY
 from storage.errors import ConcurrentChange, DuplicateSubmission, GuardLost, RequestNotFound
-from storage.models import AuditEventRow, DecisionRow, RequestRow
+from storage.models import DecisionRow, RequestRow
 from storage.records import (
     AnnouncementDraft,
     AuditDraft,
-    AuditEventRecord,
     Change,
     DecisionRecord,
     Guard,
@@ -33,6 +29,8 @@ from storage.records import (
     NewRequest,
     RequestRecord,
 )
+from storage.repository.audit_trail import AuditStore
+from storage.repository.executions import ExecutionStore
 from storage.repository.outbox import OutboxStore
 from storage.repository.plans import PlanStore
 from storage.repository.stats import StatsStore
@@ -54,7 +52,7 @@ class _Lost(Exception):
     """A conditional write inside apply() matched no row: roll back and retry."""
 
 
-class Repository(PlanStore, OutboxStore, StepUpStore, StatsStore):
+class Repository(PlanStore, ExecutionStore, OutboxStore, StepUpStore, StatsStore, AuditStore):
     """Requests, decisions, executions, member plans, the outbox, step-up enrolments and
     the audit log."""
 
@@ -104,7 +102,7 @@ class Repository(PlanStore, OutboxStore, StepUpStore, StatsStore):
     def list_requests(
         self,
         *,
-        statuses: Iterable[str] | None = None,
+        statuses: Iterable[Status] | None = None,
         requester: str | None = None,
         limit: int = 50,
     ) -> list[RequestRecord]:
@@ -218,34 +216,6 @@ class Repository(PlanStore, OutboxStore, StepUpStore, StatsStore):
         session.refresh(row)
         return request_record(row), change
 
-    # --- audit and health -----------------------------------------------------------------
-
-    def append_audit(self, draft: AuditDraft, now: datetime) -> AuditEventRecord:
-        """Append an event that comes with no state change (a refused click, say)."""
-        require_aware(now)
-        with self._write() as session:
-            return append_event(session, draft, now)
-
-    def audit_trail(self, request_id: str) -> list[AuditEventRecord]:
-        """The request's audit events in order."""
-        query = (
-            select(AuditEventRow)
-            .where(AuditEventRow.request_id == request_id)
-            .order_by(AuditEventRow.seq)
-        )
-        with self._read() as session:
-            return [audit_record(r) for r in session.scalars(query)]
-
-    def ping(self) -> bool:
-        """True when the database answers (for ``GET /healthz``)."""
-        try:
-            # Read-only, so a health check never queues for SQLite's write lock.
-            with self.engine.connect().execution_options(**READ_ONLY) as connection:
-                connection.execute(text("SELECT 1"))
-        except SQLAlchemyError:
-            return False
-        return True
-
 
 def _request_row(new: NewRequest, now: datetime) -> RequestRow:
     return RequestRow(
@@ -300,7 +270,7 @@ def _win(session: Session, guards: Sequence[Guard]) -> None:
             raise GuardLost(guard.name)
 
 
-def _check_status_change(current: str, new: str) -> None:
+def _check_status_change(current: Status, new: Status) -> None:
     if new not in tuple(Status):
         raise ValueError(f"unknown status {new!r}")
     # Execution statuses have one door each, which keeps the executions table in step:

@@ -25,8 +25,13 @@ from storage.records import (
     RequestRecord,
 )
 from storage.repository.leases import NO_SYNC, LeaseStore, update_execution
-from storage.repository.transactions import execution_record, request_record, require_aware
-from storage.states import OUTCOMES, Status
+from storage.repository.transactions import (
+    execution_record,
+    request_record,
+    require_aware,
+    result_columns,
+)
+from storage.states import OUTCOMES, Phase, Status
 
 
 class ResultStore(LeaseStore):
@@ -38,7 +43,7 @@ class ResultStore(LeaseStore):
         attempt: int,
         *,
         owner: str,
-        phase: str,
+        phase: Phase,
         progress: Any,
         now: datetime,
         audit: Sequence[AuditDraft] = (),
@@ -63,7 +68,7 @@ class ResultStore(LeaseStore):
         attempt: int,
         *,
         owner: str,
-        status: str,
+        status: Status,
         result: ExecutionResult,
         now: datetime,
         audit: Sequence[AuditDraft] = (),
@@ -85,12 +90,7 @@ class ResultStore(LeaseStore):
                 (ExecutionRow.lease_owner == owner,),
                 finished_at=now,
                 outcome=status,
-                http_status=result.http_status,
-                code=result.code,
-                message=result.message,
-                cloud_request_id=result.cloud_request_id,
-                recommend=result.recommend,
-                body=result.body,
+                **result_columns(result),
             ):
                 return None
             moved = session.execute(
@@ -111,7 +111,7 @@ class ResultStore(LeaseStore):
         attempt: int,
         *,
         owner: str,
-        outcome: str,
+        outcome: Status,
         result: ExecutionResult,
         now: datetime,
         audit: Sequence[AuditDraft] = (),
@@ -140,11 +140,7 @@ class ResultStore(LeaseStore):
                     late_at=now,
                     late_owner=owner,
                     late_outcome=outcome,
-                    late_http_status=result.http_status,
-                    late_code=result.code,
-                    late_message=result.message,
-                    late_cloud_request_id=result.cloud_request_id,
-                    late_body=result.body,
+                    **result_columns(result, late=True),
                 )
                 .execution_options(**NO_SYNC)
             )

@@ -19,15 +19,13 @@ from sqlalchemy.orm import Session
 from storage.errors import AlreadyEnrolled as AlreadyEnrolled
 from storage.errors import NotEnrolled as NotEnrolled
 from storage.models import (
-    DecisionRow,
-    RequestRow,
     StepUpEnrolmentRow,
     StepUpFailureRow,
     StepUpRecoveryCodeRow,
 )
 from storage.records import AnnouncementDraft, AuditDraft, DecisionRecord, Guard
-from storage.repository.transactions import Transactions, decision_record, require_aware
-from storage.states import Status
+from storage.repository.decision_seals import reseal_open_decisions
+from storage.repository.transactions import Transactions, require_aware
 
 
 @dataclass(frozen=True)
@@ -176,7 +174,7 @@ class StepUpStore(Transactions):
             for row in rows:
                 row.sealed_secret, row.key_id = reseal(row.user_id, row.sealed_secret, row.key_id)
             if reseal_decision is not None:
-                _reseal_decisions(session, reseal_decision)
+                reseal_open_decisions(session, reseal_decision)
             session.flush()
             done = effects(len(rows))
             self._record_effects(session, None, done.audit, done.announcements, now)
@@ -281,18 +279,3 @@ def _enrolment(session: Session, row: StepUpEnrolmentRow) -> Enrolment:
         locked_until=row.locked_until,
         recovery=tuple(RecoveryHash(c.slot, c.salt, c.digest, c.used_at) for c in codes),
     )
-
-
-def _reseal_decisions(session: Session, reseal: Callable[[DecisionRecord], str | None]) -> None:
-    open_requests = select(RequestRow.id).where(
-        RequestRow.status.in_((Status.PENDING, Status.APPROVED))
-    )
-    rows = session.scalars(
-        select(DecisionRow)
-        .where(DecisionRow.request_id.in_(open_requests), DecisionRow.seal.is_not(None))
-        .with_for_update()
-    )
-    for row in rows:
-        new = reseal(decision_record(row))
-        if new is not None:
-            row.seal = new

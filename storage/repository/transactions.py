@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
@@ -24,7 +25,7 @@ from storage.records import (
     LateAnswer,
     RequestRecord,
 )
-from storage.states import Assurance, Status, Vote
+from storage.states import Assurance, Phase, Status, Vote
 
 
 def require_aware(now: datetime) -> datetime:
@@ -151,13 +152,8 @@ def execution_record(row: ExecutionRow) -> ExecutionRecord:
         sent_at=row.sent_at,
         finished_at=row.finished_at,
         outcome=Status(row.outcome) if row.outcome else None,
-        http_status=row.http_status,
-        code=row.code,
-        message=row.message,
-        cloud_request_id=row.cloud_request_id,
-        recommend=row.recommend,
-        body=row.body,
-        phase=row.phase,
+        result=stored_result(row),
+        phase=Phase(row.phase) if row.phase else None,
         progress=row.progress,
         lease_confirmed_at=row.lease_confirmed_at,
         late=_late_answer(row),
@@ -171,14 +167,40 @@ def _late_answer(row: ExecutionRow) -> LateAnswer | None:
         at=row.late_at,
         owner=row.late_owner,
         outcome=Status(row.late_outcome),
-        result=ExecutionResult(
-            http_status=row.late_http_status,
-            code=row.late_code,
-            message=row.late_message,
-            cloud_request_id=row.late_cloud_request_id,
-            body=row.late_body,
-        ),
+        result=stored_result(row, late=True),
     )
+
+
+# Where each field of ExecutionResult is kept: the result's names are the cloud's own
+# (``request_id`` is its RequestId, as in commands' CallResult); the columns keep the
+# names the migrations gave them. A late answer keeps no Recommend.
+_RESULT_COLUMNS = {
+    "http_status": "http_status",
+    "code": "code",
+    "message": "message",
+    "request_id": "cloud_request_id",
+    "recommend": "recommend",
+    "body": "body",
+}
+_LATE_COLUMNS = {
+    "http_status": "late_http_status",
+    "code": "late_code",
+    "message": "late_message",
+    "request_id": "late_cloud_request_id",
+    "body": "late_body",
+}
+
+
+def result_columns(result: ExecutionResult, *, late: bool = False) -> dict[str, Any]:
+    """The executions columns and values that store ``result`` (or a late answer's)."""
+    columns = _LATE_COLUMNS if late else _RESULT_COLUMNS
+    return {column: getattr(result, field) for field, column in columns.items()}
+
+
+def stored_result(row: ExecutionRow, *, late: bool = False) -> ExecutionResult:
+    """The result (or the late answer's) kept on an executions row."""
+    columns = _LATE_COLUMNS if late else _RESULT_COLUMNS
+    return ExecutionResult(**{field: getattr(row, column) for field, column in columns.items()})
 
 
 def load_decisions(session: Session, request_id: str) -> list[DecisionRecord]:

@@ -2,7 +2,7 @@
 
 The attack: a variable under a plain name (``approvers``, ``database_url``), set for some
 other program or slipped into a service's environment, must not add an approver, lower
-the approvals a call needs or move the database. Only the names DESIGN.md documents count.
+the approvals a call needs or move the database. Only the names docs/INTERFACE.md documents count.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
-from storage.states import OUTCOMES, Status
+from storage.states import OUTCOMES, Assurance, Status, Vote
 
 _REQUEST = (
     "INSERT INTO requests (id, operation, params, requester, reason, destructive, "
@@ -43,3 +43,22 @@ def test_every_outcome_fits_an_execution_and_a_status_that_is_not_one_does_not(
             connection.execute(text(_EXECUTION), {"id": "OB-E", "attempt": n, "outcome": outcome})
     with pytest.raises(IntegrityError), db_engine.begin() as connection:
         connection.execute(text(_EXECUTION), {"id": "OB-E", "attempt": 99, "outcome": "PENDING"})
+
+
+_DECISION = (
+    "INSERT INTO decisions (request_id, user_id, vote, created_at, assurance) VALUES "
+    "('OB-V', :user, :vote, '2026-11-23 09:00:00+00:00', :assurance)"
+)
+
+
+def test_every_vote_and_assurance_fits_a_decision_and_nothing_else_does(
+    db_engine: Engine,
+) -> None:
+    with db_engine.begin() as connection:
+        connection.execute(text(_REQUEST), {"id": "OB-V", "status": "PENDING"})
+        for n, (vote, assurance) in enumerate((v, a) for v in Vote for a in Assurance):
+            row = {"user": f"U{n}", "vote": str(vote), "assurance": int(assurance)}
+            connection.execute(text(_DECISION), row)
+    for bad in ({"vote": "APPROVE", "assurance": 1}, {"vote": "approve", "assurance": 0}):
+        with pytest.raises(IntegrityError), db_engine.begin() as connection:
+            connection.execute(text(_DECISION), {"user": "UBAD", **bad})

@@ -26,12 +26,13 @@ from bot.slack import rendering
 from bot.slack.command_text import Cancel, Help, List, Open, Status, Usage, parse_command
 from bot.slack.listeners import errors, identity
 from bot.slack.plan_rendering import plan_model
-from bot.slack.views import guide, replies
+from bot.slack.views import guide, replies, summaries
 from bot.slack.views.modal import build_operation_modal, build_picker
 from bot.slack.views.plan_card import gate_line, plan_status
 from bot.slack.views.plan_modals import MEMBER, build_member_modal
 from bot.slack.views.text import section
 from commands.catalog import Catalog
+from storage import states
 
 COMMAND = "/offboard"
 _LIST_LIMIT = 20
@@ -118,11 +119,11 @@ def status(deps: Deps, request_id: str) -> replies.SlackMessage:
         policy=deps.policy.snapshot(),
         catalog=deps.catalog,
     )
-    return replies.status_text(model)
+    return summaries.status_text(model)
 
 
 def pending(deps: Deps) -> replies.SlackMessage:
-    records = deps.repo.list_requests(statuses=["PENDING"], limit=_LIST_LIMIT)
+    records = deps.repo.list_requests(statuses=[states.Status.PENDING], limit=_LIST_LIMIT)
     # A plan's gate is listed as its plan's line (`/offboard status PL-...` shows it all).
     gates = [r for r in records if r.plan_id is not None]
     records = [r for r in records if r.plan_id is None]
@@ -133,7 +134,7 @@ def pending(deps: Deps) -> replies.SlackMessage:
         )
         for r in records
     ]
-    listed = replies.pending_list(models)
+    listed = summaries.pending_list(models)
     if gates:
         lines = [gate_line(g, counted(g, deps.repo.decisions_for(g.id), policy)) for g in gates]
         listed["blocks"] = [

@@ -15,7 +15,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.approvals.rules import reason_problem
+from bot.approvals.reasons import reason_problem
 from bot.deps import Deps
 from bot.plans import phases
 from bot.plans.gates import abandoned

@@ -13,7 +13,7 @@ from typing import Any
 import structlog
 from slack_bolt import Ack, App, BoltContext
 
-from bot.approvals.rules import reason_problem
+from bot.approvals.reasons import reason_problem
 from bot.deps import Deps
 from bot.plans.filing import PlanAsk, file_plan
 from bot.slack.listeners import identity, plan_buttons

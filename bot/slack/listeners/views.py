@@ -21,7 +21,7 @@ import structlog
 from pydantic import BaseModel
 from slack_bolt import Ack, App, BoltContext
 
-from bot.approvals.rules import reason_problem
+from bot.approvals.reasons import reason_problem
 from bot.approvals.workflow import Refused, Workflow
 from bot.deps import Deps
 from bot.slack import bounds
@@ -39,7 +39,7 @@ from bot.slack.views.modal import (
     parse_submission,
 )
 from bot.slack.views.plan_modals import MEMBER, build_member_modal
-from commands.catalog import REQUESTABLE_ACTIONS, OperationSpec, validate_params
+from commands.catalog import REQUESTABLE_ACTIONS, Catalog, OperationSpec, validate_params
 from commands.client import CloudClient
 from commands.errors import ParameterError
 from commands.prechecks import run_prechecks
@@ -67,13 +67,8 @@ def register(app: App, deps: Deps) -> None:
                 ack(response_action="update", view=build_member_modal({}, private_metadata=meta))
                 return
             spec = catalog.get(submission.action)
-            if is_picker(view):
-                # Submitted the picker itself ("Next"): show that operation's fields.
-                metadata, actions = submission.private_metadata, catalog.requestable
-                modal = build_operation_modal(
-                    spec, values={}, private_metadata=metadata, actions=actions
-                )
-                ack(response_action="update", view=modal)
+            if is_picker(view):  # the picker itself ("Next"): show that operation's fields
+                ack(response_action="update", view=_fields_of(spec, submission, catalog))
                 return
             checked(spec, submission, identity.foreign(identity.actor(body), context))
             guards.submission_key(body)
@@ -104,6 +99,15 @@ def register(app: App, deps: Deps) -> None:
             _file(deps, workflow, body, spec, params, submission, key)
 
     app.view(CALLBACK_ID)(ack=acknowledge, lazy=[reported(deps, submit)])
+
+
+def _fields_of(spec: OperationSpec, submission: Submission, catalog: Catalog) -> dict[str, Any]:
+    return build_operation_modal(
+        spec,
+        values={},
+        private_metadata=submission.private_metadata,
+        actions=catalog.requestable,
+    )
 
 
 def check(

@@ -4,7 +4,7 @@
 with ``chat.postMessage`` and replaces it with ``chat.update`` (blocks *and* text, since
 "if you pass text and omit blocks, the old blocks are removed"). While the request is
 PENDING it ends in Approve / Reject buttons (``action_id`` ``approve`` / ``reject``,
-``value`` = the request id, DESIGN.md); in every other state the buttons are gone and a
+``value`` = the request id); in every other state the buttons are gone and a
 final status line says what happened. The buttons carry only the request id: state is
 read from the database, never from this message.
 """
@@ -44,48 +44,51 @@ from bot.slack.views.text import (
     slack_date,
     truncate,
 )
+from storage.states import Status
 
-APPROVE = "approve"  # action_id, DESIGN.md
-REJECT = "reject"  # action_id, DESIGN.md
-PENDING = "PENDING"
+APPROVE = "approve"  # action_id of the Approve button (docs/INTERFACE.md)
+REJECT = "reject"  # action_id of the Reject button (docs/INTERFACE.md)
 
-# One line per request status (ARCHITECTURE.md statuses); unknown ones are shown as-is.
-STATUS_LINES: dict[str, str] = {
-    "PENDING": ":hourglass_flowing_sand: Waiting for approval",
-    "APPROVED": ":white_check_mark: Approved, about to run",
-    "EXECUTING": ":gear: Approved and running",
-    "SUCCEEDED": ":white_check_mark: Done: the call succeeded",
-    "PARTIAL": ":warning: Done: the call succeeded for some items and failed for others",
-    "FAILED": ":x: Done: the call failed",
-    "UNKNOWN": ":grey_question: Outcome unknown: check before retrying",
-    "REJECTED": ":no_entry_sign: Rejected: nothing was called",
-    "EXPIRED": ":hourglass: Expired: nothing was called",
-    "CANCELLED": ":heavy_multiplication_x: Cancelled by the requester: nothing was called",
+# One line per request status; tests/bot/slack/views/test_card.py checks every Status has
+# one (a value from elsewhere is still shown, escaped).
+STATUS_LINES: dict[Status, str] = {
+    Status.PENDING: ":hourglass_flowing_sand: Waiting for approval",
+    Status.APPROVED: ":white_check_mark: Approved, about to run",
+    Status.EXECUTING: ":gear: Approved and running",
+    Status.SUCCEEDED: ":white_check_mark: Done: the call succeeded",
+    Status.PARTIAL: ":warning: Done: the call succeeded for some items and failed for others",
+    Status.FAILED: ":x: Done: the call failed",
+    Status.UNKNOWN: ":grey_question: Outcome unknown: check before retrying",
+    Status.REJECTED: ":no_entry_sign: Rejected: nothing was called",
+    Status.EXPIRED: ":hourglass: Expired: nothing was called",
+    Status.CANCELLED: ":heavy_multiplication_x: Cancelled by the requester: nothing was called",
+    Status.TAMPERED: ":rotating_light: Refused as TAMPERED: nothing was called",
 }
 
 # What the parameter list is, per status: approvers must see exactly what will be sent.
-_PARAMS_HEADINGS: dict[str, str] = {
-    "PENDING": "exactly as they will be signed",
-    "APPROVED": "exactly as they will be signed",
-    "EXECUTING": "exactly as signed",
-    "SUCCEEDED": "exactly as signed",
-    "PARTIAL": "exactly as signed",
-    "FAILED": "exactly as signed",
-    "UNKNOWN": "exactly as signed",
+_PARAMS_HEADINGS: dict[Status, str] = {
+    Status.PENDING: "exactly as they will be signed",
+    Status.APPROVED: "exactly as they will be signed",
+    Status.EXECUTING: "exactly as signed",
+    Status.SUCCEEDED: "exactly as signed",
+    Status.PARTIAL: "exactly as signed",
+    Status.FAILED: "exactly as signed",
+    Status.UNKNOWN: "exactly as signed",
 }
 
 # The card header's words per status (plain_text, so no emoji codes).
-TITLES: dict[str, str] = {
-    "PENDING": "approval needed",
-    "APPROVED": "approved",
-    "EXECUTING": "running",
-    "SUCCEEDED": "succeeded",
-    "PARTIAL": "partly failed",
-    "FAILED": "failed",
-    "UNKNOWN": "outcome unknown",
-    "REJECTED": "rejected",
-    "EXPIRED": "expired",
-    "CANCELLED": "cancelled",
+TITLES: dict[Status, str] = {
+    Status.PENDING: "approval needed",
+    Status.APPROVED: "approved",
+    Status.EXECUTING: "running",
+    Status.SUCCEEDED: "succeeded",
+    Status.PARTIAL: "partly failed",
+    Status.FAILED: "failed",
+    Status.UNKNOWN: "outcome unknown",
+    Status.REJECTED: "rejected",
+    Status.EXPIRED: "expired",
+    Status.CANCELLED: "cancelled",
+    Status.TAMPERED: "refused as tampered",
 }
 
 _CONFIRM_WHAT = 200  # of the confirm dialog's 300 characters
@@ -109,7 +112,7 @@ class CardModel:
     danger: str
     requester: str
     reason: str
-    status: str
+    status: Status
     required: int
     created_at: datetime
     expires_at: datetime
@@ -148,7 +151,7 @@ def build_card(model: CardModel) -> tuple[list[dict[str, Any]], str]:
         {"type": "divider"},
         context(tally(model), _times(model), model.assurance_note),
         _buttons(model, approvable=showable)
-        if model.status == PENDING
+        if model.status == Status.PENDING
         else section(_final_line(model)),
     ]
     room = MAX_MESSAGE_BLOCKS - len(head) - len(tail)
@@ -165,7 +168,7 @@ def tally(model: CardModel) -> str:
     return text
 
 
-def status_line(status: str) -> str:
+def status_line(status: Status) -> str:
     """The one-line words for a request status."""
     return STATUS_LINES.get(status, f"Status: {mrkdwn_safe(status, 100)}")
 
@@ -204,7 +207,7 @@ def _params_blocks(params: Mapping[str, str], when: str) -> list[dict[str, Any]]
 
 def _times(model: CardModel) -> str:
     text = f"Requested {slack_date(model.created_at)}"
-    if model.status == PENDING:
+    if model.status == Status.PENDING:
         text += f" · expires {slack_date(model.expires_at)}"
     return text
 
@@ -284,7 +287,7 @@ def _summary(summary: str, limit: int, *, bold: bool = False) -> str:
 
 
 def _fallback(model: CardModel) -> str:
-    head = "Approval needed" if model.status == PENDING else model.status.capitalize()
+    head = "Approval needed" if model.status == Status.PENDING else model.status.capitalize()
     head = mrkdwn_safe(head, 100)  # a status is ours, but never trust it to be
     requested = f"requested by {mention(model.requester)}"
     if len(requested) > 200:  # a requester id that is not a user id is shown, not trusted

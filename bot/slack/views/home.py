@@ -3,7 +3,7 @@ requests, the last outcomes.
 
 ``build_home(model)`` is a ``home`` view for ``views.publish``. A request that waits for
 the viewer ends in the card's own buttons (``action_id`` ``approve`` / ``reject``,
-``value`` = the request id, DESIGN.md), so the card's listeners take the click: a Home tab
+``value`` = the request id, docs/INTERFACE.md), so the card's listeners take the click: a Home tab
 has no message to update, and the decision reaches the card (and this tab again) through
 the outbox. Everything that came from a person or the cloud is escaped
 (:mod:`bot.slack.views.text`); people appear only as mentions built from user ids.
@@ -32,6 +32,7 @@ from bot.slack.views.text import (
     slack_date,
     truncate,
 )
+from storage.states import Status
 
 #: What the tab lists at most of each part: 20 waiting requests take 40 of the 100 blocks
 #: a Home tab holds (slack-platform: "Blocks per ... Home tab: 100").
@@ -93,7 +94,7 @@ def _line(model: CardModel, *, who: bool) -> str:
         f"{asked}_{reason}_\n"
         f"{status_line(model.status)} · {len(model.approvals)} of {model.required} approvals"
     )
-    if model.status == "PENDING":
+    if model.status == Status.PENDING:
         head += f" · expires {slack_date(model.expires_at)}"
     return f"{head} · `{code(model.request_id)}`"
 

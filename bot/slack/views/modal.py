@@ -1,6 +1,7 @@
 """The ``/offboard`` modal: the operation picker and one operation's parameters.
 
-Ids are fixed by DESIGN.md: the picker's ``block_id``/``action_id`` are ``operation``;
+Ids are an interface (docs/INTERFACE.md, "Slack identifiers"): the picker's
+``block_id``/``action_id`` are ``operation``;
 each parameter input's ``block_id``/``action_id`` is the API parameter's own name
 (``AccountId``, ``Hosts``...); the reason is ``reason``. Both views share
 :data:`CALLBACK_ID`, so one ``view_submission`` listener serves them.
@@ -88,7 +89,7 @@ def build_operation_modal(
 
     Holds the picker (preselected), one input per ``spec.fields()``, a plain statement of
     what will happen (``spec.summary`` once ``values`` validate, ``spec.danger``) and, for
-    an operation DESIGN.md lists as destructive, a required ``reason`` input (prefilled
+    an operation the catalog classes as destructive, a required ``reason`` input (prefilled
     from ``values["reason"]``).
     """
     blocks: list[dict[str, Any]] = [_picker_block(actions, spec.action)]

@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from bot.approvals.rules import Tally
+from bot.approvals.tally import Tally
 from bot.slack.plan_rendering import GateModel, PlanModel
 from bot.slack.views.card import APPROVE, REJECT
 from bot.slack.views.replies import SlackMessage

@@ -9,32 +9,34 @@ or from the cloud (Codes, Messages, reasons) is escaped; people appear only as
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Literal, Protocol, TypedDict
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal, TypedDict
 
-from bot.slack.views.card import CardModel, status_line, tally
+from bot.slack.views.card import status_line
 from bot.slack.views.text import (
     MAX_MESSAGE_BLOCKS,
     MAX_SECTION_TEXT,
+    SAFE_URL,
+    chunks,
     code,
     escape,
     mention,
     mentions,
     mrkdwn_safe,
     section,
-    slack_date,
-    split_escaped,
     truncate,
 )
 from commands.catalog.quirks import ItemResult
+from storage.records import ExecutionResult
+from storage.states import Status, Vote
 
-# A Recommend link is cloud text: only a plain https URL becomes a link (no ``|`` or
-# ``>`` that could relabel it), anything else is shown escaped.
-_SAFE_URL = re.compile(r"^https://[A-Za-z0-9.-]+(/[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]*)?$")
-
-# A summary up to this long goes in the first paragraph; a longer one gets its own.
-_SHORT_SUMMARY = 500
+# The head of a result reply per outcome.
+_RESULT_HEADS: dict[Status, str] = {
+    Status.SUCCEEDED: ":white_check_mark: Succeeded",
+    Status.PARTIAL: ":warning: Partly failed",
+    Status.FAILED: ":x: Failed",
+    Status.UNKNOWN: ":grey_question: Outcome unknown",
+}
 
 
 class SlackMessage(TypedDict):
@@ -42,25 +44,6 @@ class SlackMessage(TypedDict):
 
     text: str
     blocks: list[dict[str, Any]]
-
-
-class ResultLike(Protocol):
-    """The fields of ``commands.client.CallResult`` a result reply shows."""
-
-    @property
-    def http_status(self) -> int: ...
-    @property
-    def code(self) -> str | None: ...
-    @property
-    def message(self) -> str | None: ...
-    @property
-    def request_id(self) -> str | None: ...
-    @property
-    def recommend(self) -> str | None: ...
-    @property
-    def body(self) -> Mapping[str, Any]: ...
-    @property
-    def ok(self) -> bool: ...
 
 
 def message(*paragraphs: str) -> SlackMessage:
@@ -74,14 +57,14 @@ def message(*paragraphs: str) -> SlackMessage:
 
 def decided(
     actor: str,
-    decision: Literal["approve", "reject"],
+    decision: Vote,
     *,
     approvals: Sequence[str],
     rejections: Sequence[str],
     required: int,
 ) -> SlackMessage:
     """A decision reply in the card's thread: who decided, and the tally after it."""
-    verb = ":+1: approved" if decision == "approve" else ":no_entry_sign: rejected"
+    verb = ":+1: approved" if decision == Vote.APPROVE else ":no_entry_sign: rejected"
     count = f"{len(approvals)} of {required} approvals"
     if rejections:
         count += f"; rejected by {mentions(rejections)}"
@@ -130,35 +113,33 @@ def progress(action: str, status: str, details: Iterable[str] = ()) -> SlackMess
 
 def result(
     action: str,
-    outcome: ResultLike,
+    outcome: Status,
+    answer: ExecutionResult,
     next_step: str | None = None,
     *,
     items: Sequence[ItemResult] | None = None,
-    partial: bool = False,
 ) -> SlackMessage:
     """The call's result: Code, Message, RequestId and HTTP status, always.
 
     On failure also the error's Recommend link and, when the API page documents the
     Code, ``next_step`` (the catalog's line for people, shown as it is). ``items``: the
     per-item Codes of an operation whose answer has them (the spec's ``quirks.items``);
-    ``partial``: the stored outcome is PARTIAL (the spec's ``item_failures`` decided it).
+    a PARTIAL ``outcome`` (the spec's ``item_failures`` decided it) says "partly failed".
     """
-    head = ":white_check_mark: Succeeded" if outcome.ok else ":x: Failed"
-    if partial:
-        head = ":warning: Partly failed"
+    ok = outcome is Status.SUCCEEDED
     lines = [
-        f"{head}: `{code(action)}`",
-        f"*Code* `{_value(outcome.code)}` · *HTTP status* {outcome.http_status}",
-        f"*Message* {_value(outcome.message)}",
-        f"*RequestId* `{_value(outcome.request_id)}`",
+        f"{_RESULT_HEADS.get(outcome, ':x: Failed')}: `{code(action)}`",
+        f"*Code* `{_value(answer.code)}` · *HTTP status* {_http(answer)}",
+        f"*Message* {_value(answer.message)}",
+        f"*RequestId* `{_value(answer.request_id)}`",
     ]
-    if not outcome.ok and outcome.recommend:
-        lines.append(f"*Recommend* {_link(outcome.recommend)}")
-    if not outcome.ok and next_step:
+    if not ok and answer.recommend:
+        lines.append(f"*Recommend* {_link(answer.recommend)}")
+    if not ok and next_step:
         lines.append(f":point_right: *Next step* {mrkdwn_safe(next_step, 1500)}")
     paragraphs = ["\n".join(lines)]
     if items is not None:
-        paragraphs.extend(_chunks(_item_lines(items)))
+        paragraphs.extend(chunks(_item_lines(items)))
     return message(*paragraphs)
 
 
@@ -171,7 +152,7 @@ def unknown(action: str, detail: str) -> SlackMessage:
     )
 
 
-def reconciled(action: str, status: str, detail: str) -> SlackMessage:
+def reconciled(action: str, status: Status, detail: str) -> SlackMessage:
     """After a restart, what Offboard found about a call that was under way."""
     return message(
         f":mag: Reconciled `{code(action)}` after a restart: {status_line(status)}.\n"
@@ -189,38 +170,24 @@ def tampered(why: str) -> SlackMessage:
     )
 
 
-def correction(action: str, previous: str | None, outcome: ResultLike) -> SlackMessage:
-    """A real answer that came after the execution was taken over and concluded."""
-    did = "succeed" if outcome.ok else "fail"
+def correction(
+    action: str, previous: Status | None, outcome: Status, answer: ExecutionResult
+) -> SlackMessage:
+    """A real answer that came after the execution was taken over and concluded: what it
+    shows (``outcome``) against what had been concluded (``previous``)."""
+    did = "succeed" if outcome is Status.SUCCEEDED else "fail"
     was = f"the earlier {mrkdwn_safe(previous or '', 20)}"
     head = f":warning: *Correction:* {was} was wrong: the call did {did}."
     if previous is None:
         head = f":warning: *A late answer came in:* the call did {did}."
-    elif previous == ("SUCCEEDED" if outcome.ok else "FAILED"):
+    elif previous == outcome:
         head = f":information_source: A late answer confirms {was}: the call did {did}."
     return message(
         f"{head} `{code(action)}`\n"
-        f"*Code* `{_value(outcome.code)}` · *HTTP status* {outcome.http_status}\n"
-        f"*Message* {_value(outcome.message)}\n*RequestId* `{_value(outcome.request_id)}`\n"
+        f"*Code* `{_value(answer.code)}` · *HTTP status* {_http(answer)}\n"
+        f"*Message* {_value(answer.message)}\n*RequestId* `{_value(answer.request_id)}`\n"
         "It was not sent again."
     )
-
-
-def requester_dm(model: CardModel, permalink: str | None = None) -> SlackMessage:
-    """The direct message telling the requester how their request ended.
-
-    The summary can quote parameter values, so it is never cut: a long one gets sections
-    of its own after the first line.
-    """
-    summary = escape(model.summary)
-    short = len(summary) <= _SHORT_SUMMARY
-    head = f"Your request `{code(model.request_id)}`" + (f" ({summary})" if short else "")
-    lines = [f"{head}: *{status_line(model.status)}*", tally(model)]
-    if model.result_summary:
-        lines.append(mrkdwn_safe(model.result_summary, 1500))
-    if permalink and _SAFE_URL.fullmatch(permalink):
-        lines.append(f"<{escape(permalink)}|Open the approval card>")
-    return message("\n".join(lines), *([] if short else split_escaped(summary)))
 
 
 def refusal(reason: str) -> str:
@@ -228,40 +195,16 @@ def refusal(reason: str) -> str:
     return f":no_entry: {mrkdwn_safe(reason, 2500)} Nothing was changed."
 
 
-def status_text(model: CardModel) -> SlackMessage:
-    """``/offboard status ID``: one request in a few lines, its summary never cut."""
-    summary = escape(model.summary)
-    short = len(summary) <= _SHORT_SUMMARY
-    lines = [
-        f"`{code(model.request_id)}` · `{code(model.action)}` · *{status_line(model.status)}*",
-        *([summary] if short else []),
-        f"Requested by {mention(model.requester)} {slack_date(model.created_at)}",
-        tally(model),
-    ]
-    if model.result_summary:
-        lines.append(mrkdwn_safe(model.result_summary, 1000))
-    return message("\n".join(lines), *([] if short else split_escaped(summary)))
-
-
-def pending_list(models: Sequence[CardModel]) -> SlackMessage:
-    """``/offboard list``: the pending requests, one line each."""
-    if not models:
-        return message("No requests are waiting for approval.")
-    lines = [
-        f"• `{code(m.request_id)}` `{code(m.action)}` {mrkdwn_safe(m.summary, 300)} — "
-        f"{mention(m.requester)}, {len(m.approvals)} of {m.required}, "
-        f"expires {slack_date(m.expires_at)}"
-        for m in models
-    ]
-    return message(f"*{len(models)} pending*", *_chunks(lines))
-
-
 def _value(text: str | None) -> str:
     return code(text) if text else "—"
 
 
+def _http(answer: ExecutionResult) -> str:
+    return str(answer.http_status) if answer.http_status else "—"
+
+
 def _link(url: str) -> str:
-    if _SAFE_URL.fullmatch(url) and len(url) <= 1000:
+    if SAFE_URL.fullmatch(url) and len(url) <= 1000:
         # "&" is still escaped inside a link (formatting#escaping); Slack decodes it.
         return f"<{escape(url)}|{mrkdwn_safe(url, 200)}>"
     return mrkdwn_safe(url, 1000)
@@ -279,19 +222,3 @@ def _item_lines(items: Sequence[ItemResult]) -> list[str]:
             line += f" — {escape(item.parts_kind)} " + ", ".join(parts)
         lines.append(line)
     return lines
-
-
-def _chunks(lines: Sequence[str]) -> list[str]:
-    """Group lines into paragraphs under the 3000-character section limit."""
-    chunks: list[str] = []
-    current = ""
-    for line in lines:
-        line = truncate(line, MAX_SECTION_TEXT)
-        if current and len(current) + 1 + len(line) > MAX_SECTION_TEXT:
-            chunks.append(current)
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
-    if current:
-        chunks.append(current)
-    return chunks

@@ -1,6 +1,6 @@
 """The step-up modal (Approve with a code) and the step-up notices in the approval channel.
 
-Ids are fixed by DESIGN.md ("Approval step-up"): the modal's ``callback_id`` is
+Ids are an interface (docs/INTERFACE.md, "Slack identifiers"): the modal's ``callback_id`` is
 ``approve_step_up``; its ``private_metadata`` is JSON holding ``request_id`` and the
 ``digest`` of the request as shown; the code input's ``block_id`` and ``action_id`` are
 ``totp_code``. ``private_metadata`` is not a trust anchor (slack-platform §3): the server
@@ -13,9 +13,9 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
+from bot import events
 from bot.approvals.digest import SignedCall, shown
 from bot.slack.views.replies import SlackMessage, message
 from bot.slack.views.text import (
@@ -31,8 +31,8 @@ from bot.slack.views.text import (
     truncate,
 )
 
-CALLBACK_ID = "approve_step_up"  # DESIGN.md
-CODE = "totp_code"  # block_id and action_id of the code input (DESIGN.md)
+CALLBACK_ID = "approve_step_up"  # docs/INTERFACE.md
+CODE = "totp_code"  # block_id and action_id of the code input (docs/INTERFACE.md)
 TITLE = "Approve with a code"
 SUBMIT = "Approve"
 CLOSE = "Cancel"
@@ -110,38 +110,39 @@ def parse_code_submission(view: Mapping[str, Any]) -> CodeSubmission | None:
     return CodeSubmission(request_id, digest, value if isinstance(value, str) else None)
 
 
-def notice(payload: Mapping[str, Any]) -> SlackMessage:
-    """A step-up notice for the approval channel, from an outbox payload (ids, counts).
+def notice(news: events.Notice) -> SlackMessage:
+    """A step-up notice for the approval channel.
 
-    Only ids, counts and times are ever in the payload: never a secret, code or URI.
+    Only ids, counts and times are ever in a notice: never a secret, code or URI.
     """
-    event = str(payload.get("event", ""))
-    who = mention(str(payload.get("user") or ""))
-    by = mrkdwn_safe(str(payload.get("by") or "an operator"), 200)
-    if event == "enrolled":
-        return message(f":key: {who} was enrolled for approval codes by `{by}` on the bot's host.")
-    if event == "reset":
-        return message(
-            f":key: The approval-code enrolment of {who} was reset by `{by}`: they cannot "
-            "approve until enrolled again."
-        )
-    if event == "recovery_used":
-        request = code(str(payload.get("request_id") or ""))
-        left = int(payload.get("left") or 0)
-        return message(
-            f":rotating_light: {who} approved `{request}` with a *recovery code* instead of "
-            f"an authenticator code ({left} left). If that was not them, reset their "
-            "enrolment now."
-        )
-    if event == "locked_out":
-        try:
-            until = slack_date(datetime.fromisoformat(str(payload.get("until"))))
-        except ValueError:
-            until = "later"
-        return message(
-            f":lock: {who} typed too many wrong approval codes and cannot approve until {until}."
-        )
-    if event == "key_rotated":
-        count = int(payload.get("count") or 0)
-        return message(f":key: `{by}` re-encrypted {count} approval-code secrets with a new key.")
-    return message(f"Step-up notice: {mrkdwn_safe(event, 100)}")
+    who = mention(news.user)
+    match news:
+        case events.Enrolled(by=by):
+            return message(
+                f":key: {who} was enrolled for approval codes by `{_by(by)}` on the bot's host."
+            )
+        case events.Reset(by=by):
+            return message(
+                f":key: The approval-code enrolment of {who} was reset by `{_by(by)}`: they "
+                "cannot approve until enrolled again."
+            )
+        case events.RecoveryUsed(request_id=request_id, left=left):
+            return message(
+                f":rotating_light: {who} approved `{code(request_id)}` with a *recovery code* "
+                f"instead of an authenticator code ({left} left). If that was not them, "
+                "reset their enrolment now."
+            )
+        case events.LockedOut(until=until):
+            return message(
+                f":lock: {who} typed too many wrong approval codes and cannot approve until "
+                f"{slack_date(until)}."
+            )
+        case events.KeyRotated(by=by, count=count):
+            return message(
+                f":key: `{_by(by)}` re-encrypted {count} approval-code secrets with a new key."
+            )
+    return message(f"Step-up notice: {mrkdwn_safe(news.event, 100)}")
+
+
+def _by(operator: str) -> str:
+    return mrkdwn_safe(operator or "an operator", 200)

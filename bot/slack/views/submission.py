@@ -1,6 +1,7 @@
 """What comes back from the ``/offboard`` modal: its ids, and reading a submission.
 
-Ids are fixed by DESIGN.md: the picker's ``block_id``/``action_id`` are ``operation``;
+Ids are an interface (docs/INTERFACE.md, "Slack identifiers"): the picker's
+``block_id``/``action_id`` are ``operation``;
 each parameter input's are the API parameter's own name; the reason is ``reason``. Both
 views share :data:`CALLBACK_ID`, so one ``view_submission`` listener serves them.
 
@@ -20,8 +21,8 @@ from bot.slack.views.text import truncate
 from commands.errors import ParameterError
 
 CALLBACK_ID = "offboard_request"
-OPERATION = "operation"  # block_id and action_id of the picker (DESIGN.md)
-REASON = "reason"  # block_id and action_id of the reason input (DESIGN.md)
+OPERATION = "operation"  # block_id and action_id of the picker (docs/INTERFACE.md)
+REASON = "reason"  # block_id and action_id of the reason input (docs/INTERFACE.md)
 MAX_ERROR = 500
 
 

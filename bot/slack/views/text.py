@@ -12,7 +12,7 @@ that look like Slack user ids.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +33,10 @@ MAX_CONFIRM_TITLE = 100
 MAX_CONFIRM_TEXT = 300
 MAX_CONFIRM_BUTTON = 30
 MAX_CONTEXT_ELEMENTS = 10
+
+# A Recommend link is cloud text: only a plain https URL becomes a link (no ``|`` or
+# ``>`` that could relabel it), anything else is shown escaped.
+SAFE_URL = re.compile(r"^https://[A-Za-z0-9.-]+(/[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]*)?$")
 
 # "IDs may start with W" (https://api.slack.com/changelog/2016-08-11-user-id-format-changes).
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -152,3 +156,19 @@ def context(*texts: str) -> dict[str, Any]:
     """A context block of already-escaped mrkdwn elements (at most 10)."""
     elements = [mrkdwn(truncate(text, MAX_SECTION_TEXT)) for text in texts if text]
     return {"type": "context", "elements": elements[:MAX_CONTEXT_ELEMENTS] or [mrkdwn(" ")]}
+
+
+def chunks(lines: Sequence[str]) -> list[str]:
+    """Group lines into paragraphs under the 3000-character section limit."""
+    found: list[str] = []
+    current = ""
+    for line in lines:
+        line = truncate(line, MAX_SECTION_TEXT)
+        if current and len(current) + 1 + len(line) > MAX_SECTION_TEXT:
+            found.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        found.append(current)
+    return found

@@ -11,25 +11,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.approvals.reasons import reason_problem
 from bot.approvals.rules import (
-    Announcement,
-    Assurance,
-    Policy,
     Refusal,
     RefusalReason,
-    Request,
-    Review,
-    Status,
-    Tally,
     Transition,
-    Vote,
     apply_review,
     cancel,
     expire,
-    reason_problem,
-    resolve,
-    tally,
 )
+from bot.approvals.tally import Policy, Request, Review, Tally, resolve, tally
+from bot.events import Approved, Cancelled, Decided, Expired, Rejected, drafts
+from storage.states import Assurance, Status, Vote
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 TTL = timedelta(days=1)
@@ -178,7 +171,7 @@ def test_approval_sets_the_execution_window_and_announces() -> None:
     request = pending()
     first = apply_review(request, [], Review("alice", A, T0), POLICY, T0)
     assert isinstance(first, Transition)
-    assert [a.kind for a in first.announcements] == ["card", "thread"]
+    assert [a.kind for a in drafts(first.news)] == ["card", "thread"]
     assert first.event == "decided" and first.execute_by is None
     second = apply_review(request, [Review("alice", A, T0)], Review("bob", A, T0), POLICY, T0)
     assert isinstance(second, Transition) and second.event == "approved"
@@ -189,7 +182,7 @@ def test_approval_sets_the_execution_window_and_announces() -> None:
 def test_rejection_tells_the_requester() -> None:
     outcome = apply_review(pending(), [], Review("alice", R, T0), POLICY, T0)
     assert isinstance(outcome, Transition)
-    assert [a.kind for a in outcome.announcements] == ["card", "thread", "dm"]
+    assert [a.kind for a in drafts(outcome.news)] == ["card", "thread", "dm"]
 
 
 def test_second_factor_can_be_required_without_changing_the_decision_path() -> None:
@@ -227,7 +220,7 @@ def test_expire_pending_after_ttl_and_approved_after_window() -> None:
     assert expire(request, request.expires_at - timedelta(seconds=1)) is None
     gone = expire(request, request.expires_at)
     assert gone is not None and gone.status is Status.EXPIRED
-    assert {a.kind for a in gone.announcements} == {"card", "thread", "dm"}
+    assert {a.kind for a in drafts(gone.news)} == {"card", "thread", "dm"}
     approved = replace(request, status=Status.APPROVED, execute_by=T0 + timedelta(minutes=15))
     assert expire(approved, T0 + timedelta(minutes=14)) is None
     stale = expire(approved, T0 + timedelta(minutes=15))
@@ -354,58 +347,46 @@ def test_a_review_by_someone_who_no_longer_counts_does_not_stop_the_count() -> N
 
 def test_each_decision_says_who_made_it_and_what_it_counted() -> None:
     first = apply_review(pending(), [], Review("alice", A, T0), POLICY, T0)
-    counted = {"vote": "approve", "approvals": ["alice"], "rejections": [], "required": 2}
+    counted = {"vote": A, "approvals": ("alice",), "rejections": (), "required": 2}
     assert first == Transition(
         previous=Status.PENDING,
         status=Status.PENDING,
-        event="decided",
         actor="alice",
+        news=Decided(request_id="r1", actor="alice", **counted),
         review=Review("alice", A, T0),
         tally=Tally(("alice",), (), 2),
-        announcements=(
-            Announcement("card", "decided", counted),
-            Announcement("thread", "decided", counted),
-        ),
     )
+    assert first.event == "decided"
     later = T0 + timedelta(hours=1)
     second = apply_review(
         pending(), [Review("alice", A, T0)], Review("bob", A, later), POLICY, later
     )
     execute_by = later + POLICY.execution_window
-    approved = {
-        "vote": "approve",
-        "approvals": ["alice", "bob"],
-        "rejections": [],
-        "required": 2,
-        "execute_by": execute_by.isoformat(),
-    }
+    approved = {"vote": A, "approvals": ("alice", "bob"), "rejections": (), "required": 2}
     assert second == Transition(
         previous=Status.PENDING,
         status=Status.APPROVED,
-        event="approved",
         actor="bob",
+        news=Approved(request_id="r1", actor="bob", **approved, execute_by=execute_by),
         review=Review("bob", A, later),
         tally=Tally(("alice", "bob"), (), 2),
         execute_by=execute_by,
-        announcements=(
-            Announcement("card", "approved", approved),
-            Announcement("thread", "approved", approved),
-        ),
     )
+    assert [a.kind for a in drafts(second.news)] == ["card", "thread"]
 
 
 def test_a_rejection_says_who_rejected_and_tells_the_requester() -> None:
     outcome = apply_review(pending(), [Review("alice", A, T0)], Review("bob", R, T0), POLICY, T0)
-    data = {"vote": "reject", "approvals": ["alice"], "rejections": ["bob"], "required": 2}
+    data = {"vote": R, "approvals": ("alice",), "rejections": ("bob",), "required": 2}
     assert outcome == Transition(
         previous=Status.PENDING,
         status=Status.REJECTED,
-        event="rejected",
         actor="bob",
+        news=Rejected(request_id="r1", actor="bob", **data),
         review=Review("bob", R, T0),
         tally=Tally(("alice",), ("bob",), 2),
-        announcements=tuple(Announcement(k, "rejected", data) for k in ("card", "thread", "dm")),
     )
+    assert [a.kind for a in drafts(outcome.news)] == ["card", "thread", "dm"]
 
 
 def refused(outcome: Transition | Refusal) -> tuple[RefusalReason, str]:
@@ -494,33 +475,34 @@ def test_times_in_refusals_are_utc_whatever_the_hosts_zone(host_in_tokyo: None) 
 
 
 def test_cancel_is_the_requesters_and_announced_on_the_card_and_thread() -> None:
-    assert cancel(pending(), "req", T0) == Transition(
+    done = cancel(pending(), "req", T0)
+    assert done == Transition(
         previous=Status.PENDING,
         status=Status.CANCELLED,
-        event="cancelled",
         actor="req",
-        announcements=(Announcement("card", "cancelled"), Announcement("thread", "cancelled")),
+        news=Cancelled(request_id="r1", actor="req"),
     )
+    assert [a.kind for a in drafts(done.news)] == ["card", "thread"]
 
 
 def test_expire_says_why_and_tells_everyone() -> None:
     request = pending()
-    waited = {"why": "no decision before 2026-11-24 09:00 UTC", "was": "PENDING"}
-    assert expire(request, request.expires_at) == Transition(
-        previous=Status.PENDING,
-        status=Status.EXPIRED,
-        event="expired",
-        actor=None,
-        announcements=tuple(Announcement(k, "expired", waited) for k in ("card", "thread", "dm")),
+    waited = Expired(
+        request_id="r1", why="no decision before 2026-11-24 09:00 UTC", was=Status.PENDING
     )
+    gone = expire(request, request.expires_at)
+    assert gone == Transition(
+        previous=Status.PENDING, status=Status.EXPIRED, actor=None, news=waited
+    )
+    assert [a.kind for a in drafts(waited)] == ["card", "thread", "dm"]
     approved = replace(request, status=Status.APPROVED, execute_by=T0 + timedelta(minutes=15))
-    stale = {"why": "approved, but not started before 2026-11-23 09:15 UTC", "was": "APPROVED"}
+    stale = Expired(
+        request_id="r1",
+        why="approved, but not started before 2026-11-23 09:15 UTC",
+        was=Status.APPROVED,
+    )
     assert expire(approved, T0 + timedelta(minutes=15)) == Transition(
-        previous=Status.APPROVED,
-        status=Status.EXPIRED,
-        event="expired",
-        actor=None,
-        announcements=tuple(Announcement(k, "expired", stale) for k in ("card", "thread", "dm")),
+        previous=Status.APPROVED, status=Status.EXPIRED, actor=None, news=stale
     )
 
 

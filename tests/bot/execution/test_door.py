@@ -16,8 +16,9 @@ from sqlalchemy import Engine, insert, update
 from bot.approvals.policy import ApprovalRules, ApproverDirectory
 from bot.approvals.workflow import Done, Submitted, Workflow
 from bot.devstack.local_stack import APPROVERS, REQUESTER
+from bot.events import RequestEvent, parse
 from bot.execution.worker import FollowPolicy, Worker
-from bot.slack.rendering import thread_message
+from bot.slack.thread_replies import Stored, thread_message
 from commands.catalog import get_spec, validate_params
 from commands.client import CloudClient
 from commands.sandbox import Sandbox
@@ -114,7 +115,9 @@ def assert_tampered(repo: Repository, request_id: str) -> dict[str, object]:
     ]
     assert sorted(a.kind for a in announced) == ["card", "thread"]
     [thread] = [a for a in announced if a.kind == "thread"]
-    text = thread_message(thread.payload, record, repo.get_execution(request_id))["text"]
+    news = parse(thread.payload, request_id)
+    assert isinstance(news, RequestEvent) and news.where.card_of == request_id
+    text = thread_message(news, Stored(record, repo.get_execution(request_id)))["text"]
     assert "treated as tampered" in text and "did not make the call" in text
     return event.data
 
@@ -225,8 +228,8 @@ def test_a_forged_execution_row_taken_over_is_refused_at_the_sent_mark(
     assert_tampered(repo, forged)
     execution = repo.get_execution(forged)
     assert execution is not None and execution.sent_at is None
-    assert execution.finished_at is not None and execution.message is not None
-    assert execution.message.startswith("Not sent")
+    assert execution.finished_at is not None and execution.result.message is not None
+    assert execution.result.message.startswith("Not sent")
 
 
 def test_an_approver_removed_before_the_call_no_longer_counts(

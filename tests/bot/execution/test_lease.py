@@ -19,8 +19,9 @@ import pytest
 
 from bot.approvals.policy import ApprovalRules, ApproverDirectory
 from bot.approvals.workflow import Submitted, Workflow
+from bot.events import RequestEvent, parse
 from bot.execution.worker import FollowPolicy, Worker
-from bot.slack.rendering import thread_message
+from bot.slack.thread_replies import Stored, thread_message
 from commands.catalog import get_spec, validate_params
 from commands.client import CloudClient
 from commands.sandbox import Sandbox
@@ -183,9 +184,9 @@ def test_a_late_answer_after_a_takeover_is_kept_and_announced_as_a_correction(
     assert execution is not None and execution.outcome == Status.UNKNOWN
     late = execution.late
     assert late is not None and (late.owner, late.outcome) == ("worker-A", Status.SUCCEEDED)
-    assert late.result.http_status == 200 and late.result.cloud_request_id
+    assert late.result.http_status == 200 and late.result.request_id
     [audited] = [e for e in repo.audit_trail(request_id) if e.kind == "execution.late_answer"]
-    assert audited.data["cloud_request_id"] == late.result.cloud_request_id
+    assert audited.data["cloud_request_id"] == late.result.request_id
     corrections = [
         a
         for a in repo.undelivered_announcements(request_id=request_id)
@@ -195,9 +196,11 @@ def test_a_late_answer_after_a_takeover_is_kept_and_announced_as_a_correction(
     record = repo.get_request(request_id)
     assert record is not None and record.status == Status.UNKNOWN  # a final status stays
     [thread] = [a for a in corrections if a.kind == "thread"]
-    text = thread_message(thread.payload, record, execution)["text"]
+    news = parse(thread.payload, request_id)
+    assert isinstance(news, RequestEvent)
+    text = thread_message(news, Stored(record, execution))["text"]
     assert "earlier UNKNOWN was wrong: the call did succeed" in text
-    assert late.result.cloud_request_id in text and "Code" in text and "Message" in text
+    assert late.result.request_id in text and "Code" in text and "Message" in text
 
 
 def test_every_attempt_is_cut_to_what_is_left_of_the_lease(
@@ -249,8 +252,11 @@ def test_a_retry_with_too_little_lease_left_is_not_sent(
     record = repo.get_request(request_id)
     execution = repo.get_execution(request_id)
     assert record is not None and record.status == Status.FAILED
-    assert execution is not None and execution.message is not None
-    assert execution.message.startswith("Not sent:") and "no time left" in execution.message
+    assert execution is not None and execution.result.message is not None
+    assert (
+        execution.result.message.startswith("Not sent:")
+        and "no time left" in execution.result.message
+    )
     assert sandbox.count(ACTION) == 0
 
 
@@ -279,7 +285,7 @@ def test_a_deletion_accepted_after_a_takeover_is_kept_as_a_late_answer(
     execution = repo.get_execution(request_id)
     assert execution is not None and execution.outcome == Status.SUCCEEDED  # B's finding
     assert execution.late is not None and execution.late.owner == "worker-A"
-    assert execution.late.outcome == Status.SUCCEEDED and execution.late.result.cloud_request_id
+    assert execution.late.outcome == Status.SUCCEEDED and execution.late.result.request_id
     [thread_reply] = [
         a
         for a in repo.undelivered_announcements(request_id=request_id)
@@ -287,5 +293,7 @@ def test_a_deletion_accepted_after_a_takeover_is_kept_as_a_late_answer(
     ]
     record = repo.get_request(request_id)
     assert record is not None
-    text = thread_message(thread_reply.payload, record, execution)["text"]
+    news = parse(thread_reply.payload, request_id)
+    assert isinstance(news, RequestEvent)
+    text = thread_message(news, Stored(record, execution))["text"]
     assert "A late answer confirms the earlier SUCCEEDED" in text

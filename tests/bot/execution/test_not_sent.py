@@ -82,8 +82,10 @@ def assert_not_sent(repo: Repository, request_id: str, network: NoNetwork, why: 
     execution = repo.get_execution(request_id)
     assert record is not None and record.status == Status.FAILED
     assert execution is not None and execution.sent_at is None  # never marked sent
-    assert execution.message is not None and execution.message.startswith("Not sent: ")
-    assert why in execution.message and "after sending" not in execution.message
+    assert execution.result.message is not None and execution.result.message.startswith(
+        "Not sent: "
+    )
+    assert why in execution.result.message and "after sending" not in execution.result.message
     assert "execution.sending" not in [e.kind for e in repo.audit_trail(request_id)]
     assert network.requests == []
 

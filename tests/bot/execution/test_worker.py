@@ -102,8 +102,8 @@ def test_delete_account_runs_once_and_is_followed_to_success(
     assert sandbox.count("GetAccountDeletionStatus") >= 1
     execution = repo.get_execution(request_id)
     assert execution is not None and execution.sent_at is not None
-    assert execution.cloud_request_id  # the DeleteAccount RequestId, for the thread reply
-    assert execution.message == "The member was deleted."
+    assert execution.result.request_id  # the DeleteAccount RequestId, for the thread reply
+    assert execution.result.message == "The member was deleted."
     kinds = events(repo, request_id)
     assert kinds.index("execution.sending") < kinds.index("execution.result")
     assert make_worker(repo, cloud_client, clock).run_once() == 0  # nothing left to do
@@ -121,12 +121,12 @@ def test_an_api_error_is_stored_with_its_details_and_ends_failed(
     assert status(repo, request_id).status == "FAILED"
     execution = repo.get_execution(request_id)
     assert execution is not None
-    assert (execution.http_status, execution.code, execution.message) == (
+    assert (execution.result.http_status, execution.result.code, execution.result.message) == (
         409,
         "OBJECT_AlREADY_EXISTS",
         "nope",
     )
-    assert execution.cloud_request_id
+    assert execution.result.request_id
     assert sandbox.count("DetachHostAccountsFromUser") == 1  # destructive: never retried
 
 
@@ -138,8 +138,8 @@ def test_no_answer_ends_unknown_with_what_to_check_and_is_not_resent(
     make_worker(repo, slow_client, clock).run_once()
     assert status(repo, request_id).status == "UNKNOWN"
     execution = repo.get_execution(request_id)
-    assert execution is not None and execution.message is not None
-    assert "ListHostAccountsForUser" in execution.message
+    assert execution is not None and execution.result.message is not None
+    assert "ListHostAccountsForUser" in execution.result.message
     assert sandbox.count("DetachHostAccountsFromUser") == 1
 
 
@@ -176,8 +176,11 @@ def test_sent_without_answer_is_reconciled_never_resent(
         assert status(repo, request_id).status == "UNKNOWN"
         assert "execution.reconciled" in events(repo, request_id)
     execution = repo.get_execution(delete)
-    assert execution is not None and execution.message is not None
-    assert "still exists" in execution.message and "GetAccountDeletionStatus" in execution.message
+    assert execution is not None and execution.result.message is not None
+    assert (
+        "still exists" in execution.result.message
+        and "GetAccountDeletionStatus" in execution.result.message
+    )
 
 
 def test_claimed_but_never_sent_is_sent_once_by_the_next_worker(
@@ -303,9 +306,12 @@ def test_a_server_error_to_a_destructive_call_is_not_called_a_failure(
     make_worker(repo, cloud_client, clock).run_once()
     assert status(repo, request_id).status == "UNKNOWN"
     execution = repo.get_execution(request_id)
-    assert execution is not None and execution.message is not None
-    assert (execution.http_status, execution.code) == (500, "InternalError")
-    assert "InternalError" in execution.message and "ListHostAccountsForUser" in execution.message
+    assert execution is not None and execution.result.message is not None
+    assert (execution.result.http_status, execution.result.code) == (500, "InternalError")
+    assert (
+        "InternalError" in execution.result.message
+        and "ListHostAccountsForUser" in execution.result.message
+    )
     assert sandbox.count("DetachHostAccountsFromUser") == 1
 
 

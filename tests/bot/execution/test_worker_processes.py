@@ -175,12 +175,12 @@ def test_a_worker_killed_mid_call_is_reconciled_without_a_second_call(
     assert sandbox.count(operation) == 1  # never sent twice
     record = repo.get_request(request_id)
     execution = repo.get_execution(request_id)
-    assert record is not None and execution is not None and execution.message
+    assert record is not None and execution is not None and execution.result.message
     kinds = [e.kind for e in repo.audit_trail(request_id)]
     assert "execution.taken_over" in kinds and "execution.reconciled" in kinds
     if operation == "DeleteAccount":
         # The deletion did happen (the sandbox applied it before answering late).
-        assert record.status == "SUCCEEDED", execution.message
+        assert record.status == "SUCCEEDED", execution.result.message
     else:
         assert record.status == "UNKNOWN"
-        assert "ListHostAccountsForUser" in execution.message
+        assert "ListHostAccountsForUser" in execution.result.message

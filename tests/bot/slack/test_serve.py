@@ -20,7 +20,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import totp
+from bot.cli_totp import totp
 from bot.devstack.local_stack import APPROVAL_CHANNEL, APPROVERS, REQUESTER
 from bot.devstack.payloads import SlackSigner
 from bot.devstack.standin import SlackStandIn

@@ -24,7 +24,7 @@ from click.testing import CliRunner
 
 from bot import logs
 from bot.approvals import totp
-from bot.cli import totp as totp_verbs
+from bot.cli_totp import totp as totp_verbs
 from bot.devstack.authenticator import DEMO_SECRET_KEY, demo_totp_secret
 from bot.devstack.local_stack import APPROVERS, REQUESTER, LocalStack, local_stack
 from bot.devstack.payloads import Person

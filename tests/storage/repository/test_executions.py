@@ -8,6 +8,7 @@ import pytest
 
 from storage.records import AnnouncementDraft, AuditDraft, ExecutionResult
 from storage.repository import Repository
+from storage.states import Phase
 from tests.storage.builders import WINDOW, approved, submit
 from tests.support.clock import FakeClock
 
@@ -15,7 +16,7 @@ RESULT = ExecutionResult(
     http_status=200,
     code="OK",
     message="success",
-    cloud_request_id="9C9D2A5E-0000-4F1B-9E2B-DEMO",
+    request_id="9C9D2A5E-0000-4F1B-9E2B-DEMO",
     body={"RequestId": "9C9D2A5E-0000-4F1B-9E2B-DEMO", "Type": "DELETE"},
 )
 
@@ -76,7 +77,7 @@ def test_the_call_is_marked_sent_once_and_only_by_the_lease_holder(
             1,
             owner=owner,
             now=clock(),
-            phase="sending",
+            phase=Phase.SENDING,
             audit=[AuditDraft("execution.sending", owner)],
             announcements=[AnnouncementDraft("thread", {"event": "executing"})],
         )
@@ -86,7 +87,7 @@ def test_the_call_is_marked_sent_once_and_only_by_the_lease_holder(
     assert not mark_sent("w1")  # never twice
     execution = repo.get_execution(request.id)
     assert execution is not None and execution.sent_at == clock()
-    assert execution.phase == "sending"
+    assert execution.phase is Phase.SENDING
     # The mark's effects are written once, with the mark, never by a call that lost.
     kinds = [e.kind for e in repo.audit_trail(request.id)]
     assert kinds.count("execution.sending") == 1
@@ -141,9 +142,13 @@ def test_finish_moves_the_request_to_its_outcome(repo: Repository, clock: FakeCl
     assert (final.status, final.finished_at) == ("SUCCEEDED", clock())
     execution = repo.get_execution(request.id)
     assert execution is not None
-    assert (execution.outcome, execution.http_status, execution.code) == ("SUCCEEDED", 200, "OK")
-    assert execution.cloud_request_id == RESULT.cloud_request_id
-    assert execution.body == RESULT.body
+    assert (execution.outcome, execution.result.http_status, execution.result.code) == (
+        "SUCCEEDED",
+        200,
+        "OK",
+    )
+    assert execution.result.request_id == RESULT.request_id
+    assert execution.result.body == RESULT.body
     assert execution.finished_at == clock()
     # A finished execution takes nothing more.
     assert (
@@ -172,18 +177,18 @@ def test_progress_is_recorded_for_the_owner_only(repo: Repository, clock: FakeCl
         request.id,
         1,
         owner="w1",
-        phase="deleting",
+        phase=Phase.FOLLOWING,
         progress={"Status": "Deleting", "percent": 40},
         now=clock(),
         announcements=[AnnouncementDraft("thread", {"event": "progress"})],
     )
     assert not repo.update_progress(
-        request.id, 1, owner="w2", phase="x", progress=None, now=clock()
+        request.id, 1, owner="w2", phase=Phase.SENDING, progress=None, now=clock()
     )
     execution = repo.get_execution(request.id)
     assert execution is not None
     assert (execution.phase, execution.progress) == (
-        "deleting",
+        Phase.FOLLOWING,
         {"Status": "Deleting", "percent": 40},
     )
 

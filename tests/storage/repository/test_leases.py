@@ -14,7 +14,7 @@ from tests.storage.builders import approved
 from tests.support.clock import FakeClock
 
 ANSWER = ExecutionResult(
-    http_status=200, code="OK", message="done", cloud_request_id="RID-LATE", body={"a": 1}
+    http_status=200, code="OK", message="done", request_id="RID-LATE", body={"a": 1}
 )
 
 
@@ -102,7 +102,7 @@ def test_a_late_answer_is_kept_only_from_the_worker_that_lost_the_execution(
     assert execution is not None and execution.outcome == "UNKNOWN"
     assert execution.late is not None
     assert (execution.late.owner, execution.late.outcome) == ("w1", "SUCCEEDED")
-    assert execution.late.result.cloud_request_id == "RID-LATE"
+    assert execution.late.result.request_id == "RID-LATE"
     assert execution.late.result.body == {"a": 1}
     assert [e.kind for e in repo.audit_trail(request.id)].count("execution.late_answer") == 1
     with pytest.raises(ValueError, match="SUCCEEDED"):

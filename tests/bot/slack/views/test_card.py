@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.slack.views.card import STATUS_LINES, CardModel, Finding, build_card
+from bot.slack.views.card import STATUS_LINES, TITLES, CardModel, Finding, build_card
+from storage.states import Status
 from tests.bot.slack.views.blockkit_checks import assert_cannot_ping, check_message_blocks, texts
 
 REQUESTER, ALICE, BOB = "U0REQUEST", "U0ALICE1", "W0BOB002"
@@ -125,8 +126,17 @@ def test_final_and_later_states_have_no_buttons_and_a_status_line(status: str) -
         "PARTIAL": "exactly as signed",
         "FAILED": "exactly as signed",
         "UNKNOWN": "exactly as signed",
-    }.get(status, "as requested")  # rejected, expired, cancelled: never sent
+    }.get(status, "as requested")  # rejected, expired, cancelled, tampered: never sent
     assert f"*Parameters, {heading}*" in rendered(blocks)
+
+
+def test_every_status_has_its_own_line_and_title() -> None:
+    # Keyed by the one Status enum: a state added there without words here fails.
+    assert set(STATUS_LINES) == set(Status) == set(TITLES)
+    assert len(set(STATUS_LINES.values())) == len(Status)
+    for status in Status:
+        blocks, _ = card(status=status)
+        assert blocks[0]["text"]["text"] == f"DeleteAccount: {TITLES[status]}"
 
 
 def test_rejected_card_names_who_decided() -> None:

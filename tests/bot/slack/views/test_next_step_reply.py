@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from bot.slack.views import replies
 from commands.catalog import get_spec
-from commands.responses import CallResult
+from storage.records import ExecutionResult
+from storage.states import Status
 from tests.bot.slack.views.blockkit_checks import assert_cannot_ping, check_message_blocks, texts
 
 CODE = "RemoveConfilctAccountAsDelegatedAdministator"
-FAILED = CallResult(409, CODE, "deregister first", "F00D", "https://api.aliyun.com/x?q=1", {})
+FAILED = ExecutionResult(409, CODE, "deregister first", "F00D", "https://api.aliyun.com/x?q=1", {})
 
 
 def text_of(message: replies.SlackMessage) -> str:
@@ -21,7 +22,7 @@ def test_the_next_step_is_one_line_under_code_message_and_request_id() -> None:
         CODE, {"AccountId": "1699461245510000"}, "delegated administrator of cloudfw.aliyuncs.com"
     )
     assert step is not None
-    lines = text_of(replies.result("DeleteAccount", FAILED, step)).splitlines()
+    lines = text_of(replies.result("DeleteAccount", Status.FAILED, FAILED, step)).splitlines()
     order = [i for i, line in enumerate(lines) if line.startswith(("*Code*", "*Message*"))]
     order += [
         i for i, line in enumerate(lines) if line.startswith(("*RequestId*", ":point_right:"))
@@ -35,11 +36,12 @@ def test_the_next_step_is_one_line_under_code_message_and_request_id() -> None:
 
 
 def test_no_next_step_line_without_one_or_on_success() -> None:
-    assert "Next step" not in text_of(replies.result("DeleteAccount", FAILED))
-    ok = CallResult(200, None, None, "R", None, {})
-    assert "Next step" not in text_of(replies.result("DeleteAccount", ok, "Do something."))
+    assert "Next step" not in text_of(replies.result("DeleteAccount", Status.FAILED, FAILED))
+    ok = ExecutionResult(200, None, None, "R", None, {})
+    succeeded = replies.result("DeleteAccount", Status.SUCCEEDED, ok, "Do something.")
+    assert "Next step" not in text_of(succeeded)
 
 
 def test_a_next_step_cannot_ping() -> None:
-    message = replies.result("DeleteAccount", FAILED, "<!channel> & <@U0EVIL01>")
+    message = replies.result("DeleteAccount", Status.FAILED, FAILED, "<!channel> & <@U0EVIL01>")
     assert_cannot_ping(message["blocks"])

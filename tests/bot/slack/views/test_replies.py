@@ -12,11 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.execution.reconcile import unknown_outcome
-from bot.slack.views import guide, replies
+from bot.slack.views import guide, replies, summaries
 from bot.slack.views.card import CardModel
 from bot.slack.views.text import escape
 from commands.catalog import get_spec
-from commands.responses import CallResult
+from storage.records import ExecutionResult
+from storage.states import Status
 from tests.bot.slack.views.blockkit_checks import assert_cannot_ping, check_message_blocks, texts
 
 DELETE = get_spec("DeleteAccount")
@@ -66,8 +67,8 @@ def body(message: replies.SlackMessage) -> str:
     return "\n".join(texts(message["blocks"]))
 
 
-def ok_result(**changes: Any) -> CallResult:
-    base = CallResult(200, None, None, "7A1B-REQ", None, {"RequestId": "7A1B-REQ"})
+def ok_result(**changes: Any) -> ExecutionResult:
+    base = ExecutionResult(200, None, None, "7A1B-REQ", None, {"RequestId": "7A1B-REQ"})
     return dataclasses.replace(base, **changes)
 
 
@@ -109,7 +110,9 @@ def test_event_replies(make: Callable[[], replies.SlackMessage], words: str) -> 
 
 
 def test_success_result_names_code_message_requestid_and_http_status() -> None:
-    text = body(replies.result("DeleteAccount", ok_result(code="OK", message="done")))
+    text = body(
+        replies.result("DeleteAccount", Status.SUCCEEDED, ok_result(code="OK", message="done"))
+    )
     assert ":white_check_mark: Succeeded: `DeleteAccount`" in text
     assert "*Code* `OK` · *HTTP status* 200" in text
     assert "*Message* done" in text
@@ -118,13 +121,13 @@ def test_success_result_names_code_message_requestid_and_http_status() -> None:
 
 
 def test_success_without_code_or_message_shows_a_dash() -> None:
-    text = body(replies.result("DeleteAccount", ok_result()))
+    text = body(replies.result("DeleteAccount", Status.SUCCEEDED, ok_result()))
     assert "*Code* `—`" in text
     assert "*Message* —" in text
 
 
 def test_failed_result_has_the_recommend_link() -> None:
-    failed = CallResult(
+    failed = ExecutionResult(
         409,
         "EntityNotExists.Account",
         "The account does not exist.",
@@ -132,26 +135,27 @@ def test_failed_result_has_the_recommend_link() -> None:
         "https://api.aliyun.com/troubleshoot?q=EntityNotExists.Account&product=x",
         {},
     )
-    text = body(replies.result("DeleteAccount", failed))
+    text = body(replies.result("DeleteAccount", Status.FAILED, failed))
     assert ":x: Failed" in text and "HTTP status* 409" in text
     assert "`EntityNotExists.Account`" in text and "The account does not exist." in text
     assert "<https://api.aliyun.com/troubleshoot?q=EntityNotExists.Account&amp;product=x|" in text
 
 
 def test_hostile_cloud_text_is_escaped_and_a_forged_recommend_is_not_a_link() -> None:
-    failed = CallResult(400, HOSTILE, HOSTILE, HOSTILE, "https://evil.example|click>", {})
-    message = replies.result("DeleteAccount", failed)
+    failed = ExecutionResult(400, HOSTILE, HOSTILE, HOSTILE, "https://evil.example|click>", {})
+    message = replies.result("DeleteAccount", Status.FAILED, failed)
     body(message)
     assert_cannot_ping(message["blocks"])
     assert_cannot_ping(message["text"])
 
 
-def detach_reply(result: CallResult, *, partial: bool = False) -> str:
+def detach_reply(result: ExecutionResult, *, partial: bool = False) -> str:
     """The reply as rendering builds it: items read by the spec's quirks."""
     read = get_spec("DetachHostAccountsFromUser").quirks.items
     assert read is not None
+    outcome = Status.PARTIAL if partial else Status.SUCCEEDED
     message = replies.result(
-        "DetachHostAccountsFromUser", result, items=read(result.body), partial=partial
+        "DetachHostAccountsFromUser", outcome, result, items=read(result.body or {})
     )
     return body(message)
 
@@ -186,14 +190,14 @@ def test_large_detach_result_stays_within_limits() -> None:
 
 
 def test_requester_dm_tells_the_outcome() -> None:
-    text = body(replies.requester_dm(MODEL, "https://example.slack.com/archives/C1/p1"))
+    text = body(summaries.requester_dm(MODEL, "https://example.slack.com/archives/C1/p1"))
     assert "Your request `req-1` (Delete member account 1699461245510000)" in text
     assert "Done: the call succeeded" in text and "Code OK · RequestId 7A1B" in text
     assert "<https://example.slack.com/archives/C1/p1|Open the approval card>" in text
-    assert "Open the approval card" not in body(replies.requester_dm(MODEL, "javascript:x"))
+    assert "Open the approval card" not in body(summaries.requester_dm(MODEL, "javascript:x"))
 
 
-@pytest.mark.parametrize("reply", [replies.requester_dm, replies.status_text])
+@pytest.mark.parametrize("reply", [summaries.requester_dm, summaries.status_text])
 def test_a_summary_quoting_many_parameters_is_never_cut(
     reply: Callable[[CardModel], replies.SlackMessage],
 ) -> None:
@@ -217,11 +221,11 @@ def test_help_usage_status_and_list() -> None:
     usage = guide.usage("Unknown operation `<!here>`.")
     assert "Unknown operation" in body(usage)
     assert_cannot_ping(usage["blocks"])
-    status = body(replies.status_text(MODEL))
+    status = body(summaries.status_text(MODEL))
     assert "`req-1` · `DeleteAccount`" in status and "*2 of 2 approvals*" in status
-    assert "No requests are waiting" in body(replies.pending_list([]))
+    assert "No requests are waiting" in body(summaries.pending_list([]))
     pending = [dataclasses.replace(MODEL, request_id=f"r{i}", status="PENDING") for i in range(3)]
-    listing = body(replies.pending_list(pending))
+    listing = body(summaries.pending_list(pending))
     assert "*3 pending*" in listing and "`r2` `DeleteAccount`" in listing
 
 
@@ -235,9 +239,9 @@ def test_hostile_values_in_every_model_reply_cannot_ping() -> None:
         approvals=(ALICE, "<!here>"),
     )
     for message in (
-        replies.requester_dm(hostile, HOSTILE),
-        replies.status_text(hostile),
-        replies.pending_list([hostile] * 60),
+        summaries.requester_dm(hostile, HOSTILE),
+        summaries.status_text(hostile),
+        summaries.pending_list([hostile] * 60),
         replies.decided("<!channel>", "approve", approvals=["<!here>"], rejections=[], required=2),
         replies.progress(HOSTILE, HOSTILE, [HOSTILE]),
         replies.unknown(HOSTILE, HOSTILE),
@@ -271,8 +275,9 @@ def test_any_cloud_answer_gives_a_valid_reply_that_cannot_ping(
     status: int, fields: tuple[str | None, ...], hosts: list[dict[str, Any]]
 ) -> None:
     code, message, request_id, recommend = fields
-    outcome = CallResult(status, code, message, request_id, recommend, {"Results": hosts})
-    reply = replies.result("DetachHostAccountsFromUser", outcome)
+    answer = ExecutionResult(status, code, message, request_id, recommend, {"Results": hosts})
+    outcome = Status.SUCCEEDED if 200 <= status < 300 else Status.FAILED
+    reply = replies.result("DetachHostAccountsFromUser", outcome, answer)
     text = body(reply)
     assert f"*HTTP status* {status}" in text
     assert_cannot_ping(reply["blocks"])

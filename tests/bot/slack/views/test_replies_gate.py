@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.slack.views import replies
-from commands.responses import CallResult
+from storage.records import ExecutionResult
+from storage.states import Status
 from tests.bot.slack.views.blockkit_checks import assert_cannot_ping, check_message_blocks, texts
 
 HOSTILE = "<!channel> <@U0EVIL01> <https://evil.example|login> & stuff"
@@ -25,19 +26,25 @@ def test_tampered_says_nothing_was_called_and_escapes_what_was_found() -> None:
 
 
 def test_a_correction_names_code_message_and_request_id() -> None:
-    late = CallResult(200, "OK", "done", "RID-LATE-1", None, {"RequestId": "RID-LATE-1"})
-    text = body(replies.correction("DetachHostAccountsFromUser", "UNKNOWN", late))
+    late = ExecutionResult(200, "OK", "done", "RID-LATE-1", None, {"RequestId": "RID-LATE-1"})
+    text = body(
+        replies.correction("DetachHostAccountsFromUser", Status.UNKNOWN, Status.SUCCEEDED, late)
+    )
     assert "the earlier UNKNOWN was wrong: the call did succeed" in text
     for part in ("*Code* `OK`", "*Message* done", "*RequestId* `RID-LATE-1`"):
         assert part in text
-    failed = CallResult(409, "Conflict", "no", "RID-2", None, {})
-    assert "the call did fail" in body(replies.correction("DeleteAccount", "UNKNOWN", failed))
-    confirmed = body(replies.correction("DeleteAccount", "SUCCEEDED", late))
+    failed = ExecutionResult(409, "Conflict", "no", "RID-2", None, {})
+    assert "the call did fail" in body(
+        replies.correction("DeleteAccount", Status.UNKNOWN, Status.FAILED, failed)
+    )
+    confirmed = body(replies.correction("DeleteAccount", Status.SUCCEEDED, Status.SUCCEEDED, late))
     assert "A late answer confirms the earlier SUCCEEDED" in confirmed
-    assert "A late answer came in" in body(replies.correction("DeleteAccount", None, late))
+    assert "A late answer came in" in body(
+        replies.correction("DeleteAccount", None, Status.SUCCEEDED, late)
+    )
 
 
 def test_a_correction_escapes_the_cloud_s_words() -> None:
-    hostile = CallResult(400, HOSTILE, HOSTILE, HOSTILE, None, {})
-    message = replies.correction("DeleteAccount", "UNKNOWN", hostile)
+    hostile = ExecutionResult(400, HOSTILE, HOSTILE, HOSTILE, None, {})
+    message = replies.correction("DeleteAccount", Status.UNKNOWN, Status.FAILED, hostile)
     assert_cannot_ping(message["blocks"])
