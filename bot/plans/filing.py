@@ -8,17 +8,19 @@ stored; a replayed submission files nothing (the view id is the plan's submissio
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot import plan_events as told
 from bot.approvals.policy import ApprovalRules
+from bot.events import drafts
 from bot.plans.codec import proposal_to_json
 from bot.plans.gates import new_gate, submitted
 from commands.client import CloudClient
 from commands.member_plan import BastionUser, CheckPoll, CloudReader, Proposal, discover, propose
 from storage.plan_records import NewPlan, NewStep, PlanRecord
-from storage.records import AnnouncementDraft, AuditDraft, NewRequest
+from storage.records import AuditDraft, NewRequest
 from storage.repository import Repository
 from storage.states import PlanState
 
@@ -34,18 +36,6 @@ class PlanAsk:
     requester_team: str | None = None
     channel: str | None = None
     submission_key: str | None = None
-
-
-def card(plan_id: str, event: str, **data: object) -> AnnouncementDraft:
-    return AnnouncementDraft("plan_card", {"plan_id": plan_id, "event": event, **data})
-
-
-def thread(plan_id: str, event: str, **data: object) -> AnnouncementDraft:
-    return AnnouncementDraft("plan_thread", {"plan_id": plan_id, "event": event, **data})
-
-
-def dm(plan_id: str, event: str, **data: object) -> AnnouncementDraft:
-    return AnnouncementDraft("plan_dm", {"plan_id": plan_id, "event": event, **data})
 
 
 def file_plan(
@@ -105,11 +95,9 @@ def store(
     audit = [AuditDraft("plan.proposed", ask.requester, _facts(plan, ask, proposal, reads))]
     if gate is not None:
         audit.append(submitted(gate))
-    announcements: Sequence[AnnouncementDraft] = [card(plan.id, "proposed")]
-    if gate is not None:
-        announcements = [*announcements, dm(plan.id, "gate_open", gate=1)]
-    elif state is PlanState.REFUSED:  # the requester learns nothing will happen, and why
-        announcements = [*announcements, dm(plan.id, "refused")]
+    # Either gate 1 waits, or (REFUSED) the requester learns nothing will happen, and why.
+    news = told.Proposed(plan_id=plan.id) if gate else told.NothingProposed(plan_id=plan.id)
+    announcements = drafts(news)
     return repo.create_plan(plan, gate, steps, audit=audit, announcements=announcements, now=now)
 
 

@@ -17,10 +17,11 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 
+from bot import plan_events as told
 from bot.approvals.policy import ApprovalRules
 from bot.approvals.workflow import Workflow
+from bot.events import drafts
 from bot.plans.codec import step_from_json
-from bot.plans.filing import card, dm, thread
 from bot.plans.gates import abandoned, new_gate, submitted
 from commands.client import CloudClient
 from commands.errors import ParameterError
@@ -72,11 +73,7 @@ def recheck_plan(
             PlanState.BLOCKED,
             values=values,
             audit=audit,
-            announcements=(
-                card(plan.id, "blocked"),
-                thread(plan.id, "blocked"),
-                dm(plan.id, "blocked"),
-            ),
+            announcements=drafts(told.Blocked(plan_id=plan.id)),
             now=now,
         )
     return _file_gate2(repo, rules, plan, [PlanState.CHECKING], (), values, audit, now, None)
@@ -145,11 +142,7 @@ def _file_gate2(
         cancel=cancel,
         values=values,
         audit=(*audit, submitted(gate)),
-        announcements=(
-            card(plan.id, "gate2"),
-            thread(plan.id, "gate2", request_id=gate.id),
-            dm(plan.id, "gate_open", gate=2),
-        ),
+        announcements=drafts(told.Gate2Opened(plan_id=plan.id, request_id=gate.id)),
         now=now,
     )
 
@@ -163,7 +156,7 @@ def again(repo: Repository, plan: PlanRecord, *, user: str, now: datetime) -> st
         [PlanState.BLOCKED],
         PlanState.CHECKING,
         audit=(AuditDraft("plan.recheck_asked", user, {"plan_id": plan.id}),),
-        announcements=(card(plan.id, "checking"),),
+        announcements=drafts(told.Moved(plan_id=plan.id, to=PlanState.CHECKING)),
         now=now,
     )
     return None if moved else "The plan is not blocked: nothing to re-check."
@@ -202,7 +195,9 @@ def resume(
         now=now,
         skip_reason=skip,
         audit=(AuditDraft(event, user, {"plan_id": plan.id, "step_id": step_id, "reason": skip}),),
-        announcements=(thread(plan.id, "resumed", step_id=step_id, skip=skip is not None),),
+        announcements=drafts(
+            told.StepResumed(plan_id=plan.id, step_id=step_id, skipped=skip is not None)
+        ),
     )
     running = {1: PlanState.REVERSIBLE, 2: PlanState.DELETING}.get(
         gate.gate or 0, PlanState.ROLLING_BACK
@@ -212,7 +207,7 @@ def resume(
             plan.id,
             [PlanState.STOPPED],
             running,
-            announcements=(card(plan.id, "resumed"),),
+            announcements=drafts(told.Moved(plan_id=plan.id, to=running)),
             now=now,
         )
     return None if done else "The step changed meanwhile."
@@ -230,11 +225,7 @@ def abandon(
         live,
         PlanState.ABANDONED,
         audit=(AuditDraft("plan.abandoned", user, {"plan_id": plan.id, "was": plan.state.value}),),
-        announcements=(
-            card(plan.id, "abandoned"),
-            thread(plan.id, "abandoned"),
-            dm(plan.id, "end"),
-        ),
+        announcements=drafts(told.Abandoned(plan_id=plan.id)),
         now=now,
     )
     if not moved:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot import plan_events as told
 from bot.approvals.policy import ApprovalRules
+from bot.events import drafts
 from bot.plans.codec import step_from_json
-from bot.plans.filing import card, dm, thread
 from bot.plans.gates import new_gate, submitted
 from bot.plans.phases import current_gate
 from commands.member_plan import Step
@@ -78,11 +79,7 @@ def rollback(
             AuditDraft("plan.rollback_asked", user, facts),
             submitted(gate),
         ),
-        announcements=(
-            card(plan.id, "rollback"),
-            thread(plan.id, "rollback", kept=kept),
-            dm(plan.id, "gate_open", gate="rollback"),
-        ),
+        announcements=drafts(told.RollbackOpened(plan_id=plan.id, kept=tuple(kept))),
         now=now,
     )
     return None if moved else "The plan moved on meanwhile: nothing was filed."

@@ -25,10 +25,11 @@ from datetime import datetime
 import structlog
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import plan_events as told
 from bot.approvals.policy import ApprovalRules
 from bot.approvals.workflow import sweep_expired
+from bot.events import drafts
 from bot.execution.door import door
-from bot.plans.filing import card, dm, thread
 from bot.plans.phases import current_gate, recheck_plan
 from bot.plans.stepping import Stepper
 from commands.client import CloudClient
@@ -130,7 +131,7 @@ class PlanRunner:
                 plan.id,
                 [plan.state],
                 _RUNNING[number],
-                announcements=(card(plan.id, "running"), thread(plan.id, "running", gate=number)),
+                announcements=drafts(told.GateRunning(plan_id=plan.id, gate=number)),
                 now=self.clock(),
             )
         elif gate.status.is_final:
@@ -151,7 +152,7 @@ class PlanRunner:
                     {"plan_id": plan.id, "gate": gate.gate, "gate_status": gate.status.value},
                 ),
             ),
-            announcements=(card(plan.id, "ended"), dm(plan.id, "end")),
+            announcements=drafts(told.Ended(plan_id=plan.id)),
             now=self.clock(),
         )
 
@@ -247,11 +248,7 @@ class PlanRunner:
             audit=(
                 AuditDraft("plan.stopped", None, {"plan_id": plan.id, "step": bad[0].key}, gate.id),
             ),
-            announcements=(
-                card(plan.id, "stopped"),
-                thread(plan.id, "stopped", step_id=bad[0].id),
-                dm(plan.id, "stopped"),
-            ),
+            announcements=drafts(told.StepStopped(plan_id=plan.id, step_id=bad[0].id)),
             now=self.clock(),
         )
         return True
@@ -269,7 +266,7 @@ class PlanRunner:
                 plan.id,
                 [plan.state],
                 PlanState.CHECKING,
-                announcements=(card(plan.id, "checking"),),
+                announcements=drafts(told.Moved(plan_id=plan.id, to=PlanState.CHECKING)),
                 now=now,
             )
         elif gate.gate == 3:
@@ -278,11 +275,7 @@ class PlanRunner:
                 [plan.state],
                 PlanState.ROLLED_BACK,
                 audit=(AuditDraft("plan.rolled_back", None, {"plan_id": plan.id}),),
-                announcements=(
-                    card(plan.id, "rolled_back"),
-                    thread(plan.id, "rolled_back"),
-                    dm(plan.id, "end"),
-                ),
+                announcements=drafts(told.RolledBack(plan_id=plan.id)),
                 now=now,
             )
         else:
@@ -291,10 +284,6 @@ class PlanRunner:
                 [plan.state],
                 PlanState.SUCCEEDED,
                 audit=(AuditDraft("plan.succeeded", None, {"plan_id": plan.id}),),
-                announcements=(
-                    card(plan.id, "succeeded"),
-                    thread(plan.id, "succeeded"),
-                    dm(plan.id, "end"),
-                ),
+                announcements=drafts(told.Succeeded(plan_id=plan.id)),
                 now=now,
             )

@@ -16,10 +16,11 @@ from datetime import datetime
 
 import structlog
 
+from bot import plan_events as told
 from bot.approvals.policy import ApprovalRules
+from bot.events import drafts
 from bot.execution.door import door
 from bot.plans.codec import step_from_json
-from bot.plans.filing import card, thread
 from bot.plans.gates import step_request_id
 from commands.catalog import get_spec, prepare_params, validate_params
 from commands.client import CloudClient
@@ -109,12 +110,12 @@ class Stepper:
     def follow(self, record: StepRecord) -> None:
         """One read of a deletion under way; stores a change of status, or its end."""
         progress = verify(self.reader, step_from_json(record.step))
-        if progress.verdict == "SUCCEEDED":
+        if progress.succeeded:
             self._finish(record, StepOutcome(StepState.DONE, verified=progress.message))
-        elif progress.verdict == "FAILED":
+        elif progress.failed:
             why = " ".join((progress.message, *progress.details))
             self._finish(record, StepOutcome(StepState.FAILED, message=why))
-        elif progress.message != record.progress and progress.verdict == "RUNNING":
+        elif progress.message != record.progress and progress.running:
             self._finish(record, StepOutcome(StepState.FOLLOWING, progress=progress.message))
         else:  # unchanged, or a read that failed: keep following, lease renewed
             self._finish(record, StepOutcome(StepState.FOLLOWING), quiet=True)
@@ -143,24 +144,20 @@ class Stepper:
     def _verified(self, step: Step, said: StepOutcome) -> StepOutcome:
         """A step the cloud accepted counts once a read shows its effect."""
         progress = verify(self.reader, step)
-        if step.phase == "deletion" and progress.verdict in ("RUNNING", "SUCCEEDED"):
+        if step.phase == "deletion" and (progress.running or progress.succeeded):
             # Accepted: the deletion is followed round by round until it ends.
             return _with(said, StepState.FOLLOWING, progress=progress.message)
-        if progress.verdict == "SUCCEEDED":
+        if progress.succeeded:
             return _with(said, said.state, verified=progress.message)
         words = " ".join((progress.message, *progress.details))
-        state = StepState.FAILED if progress.verdict == "FAILED" else StepState.UNKNOWN
+        state = StepState.FAILED if progress.failed else StepState.UNKNOWN
         return _with(said, state, verified=words)
 
     def _finish(self, record: StepRecord, outcome: StepOutcome, *, quiet: bool = False) -> None:
         data: dict[str, object] = {"plan_id": record.plan_id, "step": record.key}
         data["state"] = outcome.state.value
         data |= {"code": outcome.code, "cloud_request_id": outcome.cloud_request_id}
-        events = (
-            ()
-            if quiet
-            else (card(record.plan_id, "step"), thread(record.plan_id, "step", step_id=record.id))
-        )
+        events = () if quiet else drafts(told.StepTold(plan_id=record.plan_id, step_id=record.id))
         stored = self.repo.finish_step(
             record,
             outcome,

@@ -21,8 +21,10 @@ Each row holds one event (:mod:`bot.events`) and the surface it is told on:
             enrolments, resets, recovery codes used, lock-outs).
 ``home``    ``views.publish`` of one person's Home tab (:mod:`bot.slack.home`), queued
             when a card row is delivered for everyone the change concerns.
-``plan_*``  member plans (:mod:`bot.slack.plan_announcer`), which also shows the
-            announcements of a request that is a plan's gate.
+``plan_card``, ``plan_thread``, ``plan_dm``  a member plan's events
+            (:mod:`bot.plan_events`), told by :mod:`bot.slack.plan_announcer`, which also
+            shows the events of a request that is a plan's gate (they name the plan's
+            thread, so the plan's news and its gates' keep one order).
 
 Delivery is at least once: a crash between Slack's answer and ``mark_announced`` repeats
 one message, which is better than losing a result.
@@ -40,7 +42,7 @@ import structlog
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot import events
+from bot import events, plan_events
 from bot.deps import Deps
 from bot.errors import BotError
 from bot.events import Surface
@@ -151,8 +153,8 @@ class Announcer:
         """Tell ``news`` on the row's surface (its ``kind``); raises when Slack refused it."""
         if item.kind == Surface.HOME:  # a refresh of one person's tab: no event, a user
             home.publish(self.deps, str(item.payload.get("user") or ""))
-        elif item.kind.startswith("plan_"):
-            self._plans.deliver(item)
+        elif item.kind in _ABOUT_A_PLAN and isinstance(news, plan_events.PlanEvent):
+            self._plans.deliver(Surface(item.kind), news)
         elif item.kind == Surface.NOTICE:
             if not isinstance(news, events.Notice):  # one this version cannot read
                 news = events.UnrecognisedNotice(event=news.event)
@@ -162,7 +164,7 @@ class Announcer:
             if record.plan_id is not None:  # a gate of a member plan, shown as the plan's
                 if item.kind == Surface.CARD:  # a gate waits in approvers' Home tabs too
                     home.queue_refresh(self.deps, home.concerned(self.deps, record))
-                self._plans.gate(item, record)
+                self._plans.gate(Surface(item.kind), news, record)
             elif item.kind == Surface.CARD:
                 self._card(news, record)
             elif item.kind == Surface.THREAD:
@@ -243,6 +245,7 @@ class Announcer:
 
 
 _ABOUT_A_REQUEST = frozenset({Surface.CARD, Surface.THREAD, Surface.DM})
+_ABOUT_A_PLAN = frozenset({Surface.PLAN_CARD, Surface.PLAN_THREAD, Surface.PLAN_DM})
 
 
 @dataclass
@@ -258,11 +261,8 @@ def _order_key(item: AnnouncementRecord, news: events.Told) -> str:
     # theirs among themselves.
     if item.kind == Surface.HOME:
         return f"home:{item.payload.get('user')}"
-    if item.kind.startswith("plan_"):
-        return f"thread:{item.payload.get('plan_id')}"
-    if isinstance(news, events.RequestEvent):
-        return f"thread:{news.where.card_of}"
-    return "notices"
+    where = news.where
+    return "notices" if where is None else f"thread:{where.card_of}"
 
 
 def _backoff(attempts: int) -> timedelta:

@@ -115,7 +115,7 @@ def parse_command(
         from commands.catalog import DEFAULT_CATALOG
 
         catalog = DEFAULT_CATALOG
-    if keyword == MEMBER:  # the member plan (DESIGN.md, "Offboarding a member")
+    if keyword == MEMBER:  # the member plan (docs/INTERFACE.md, "Member plans")
         return _parse_open(MEMBER, args, {MEMBER: MEMBER_FIELDS}, catalog)
     if operations is None:
         operations = _operations(catalog)

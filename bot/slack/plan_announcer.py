@@ -1,25 +1,29 @@
 """The announcer's part for member plans: the plan card, its thread, the requester's DMs.
 
-Kinds ``plan_card``, ``plan_thread`` and ``plan_dm`` (payload ``plan_id``, ``event``)
-come from :mod:`bot.plans`; ``card``, ``thread`` and ``dm`` of a request that is a gate
-come from the approval workflow unchanged, and are shown on the plan's card and thread.
-Everything is re-read from the database when delivered.
+The surfaces ``plan_card``, ``plan_thread`` and ``plan_dm`` carry the plan's typed events
+(:mod:`bot.plan_events`); ``card`` and ``thread`` of a request that is a gate carry the
+workflow's events unchanged (:mod:`bot.events`, naming the plan's thread) and are shown on
+the plan's card and thread. Everything is re-read from the database when delivered.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from slack_sdk import WebClient
 
+from bot import events
+from bot import plan_events as told
 from bot.deps import Deps
 from bot.errors import NotYetDeliverable
+from bot.events import Surface
 from bot.slack.plan_rendering import PlanModel, plan_model
 from bot.slack.views import plan_card as views
 from bot.slack.views import plan_gates as gates
+from bot.slack.views.plan_replies import gate_reply, plan_dm, words
 from bot.slack.views.replies import SlackMessage
-from storage.records import AnnouncementRecord, RequestRecord
+from storage.records import RequestRecord
+
+# A gate's message in the thread, made again when a new one replaces it.
+_GATE_MESSAGES = (told.Gate2Opened, told.Blocked, told.RollbackOpened)
 
 
 class PlanDelivery:
@@ -30,26 +34,29 @@ class PlanDelivery:
     def slack(self) -> WebClient:
         return self.deps.slack
 
-    def deliver(self, item: AnnouncementRecord) -> None:
-        model = self._model(str(item.payload.get("plan_id") or ""))
-        deliver: Callable[[PlanModel, dict[str, Any]], None] = {
-            "plan_card": self._card,
-            "plan_thread": self._thread,
-            "plan_dm": self._dm,
-        }[item.kind]
-        deliver(model, dict(item.payload))
+    def deliver(self, surface: Surface, news: told.PlanEvent) -> None:
+        """Tell one of the plan's own events on ``surface``."""
+        model = self._model(news.plan_id)
+        if surface == Surface.PLAN_CARD:
+            self._card(model)
+        elif surface == Surface.PLAN_THREAD:
+            self._thread(model, news)
+        else:
+            opened = self.slack.conversations_open(users=model.plan.requester)
+            self.slack.chat_postMessage(
+                channel=str(opened["channel"]["id"]), **plan_dm(model, news)
+            )
 
-    def gate(self, item: AnnouncementRecord, record: RequestRecord) -> None:
-        """The workflow's announcement about a gate, shown as the plan's."""
+    def gate(self, surface: Surface, news: events.RequestEvent, record: RequestRecord) -> None:
+        """The workflow's event about a gate, shown as the plan's."""
         model = self._model(str(record.plan_id))
-        payload = dict(item.payload)
-        if item.kind == "card":
-            self._card(model, payload)
+        if surface == Surface.CARD:
+            self._card(model)
             message = _gate_message(model, record.gate or 0)
             if model.plan.gate_ts and message is not None:
                 self._update(model, model.plan.gate_ts, message)
-        elif item.kind == "thread":
-            self._reply(model, views.gate_reply(model, payload))
+        elif surface == Surface.THREAD:
+            self._reply(model, gate_reply(model, news))
         # A gate's "dm" (rejected, expired) is not sent: the plan's own DM says how the
         # plan ended once the runner has moved it, so the requester hears it once.
 
@@ -59,7 +66,7 @@ class PlanDelivery:
             raise NotYetDeliverable(f"no plan {plan_id}")
         return model
 
-    def _card(self, model: PlanModel, payload: dict[str, Any]) -> None:
+    def _card(self, model: PlanModel) -> None:
         blocks, text = views.build_plan_card(model)
         plan = model.plan
         if plan.card_ts is None:
@@ -74,32 +81,20 @@ class PlanDelivery:
                 blocks=blocks,
             )
 
-    def _thread(self, model: PlanModel, payload: dict[str, Any]) -> None:
-        event = payload.get("event")
-        if event in ("gate2", "blocked", "rollback"):
-            if event == "rollback":
-                message = gates.rollback_message(model, list(payload.get("kept") or []))
-            else:
-                message = (
-                    gates.gate2_message(model) if event == "gate2" else gates.blocked_message(model)
-                )
+    def _thread(self, model: PlanModel, news: told.PlanEvent) -> None:
+        if isinstance(news, _GATE_MESSAGES):
             earlier = model.plan.gate_ts
-            posted = self._reply(model, message)
+            posted = self._reply(model, _opened(model, news))
             self.deps.repo.set_gate_ts(model.id, str(posted))
             if earlier is not None:  # its buttons would only be refused now: take them away
                 self._update(model, earlier, views.note(_SUPERSEDED))
             return
-        step = model.step(int(payload.get("step_id") or 0))
-        if event in ("step", "stopped") and step is not None:
-            self._reply(model, views.step_reply(model, step, stopped=event == "stopped"))
+        step = model.step(news.step_id) if isinstance(news, told.StepEvent) else None
+        if step is not None:
+            stopped = isinstance(news, told.StepStopped)
+            self._reply(model, views.step_reply(model, step, stopped=stopped))
             return
-        self._reply(model, views.note(_words(model, payload)))
-
-    def _dm(self, model: PlanModel, payload: dict[str, Any]) -> None:
-        opened = self.slack.conversations_open(users=model.plan.requester)
-        self.slack.chat_postMessage(
-            channel=str(opened["channel"]["id"]), **views.plan_dm(model, payload)
-        )
+        self._reply(model, views.note(words(model, news)))
 
     def _reply(self, model: PlanModel, message: SlackMessage) -> str:
         plan = model.plan
@@ -122,6 +117,15 @@ _SUPERSEDED = (
 )
 
 
+def _opened(model: PlanModel, news: told.PlanEvent) -> SlackMessage:
+    """The thread message of a gate opened (or of the block before gate 2)."""
+    if isinstance(news, told.RollbackOpened):
+        return gates.rollback_message(model, list(news.kept))
+    if isinstance(news, told.Gate2Opened):
+        return gates.gate2_message(model)
+    return gates.blocked_message(model)
+
+
 def _gate_message(model: PlanModel, number: int) -> SlackMessage | None:
     """The thread message of a gate after the first, to show its decisions on."""
     if model.gate(number) is None or model.plan.gate_ts is None:
@@ -131,22 +135,3 @@ def _gate_message(model: PlanModel, number: int) -> SlackMessage | None:
     if number == 3:
         return gates.rollback_message(model, [])
     return None
-
-
-def _words(model: PlanModel, payload: dict[str, Any]) -> str:
-    event = payload.get("event")
-    account = model.plan.account_id
-    if event == "running":
-        return (
-            f"Gate {payload.get('gate')} is approved: its steps run now, each verified by a read."
-        )
-    if event == "succeeded":
-        return f"Member {account} is deleted: its deletion status says Success. The plan is done."
-    if event == "rolled_back":
-        return "The rollback is done: what gate 1 changed is back, as far as an API allows."
-    if event == "abandoned":
-        return "The requester abandoned the plan: nothing more will be sent."
-    if event == "resumed":
-        how = "skipped (the reason is in the audit log)" if payload.get("skip") else "retried"
-        return f"The stopped step is {how}; the plan goes on."
-    return f"Plan {model.id}: {event}."

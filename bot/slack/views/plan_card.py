@@ -1,6 +1,6 @@
 """The member plan's card and its thread: pure Block Kit from a :class:`PlanModel`.
 
-Ids fixed by DESIGN.md: each gate's buttons are ``approve`` / ``reject`` with that gate's
+Ids (docs/INTERFACE.md): each gate's buttons are ``approve`` / ``reject`` with that gate's
 request id as ``value`` (gate 1 on the card, gate 2 in the thread); the requester's
 button to choose checks to abandon is ``abandon_checks`` (value: the plan id). Every
 value shown came from a person or the cloud and is escaped.
@@ -29,7 +29,7 @@ from bot.slack.views.text import (
 )
 from storage.plan_records import StepRecord
 from storage.records import RequestRecord
-from storage.states import Status
+from storage.states import Status, StepState
 
 ABANDON_CHECKS = "abandon_checks"
 RECHECK = "plan_recheck"
@@ -39,14 +39,14 @@ ABANDON = "plan_abandon"
 ROLLBACK = "plan_rollback"
 
 _STEP_MARK = {
-    "PLANNED": ":white_circle:",
-    "RUNNING": ":arrows_counterclockwise:",
-    "FOLLOWING": ":hourglass_flowing_sand:",
-    "DONE": ":white_check_mark:",
-    "ALREADY_DONE": ":white_check_mark:",
-    "SKIPPED": ":fast_forward:",
-    "FAILED": ":x:",
-    "UNKNOWN": ":grey_question:",
+    StepState.PLANNED: ":white_circle:",
+    StepState.RUNNING: ":arrows_counterclockwise:",
+    StepState.FOLLOWING: ":hourglass_flowing_sand:",
+    StepState.DONE: ":white_check_mark:",
+    StepState.ALREADY_DONE: ":white_check_mark:",
+    StepState.SKIPPED: ":fast_forward:",
+    StepState.FAILED: ":x:",
+    StepState.UNKNOWN: ":grey_question:",
 }
 
 
@@ -90,7 +90,7 @@ def tally_line(gate: GateModel) -> str:
 
 def step_line(step: StepRecord) -> str:
     data = step.step
-    mark = _STEP_MARK.get(step.state.value, "")
+    mark = _STEP_MARK.get(step.state, "")
     kind = (
         "reversible"
         if not data.get("irreversible")
@@ -184,7 +184,7 @@ def step_reply(model: PlanModel, step: StepRecord, *, stopped: bool = False) -> 
     ]
     if step.verified:
         lines.append(f"Verified by a read: {escape(step.verified)}")
-    if step.progress and step.state.value == "FOLLOWING":
+    if step.progress and step.state is StepState.FOLLOWING:
         lines.append(f"Deletion status: {escape(step.progress)}")
     blocks: list[dict[str, Any]] = [section("\n".join(lines))]
     if stopped:
@@ -213,26 +213,6 @@ def note(text: str) -> SlackMessage:
     return {"text": text, "blocks": [section(text)]}
 
 
-def gate_reply(model: PlanModel, payload: Mapping[str, Any]) -> SlackMessage:
-    """A decision on a gate, as the approval workflow announced it."""
-    number = next((g.number for g in model.gates if g.request_id == payload.get("request_id")), 0)
-    event, actor = str(payload.get("event") or ""), payload.get("actor")
-    who = mention(str(actor)) if isinstance(actor, str) and actor else "The bot"
-    approvals = payload.get("approvals") or []
-    counts = f"{len(approvals)} of {payload.get('required', '?')} approvals"
-    why = escape(str(payload.get("why") or ""))
-    verb = "approved" if payload.get("vote") == "approve" else "voted on"
-    words = {
-        "decided": f"{who} {verb} gate {number}. Now {counts}.",
-        "approved": f"Gate {number} approved by {mentions(approvals)}: its steps run now.",
-        "rejected": f"{who} rejected gate {number}: the plan ends here.",
-        "expired": f"Gate {number} expired: {why}",
-        "cancelled": f"Gate {number} was withdrawn.",
-        "tampered": f"Gate {number} was refused at the door: {why}",
-    }
-    return note(words.get(event, f"Gate {number}: {escape(event)}."))
-
-
 def gate_line(gate: RequestRecord, tally: Tally) -> str:
     """``/offboard list``: one waiting gate of a member plan."""
     name = {1: "gate 1", 2: "gate 2", 3: "the rollback"}.get(gate.gate or 0, "a gate")
@@ -246,18 +226,3 @@ def plan_status(model: PlanModel) -> SlackMessage:
     """``/offboard status PLAN_ID``."""
     blocks, text = build_plan_card(model)
     return {"text": text, "blocks": [b for b in blocks if b.get("type") != "actions"]}
-
-
-def plan_dm(model: PlanModel, payload: Mapping[str, Any]) -> SlackMessage:
-    plan = model.plan
-    event = payload.get("event")
-    head = f"Your plan `{code(plan.id)}` for member `{code(plan.account_id)}`"
-    if event == "gate_open":
-        return note(f"{head} is waiting for the approvals of gate {payload.get('gate')}.")
-    if event == "blocked":
-        return note(f"{head} stopped before gate 2: the fresh check does not allow deletion.")
-    if event == "refused":
-        return note(f"{head}: nothing is proposed; the card says why.")
-    if event == "stopped":
-        return note(f"{head} stopped at a failed step: retry it, skip it, or abandon the plan.")
-    return note(f"{head} ended: *{plan.state.value}*.")

@@ -1,6 +1,6 @@
 """The messages a member plan posts in its thread when a gate after the first opens:
 gate 2 (the fresh check, the checks to abandon, DeleteAccount as signed), the blockers
-that stop the plan before it, and the rollback gate. Their buttons follow DESIGN.md:
+that stop the plan before it, and the rollback gate. Their buttons (docs/INTERFACE.md):
 ``approve`` / ``reject`` with the gate's request id, ``abandon_checks`` with the plan id.
 """
 

@@ -1,6 +1,6 @@
 """The member plan's modals: the plan itself, the checks to abandon, a skip's reason.
 
-Ids fixed by DESIGN.md: the plan modal's inputs are ``AccountId``, ``BastionhostUsers``
+Ids (docs/INTERFACE.md): the plan modal's inputs are ``AccountId``, ``BastionhostUsers``
 and ``reason``; the checks modal's checkbox input is ``AbandonableCheckId``.
 """
 

@@ -42,7 +42,7 @@ def test_picker_is_a_dispatching_input_named_operation() -> None:
     assert picker["block_id"] == picker["element"]["action_id"] == "operation"
     assert picker["dispatch_action"] is True
     assert picker["element"]["type"] == "static_select"
-    # Every requestable operation, then the member plan (DESIGN.md: the option `member`).
+    # Every requestable operation, then the member plan (docs/INTERFACE.md: the option `member`).
     options = picker["element"]["options"]
     assert [o["value"] for o in options] == [*REQUESTABLE_ACTIONS, "member"]
     assert options[-1]["text"]["text"] == "Offboard a member account"
