@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from storage.records import ExecutionResult
 from storage.states import PlanState, StepState
 
 _ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -75,10 +76,7 @@ class StepRecord:
     lease_expires_at: datetime | None
     sent_at: datetime | None
     finished_at: datetime | None
-    http_status: int | None
-    code: str | None
-    message: str | None
-    cloud_request_id: str | None
+    result: ExecutionResult  # the cloud's answer, in the one result type
     verified: str | None
     progress: str | None
     skip_reason: str | None
@@ -86,12 +84,10 @@ class StepRecord:
 
 @dataclass(frozen=True)
 class StepOutcome:
-    """What a step ended with (or, FOLLOWING, where it is): the cloud's words."""
+    """What a step ended with (or, FOLLOWING, where it is): the cloud's words, in the one
+    result type (``result.request_id`` is the cloud's RequestId)."""
 
     state: StepState
-    http_status: int | None = None
-    code: str | None = None
-    message: str | None = None
-    cloud_request_id: str | None = None
+    result: ExecutionResult = field(default_factory=ExecutionResult)
     verified: str | None = None
     progress: str | None = None

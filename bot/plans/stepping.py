@@ -28,7 +28,7 @@ from commands.errors import ApiError, CloudError, OffboardError, OutcomeUnknownE
 from commands.member_plan import CloudReader, Settled, Step, settle, verify
 from commands.responses import CallResult
 from storage.plan_records import StepOutcome, StepRecord
-from storage.records import AuditDraft
+from storage.records import AuditDraft, ExecutionResult
 from storage.repository import Repository
 from storage.states import StepState
 
@@ -71,7 +71,8 @@ class Stepper:
                 raise ValueError("the step no longer signs what its gate approved")
             self.client.build_request(spec, params)
         except (OffboardError, ValueError) as error:
-            self._finish(record, StepOutcome(StepState.FAILED, message=f"Not sent: {error}"))
+            not_sent = ExecutionResult(message=f"Not sent: {error}")
+            self._finish(record, StepOutcome(StepState.FAILED, not_sent))
             return
         now = self.clock()
         facts = {"plan_id": record.plan_id, "step": record.key, "params": record.signed}
@@ -114,7 +115,7 @@ class Stepper:
             self._finish(record, StepOutcome(StepState.DONE, verified=progress.message))
         elif progress.failed:
             why = " ".join((progress.message, *progress.details))
-            self._finish(record, StepOutcome(StepState.FAILED, message=why))
+            self._finish(record, StepOutcome(StepState.FAILED, ExecutionResult(message=why)))
         elif progress.message != record.progress and progress.running:
             self._finish(record, StepOutcome(StepState.FOLLOWING, progress=progress.message))
         else:  # unchanged, or a read that failed: keep following, lease renewed
@@ -132,10 +133,12 @@ class Stepper:
         answer = result or (error.result if isinstance(error, ApiError) else None)
         said = StepOutcome(
             _VERDICT[settled.verdict],
-            http_status=answer.http_status if answer else None,
-            code=answer.code if answer else None,
-            message=" ".join((settled.message, *settled.details)),
-            cloud_request_id=answer.request_id if answer else None,
+            ExecutionResult(
+                http_status=answer.http_status if answer else None,
+                code=answer.code if answer else None,
+                message=" ".join((settled.message, *settled.details)),
+                request_id=answer.request_id if answer else None,
+            ),
         )
         if said.state in (StepState.DONE, StepState.ALREADY_DONE):
             said = self._verified(step, said)
@@ -156,7 +159,7 @@ class Stepper:
     def _finish(self, record: StepRecord, outcome: StepOutcome, *, quiet: bool = False) -> None:
         data: dict[str, object] = {"plan_id": record.plan_id, "step": record.key}
         data["state"] = outcome.state.value
-        data |= {"code": outcome.code, "cloud_request_id": outcome.cloud_request_id}
+        data |= {"code": outcome.result.code, "cloud_request_id": outcome.result.request_id}
         events = () if quiet else drafts(told.StepTold(plan_id=record.plan_id, step_id=record.id))
         stored = self.repo.finish_step(
             record,
@@ -174,10 +177,7 @@ class Stepper:
 def _with(said: StepOutcome, state: StepState, **changes: str) -> StepOutcome:
     return StepOutcome(
         state,
-        http_status=said.http_status,
-        code=said.code,
-        message=said.message,
-        cloud_request_id=said.cloud_request_id,
+        said.result,
         verified=changes.get("verified", said.verified),
         progress=changes.get("progress", said.progress),
     )

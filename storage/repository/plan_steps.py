@@ -23,7 +23,7 @@ from storage.plan_records import PlanRecord, StepOutcome, StepRecord
 from storage.records import AnnouncementDraft, AuditDraft
 from storage.repository.executions import Admit, ExecutionStore
 from storage.repository.leases import NO_SYNC
-from storage.repository.transactions import require_aware
+from storage.repository.transactions import require_aware, step_result, step_result_columns
 from storage.states import PlanState, Status, StepState
 
 _LEASED = (StepState.RUNNING, StepState.FOLLOWING)
@@ -108,11 +108,9 @@ class StepStore(ExecutionStore):
         """Store what the step ended with (or FOLLOWING, with its lease renewed); only
         the lease's owner may."""
         require_aware(now)
-        values: dict[str, Any] = {
-            name: getattr(outcome, name)
-            for name in ("http_status", "code", "message", "cloud_request_id", "verified")
-            if getattr(outcome, name) is not None
-        }
+        values: dict[str, Any] = step_result_columns(outcome.result)
+        if outcome.verified is not None:
+            values["verified"] = outcome.verified
         values["state"] = outcome.state
         if outcome.progress is not None:
             values["progress"] = outcome.progress
@@ -261,10 +259,7 @@ def step_record(row: PlanStepRow) -> StepRecord:
         lease_expires_at=row.lease_expires_at,
         sent_at=row.sent_at,
         finished_at=row.finished_at,
-        http_status=row.http_status,
-        code=row.code,
-        message=row.message,
-        cloud_request_id=row.cloud_request_id,
+        result=step_result(row),
         verified=row.verified,
         progress=row.progress,
         skip_reason=row.skip_reason,

@@ -101,9 +101,10 @@ def step_line(step: StepRecord) -> str:
         f"Clears: {escape(str(data.get('clears', '')))}",
         params_block(step.signed),
     ]
-    if step.code or step.cloud_request_id:
+    said = step.result
+    if said.code or said.request_id:
         lines.append(
-            f"Code `{code(step.code or '-')}` · RequestId `{code(step.cloud_request_id or '-')}`"
+            f"Code `{code(said.code or '-')}` · RequestId `{code(said.request_id or '-')}`"
         )
     if step.skip_reason:
         lines.append(f"Skipped: {escape(step.skip_reason)}")
@@ -179,8 +180,9 @@ def checks(items: list[dict[str, Any]], empty: str) -> str:
 def step_reply(model: PlanModel, step: StepRecord, *, stopped: bool = False) -> SlackMessage:
     lines = [
         f"Step {step.ordinal} `{code(step.key)}` *{escape(step.action)}*: *{step.state.value}*",
-        f"*Code* `{code(step.code or '-')}` · *Message* {escape(step.message or '-')} · "
-        f"*RequestId* `{code(step.cloud_request_id or '-')}`",
+        f"*Code* `{code(step.result.code or '-')}` · "
+        f"*Message* {escape(step.result.message or '-')} · "
+        f"*RequestId* `{code(step.result.request_id or '-')}`",
     ]
     if step.verified:
         lines.append(f"Verified by a read: {escape(step.verified)}")

@@ -36,7 +36,7 @@ def stop_at_a_failure(slack: Slack, action: str, code: str) -> tuple[PlanRecord,
     plan = wait_state(slack, plan, PlanState.STOPPED, PlanState.GATE2)
     assert plan.state is PlanState.STOPPED
     [failed] = [s for s in slack.repo.steps_of(first.id) if s.state is StepState.FAILED]
-    assert failed.action == action and failed.code == code and failed.cloud_request_id
+    assert failed.action == action and failed.result.code == code and failed.result.request_id
     return plan, failed
 
 
@@ -45,9 +45,9 @@ def stopped_reply(slack: Slack, plan: PlanRecord, step: StepRecord):  # type: ig
     found = [m for m in thread(slack, plan) if "The plan is stopped" in text_of(m)]
     assert found
     shown = text_of(found[-1])
-    for words in (step.key, "*Code*", step.code, "*Message*", "*RequestId*", "Next step"):
+    for words in (step.key, "*Code*", step.result.code, "*Message*", "*RequestId*", "Next step"):
         assert words and words in shown
-    assert step.cloud_request_id and step.cloud_request_id in shown
+    assert step.result.request_id and step.result.request_id in shown
     assert [a for a, _ in buttons(found[-1])] == ["plan_retry", "plan_skip", "plan_abandon"]
     return found[-1]
 
@@ -76,7 +76,7 @@ def test_a_retry_finds_the_step_already_done(slack_only_server: Slack) -> None:
     plan = wait_state(slack, plan, PlanState.GATE2)
     retried = slack.repo.get_step(failed.id)
     assert retried is not None and retried.state is StepState.ALREADY_DONE
-    assert retried.code == "AccountNotRegistered"
+    assert retried.result.code == "AccountNotRegistered"
     assert any(e.get("step_id") == failed.id for e in events(slack, "plan.step_retried"))
 
 

@@ -69,7 +69,7 @@ def test_a_leaver_is_offboarded_as_one_plan(slack_only_server: Slack) -> None:
     assert gate2 and "AllowDelete* true" in gate2[0] and "AbandonableChecks" in gate2[0]
     for step in done:
         reply = next(r for r in replies if f"`{step.key}`" in r and "*Code*" in r)
-        assert "*Message*" in reply and "*RequestId*" in reply and step.cloud_request_id in reply
+        assert "*Message*" in reply and "*RequestId*" in reply and step.result.request_id in reply
 
     for approver in APPROVERS:
         slack.click(approver, "approve", second)

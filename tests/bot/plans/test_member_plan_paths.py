@@ -166,7 +166,7 @@ def test_a_deletion_that_fails_its_own_check_stops_with_the_reasons(
     assert plan.state is PlanState.STOPPED
     [deletion] = slack.repo.steps_of(second.id)
     assert deletion.state.value == "FAILED"
-    assert "The member still has ECS instances." in (deletion.message or "")
+    assert "The member still has ECS instances." in (deletion.result.message or "")
     slack.settle()
     stopped = [text_of(m) for m in thread(slack, plan) if "The plan is stopped" in text_of(m)]
     assert stopped and "ECS instances" in stopped[-1]

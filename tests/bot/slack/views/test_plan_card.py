@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from bot.slack.plan_rendering import GateModel, PlanModel
 from bot.slack.views.plan_card import build_plan_card
 from storage.plan_records import PlanRecord, StepRecord
+from storage.records import ExecutionResult
 from storage.states import PlanState, Status, StepState
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -49,10 +50,7 @@ def step(number: int) -> StepRecord:
         None,
         None,
         None,
-        None,
-        None,
-        None,
-        None,
+        ExecutionResult(),
         None,
         None,
         None,
