@@ -273,12 +273,16 @@ def parse(payload: Mapping[str, Any], request_id: str | None) -> Told:
     """The event an outbox payload holds; ``request_id`` is the outbox row's.
 
     Never raises: a payload this version cannot read is :class:`Unrecognised` (or
-    :class:`UnrecognisedNotice` when it is about no request).
+    :class:`UnrecognisedNotice` when it is about no request, or
+    :class:`~bot.plan_events.UnrecognisedPlanEvent` when it names a member plan).
     """
     try:
         return _PARSER.validate_python(payload)
     except ValidationError:
         name = str(payload.get("event", ""))
+        plan_id = payload.get("plan_id")
+        if isinstance(plan_id, str) and plan_id:  # a member plan's, told under its card
+            return plan.UnrecognisedPlanEvent(event=name, plan_id=plan_id)
         if request_id is None:
             return UnrecognisedNotice(event=name)
         return Unrecognised(event=name, request_id=request_id)

@@ -140,6 +140,10 @@ class Abandoned(Ending):
     event: Literal["plan_abandoned"] = "plan_abandoned"
 
 
+class UnrecognisedPlanEvent(PlanEvent):
+    """A plan event this version cannot read: its card is re-rendered, its name told."""
+
+
 class Ended(Ending):
     """A gate rejected, expired or refused at the door: the gate's own reply said why."""
 

@@ -126,6 +126,10 @@ def test_what_cannot_be_read_is_unrecognised_never_an_error() -> None:
         event="decided"
     )
     assert parse({}, "OB-4").event == ""
+    # A member plan's news this version cannot read is still the plan's (its card, its thread).
+    unknown = parse({"event": "plan_paused", "plan_id": "PL-1"}, None)
+    assert unknown == plan.UnrecognisedPlanEvent(event="plan_paused", plan_id="PL-1")
+    assert unknown.where == Thread(card_of="PL-1")
 
 
 def test_surfaces_are_the_outbox_kinds_the_announcer_knows() -> None:

@@ -66,4 +66,6 @@ def plan_dm(model: PlanModel, news: told.PlanEvent) -> SlackMessage:
         return note(f"{head}: nothing is proposed; the card says why.")
     if isinstance(news, told.StepStopped):
         return note(f"{head} stopped at a failed step: retry it, skip it, or abandon the plan.")
-    return note(f"{head} ended: *{plan.state.value}*.")
+    if isinstance(news, told.Ending):
+        return note(f"{head} ended: *{plan.state.value}*.")
+    return note(f"{head} is now *{plan.state.value}*.")
