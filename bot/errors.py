@@ -8,6 +8,9 @@
      ├── LeaseLost              this worker no longer holds the execution: send nothing,
      │                          write nothing more (bot.execution.lease)
      ├── WorkProcessError       the work process could not be started (bot.slack.handoff)
+     ├── NotYetDeliverable      a plan's announcement that cannot go out yet (its card
+     │                          has no ts): the announcer retries it later
+     │                          (bot.slack.plan_announcer)
      └── TooDeep                JSON nested deeper than the gate allows (bot.slack.bounds;
                                 also a ValueError, as ``json.loads`` callers expect)
 
@@ -45,6 +48,10 @@ class LeaseLost(BotError):
 
 class WorkProcessError(BotError):
     """The work process could not be started."""
+
+
+class NotYetDeliverable(BotError):
+    """An announcement of a member plan that cannot be delivered yet; retried later."""
 
 
 class TooDeep(BotError, ValueError):

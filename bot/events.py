@@ -11,6 +11,7 @@ stored, and nothing stored goes untold). The announcer reads each back with
     bot/execution/results.py             Executing, Progress, Result, Reconciled, Correction
     bot/execution/door.py                Tampered
     bot/approvals/enrolment.py, step_up  Enrolled, Reset, KeyRotated, RecoveryUsed, LockedOut
+    bot/plans/ (bot/plan_events.py)      a member plan's: Proposed, GateRunning, StepTold, ...
 
 Each event type says where it is told (``ON``), one outbox row per surface:
 
@@ -20,11 +21,13 @@ Each event type says where it is told (``ON``), one outbox row per surface:
     notice  a message in the approval channel about no card (step-up)
     home    one person's Home tab re-published (queued by the announcer with each card;
             its row holds the user, not an event: see bot.slack.home)
+    plan_card, plan_thread, plan_dm   a member plan's card, its thread, its requester
 
 Threads: every request event names the Slack thread it belongs to (:class:`Thread`, the
 thread under the card of ``card_of``). Left out, it is the thread of the request's own
-card; a request shown inside another card's thread (a plan's second gate, say) names
-that card, so one thread carries several requests, in order.
+card; a request shown inside another card's thread (a member plan's gates) names that
+card, so one thread carries several requests, in order. A plan's own events are told in
+the thread of the plan card (``Thread(card_of=plan_id)``).
 
 Payloads written by an older version parse too (they carry the same keys without
 ``thread``); one this version does not know parses as :class:`Unrecognised`, which is
@@ -35,49 +38,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 
-from storage.records import AnnouncementDraft
+from bot import plan_events as plan
+from bot.event_base import Surface as Surface
+from bot.event_base import Thread as Thread
+from bot.event_base import Told as Told
+from storage.records import AnnouncementDraft, RequestRecord
 from storage.states import Phase, Status, Vote
-
-
-class Surface(StrEnum):
-    """Where an event is told: the outbox row's ``kind``."""
-
-    CARD = "card"
-    THREAD = "thread"
-    DM = "dm"
-    NOTICE = "notice"
-    HOME = "home"  # one person's Home tab, re-published (bot.slack.home; no event)
-
-
-class Thread(BaseModel):
-    """A Slack thread: the one under the card of request ``card_of``."""
-
-    model_config = ConfigDict(frozen=True)
-
-    card_of: str
-
-
-class Told(BaseModel):
-    """An event; ``event`` names its type in the payload."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    ON: ClassVar[tuple[Surface, ...]] = ()
-    event: str = ""  # each concrete type fixes its own
-
-    @classmethod
-    def name(cls) -> str:
-        """The ``event`` this type is told as (``"result"``, say)."""
-        return str(cls.model_fields["event"].default)
-
-    def dump(self) -> dict[str, Any]:
-        """The outbox payload: JSON-ready, read back by :func:`parse`."""
-        return self.model_dump(mode="json")
 
 
 class RequestEvent(Told):
@@ -268,10 +238,30 @@ _KNOWN = Annotated[
     | Reset
     | KeyRotated
     | RecoveryUsed
-    | LockedOut,
+    | LockedOut
+    | plan.Proposed
+    | plan.NothingProposed
+    | plan.Moved
+    | plan.GateRunning
+    | plan.StepTold
+    | plan.StepStopped
+    | plan.StepResumed
+    | plan.Blocked
+    | plan.Gate2Opened
+    | plan.RollbackOpened
+    | plan.Succeeded
+    | plan.RolledBack
+    | plan.Abandoned
+    | plan.Ended,
     Field(discriminator="event"),
 ]
 _PARSER: TypeAdapter[_KNOWN] = TypeAdapter(_KNOWN)
+
+
+def thread_of(record: RequestRecord) -> Thread | None:
+    """Where a request's events are told when not under its own card: a member plan's
+    gate is told under the plan card, in one order with the plan's own news."""
+    return None if record.plan_id is None else Thread(card_of=record.plan_id)
 
 
 def drafts(*events: Told) -> tuple[AnnouncementDraft, ...]:
@@ -283,12 +273,16 @@ def parse(payload: Mapping[str, Any], request_id: str | None) -> Told:
     """The event an outbox payload holds; ``request_id`` is the outbox row's.
 
     Never raises: a payload this version cannot read is :class:`Unrecognised` (or
-    :class:`UnrecognisedNotice` when it is about no request).
+    :class:`UnrecognisedNotice` when it is about no request, or
+    :class:`~bot.plan_events.UnrecognisedPlanEvent` when it names a member plan).
     """
     try:
         return _PARSER.validate_python(payload)
     except ValidationError:
         name = str(payload.get("event", ""))
+        plan_id = payload.get("plan_id")
+        if isinstance(plan_id, str) and plan_id:  # a member plan's, told under its card
+            return plan.UnrecognisedPlanEvent(event=name, plan_id=plan_id)
         if request_id is None:
             return UnrecognisedNotice(event=name)
         return Unrecognised(event=name, request_id=request_id)

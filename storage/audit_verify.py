@@ -30,7 +30,7 @@ from sqlalchemy import Engine, select
 
 from storage.audit import GENESIS_HASH, event_hash
 from storage.db import READ_ONLY
-from storage.models import AuditEventRow, ExecutionRow, RequestRow
+from storage.models import AuditEventRow, ExecutionRow, PlanStepRow, RequestRow
 
 _STREAM_BATCH = 5000
 _WATCHED = frozenset({"request.submitted", "decision.recorded", "execution.sending"})
@@ -245,14 +245,22 @@ def streamed_rows(engine: Engine) -> Iterator[Iterator[Any]]:
 
 
 def _executed(engine: Engine) -> dict[str, int]:
-    """Requests with an execution row -> the required count on their row."""
+    """Requests with an execution row, and plan gates with a step marked sent -> the
+    required count on their row."""
     query = (
         select(ExecutionRow.request_id, RequestRow.required_approvals)
         .join(RequestRow, RequestRow.id == ExecutionRow.request_id, isouter=True)
         .distinct()
     )
+    gates = (
+        select(PlanStepRow.request_id, RequestRow.required_approvals)
+        .join(RequestRow, RequestRow.id == PlanStepRow.request_id, isouter=True)
+        .where(PlanStepRow.sent_at.is_not(None))
+        .distinct()
+    )
     with engine.connect().execution_options(**READ_ONLY) as connection:
-        return {row[0]: (row[1] if row[1] is not None else -1) for row in connection.execute(query)}
+        rows = [*connection.execute(query), *connection.execute(gates)]
+        return {row[0]: (row[1] if row[1] is not None else -1) for row in rows}
 
 
 def verify(engine: Engine, *, anchor: str | None = None) -> VerifyResult:

@@ -5,6 +5,9 @@ decisions      one vote per request and person (the UNIQUE makes a repeat harmle
 executions     one row per attempt to run an approved request, with its lease and result
 audit_events   the append-only, hash-chained log (see ``storage.audit``)
 outbox         what to announce in Slack, written in the same transaction as the change
+plans          member plans (issue 10): the member, the proposal shown, where its card is
+plan_steps     one call of a plan each, under the gate (a request) that approves it, with
+               its own lease and sent mark
 step_up_*      approvers' second factor: enrolments (sealed TOTP secrets and the last
                accepted time step), one-time recovery codes (slow hashes), recent failures
 """
@@ -25,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.db import Base, bigint, json_doc, str16, str64, str255, text, utc
-from storage.states import OUTCOMES, Assurance, Status, Vote, sql_one_of
+from storage.states import OUTCOMES, Assurance, PlanState, Status, StepState, Vote, sql_one_of
 
 
 class RequestRow(Base):
@@ -60,6 +63,70 @@ class RequestRow(Base):
     finished_at: Mapped[utc | None]
     # Bumped by every change to the row; lets a caller detect that it acted on old data.
     version: Mapped[int] = mapped_column(Integer())
+    # Set when the request is a gate of a member plan: its params hold the gate's steps as
+    # they will be signed, its decisions are the gate's approvals.
+    plan_id: Mapped[str64 | None] = mapped_column(ForeignKey("plans.id"), index=True)
+    gate: Mapped[int | None] = mapped_column(Integer())
+
+
+class PlanRow(Base):
+    __tablename__ = "plans"
+    __table_args__ = (CheckConstraint(sql_one_of("state", PlanState), name="state"),)
+
+    id: Mapped[str64] = mapped_column(primary_key=True)
+    account_id: Mapped[str64]
+    requester: Mapped[str64]
+    requester_team: Mapped[str64 | None]
+    reason: Mapped[text]
+    state: Mapped[str16]
+    channel: Mapped[str64 | None]
+    card_ts: Mapped[str64 | None]
+    # The thread message of the gate now open after gate 1 (gate 2, or the blockers).
+    gate_ts: Mapped[str64 | None]
+    # What discovery found and the proposal shown (names, blockers, refusals), as JSON.
+    proposal: Mapped[dict[str, Any]] = mapped_column(JSON())
+    # The latest fresh deletion check (AllowDelete, NotAllowReason, AbandonableChecks).
+    fresh_check: Mapped[json_doc | None]
+    submission_key: Mapped[str255 | None] = mapped_column(unique=True)
+    created_at: Mapped[utc]
+    updated_at: Mapped[utc]
+    version: Mapped[int] = mapped_column(Integer())
+
+
+class PlanStepRow(Base):
+    __tablename__ = "plan_steps"
+    __table_args__ = (
+        UniqueConstraint("request_id", "key"),
+        CheckConstraint(sql_one_of("state", StepState), name="state"),
+        Index(None, "state", "lease_expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer(), primary_key=True, autoincrement=True)
+    plan_id: Mapped[str64] = mapped_column(ForeignKey("plans.id"))
+    # The gate (a request) whose approvals cover this step.
+    request_id: Mapped[str64] = mapped_column(ForeignKey("requests.id"))
+    ordinal: Mapped[int] = mapped_column(Integer())
+    key: Mapped[str255]
+    action: Mapped[str64]
+    # The step as the catalog validated it (``Step``: params, checks, clears, after...).
+    step: Mapped[dict[str, Any]] = mapped_column(JSON())
+    # Exactly what is signed: the gate's params list these, and sending re-derives and
+    # compares them before anything goes out.
+    signed: Mapped[dict[str, Any]] = mapped_column(JSON())
+    state: Mapped[str16]
+    attempt: Mapped[int] = mapped_column(Integer())
+    lease_owner: Mapped[str255 | None]
+    lease_expires_at: Mapped[utc | None]
+    # Durable before the call goes out: a step with sent_at is reconciled, never re-sent.
+    sent_at: Mapped[utc | None]
+    finished_at: Mapped[utc | None]
+    http_status: Mapped[int | None] = mapped_column(Integer())
+    code: Mapped[str255 | None]
+    message: Mapped[text | None]
+    cloud_request_id: Mapped[str255 | None]
+    verified: Mapped[text | None]
+    progress: Mapped[text | None]
+    skip_reason: Mapped[text | None]
 
 
 class DecisionRow(Base):
@@ -215,6 +282,8 @@ __all__ = [
     "DecisionRow",
     "ExecutionRow",
     "OutboxRow",
+    "PlanRow",
+    "PlanStepRow",
     "RequestRow",
     "StepUpEnrolmentRow",
     "StepUpFailureRow",

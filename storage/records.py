@@ -64,6 +64,8 @@ class NewRequest:
     # key is refused with DuplicateSubmission.
     submission_key: str | None = None
     id: str = field(default_factory=new_request_id)
+    plan_id: str | None = None  # set for a gate of a member plan
+    gate: int | None = None
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,8 @@ class RequestRecord:
     execute_by: datetime | None
     finished_at: datetime | None
     version: int
+    plan_id: str | None = None  # a gate of this member plan
+    gate: int | None = None
 
 
 @dataclass(frozen=True)

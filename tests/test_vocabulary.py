@@ -3,8 +3,9 @@
 A literal ``"APPROVED"`` compares equal to ``Status.APPROVED`` (they are StrEnums), so a
 typo or a renamed state would pass type checks and fail only at run time. This test
 reads every module of ``bot`` and ``storage`` with ``ast`` and refuses a string constant
-that spells a ``Status`` or ``Phase`` value. Migrations are history (they must keep the
-values they were written with) and ``storage/states.py`` is where the values live.
+that spells a ``Status``, ``Phase``, ``PlanState`` or ``StepState`` value. Migrations are
+history (they must keep the values they were written with) and ``storage/states.py`` is
+where the values live.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from storage.states import Phase, Status
+from storage.states import Phase, PlanState, Status, StepState
 
 ROOT = Path(__file__).resolve().parents[1]
 
-SPELLED = {str(s) for s in Status} | {str(p) for p in Phase}
+SPELLED = {str(s) for s in (*Status, *Phase, *PlanState, *StepState)}
 
 # Each exception with its reason; keep it short.
 ALLOWED: dict[str, str] = {

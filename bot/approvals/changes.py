@@ -15,7 +15,7 @@ from typing import Any
 from bot.approvals.rules import Refusal, Transition
 from bot.approvals.seal import DecisionSeal, binding
 from bot.approvals.tally import Policy, Request, Review, Tally, tally
-from bot.events import drafts
+from bot.events import RequestEvent, drafts, thread_of
 from storage.records import (
     AnnouncementDraft,
     AuditDraft,
@@ -100,10 +100,16 @@ def transition_change(
         execute_by=transition.execute_by,
         finished_at=now if transition.changed_status and transition.status.is_final else None,
         audit=(*audit, *extra.audit),
-        announcements=(*drafts(transition.news), *extra.announcements),
+        announcements=(*drafts(_told(transition, record)), *extra.announcements),
         guards=extra.guards,
         outcome=transition,
     )
+
+
+def _told(transition: Transition, record: RequestRecord) -> RequestEvent:
+    news = transition.news
+    where = thread_of(record)
+    return news if where is None else news.model_copy(update={"thread": where})
 
 
 def _decision(

@@ -46,6 +46,8 @@ def signed_call(
     A request stored before a catalog change that no longer validates is shown as stored,
     with no endpoint; its digest covers exactly that.
     """
+    if record.plan_id is not None:
+        return _gate_call(record)
     spec = catalog.get(record.operation)
     try:
         params = prepare_params(
@@ -65,6 +67,25 @@ def signed_call(
         params=signed,
         summary=summary,
         danger=spec.danger,
+    )
+
+
+def _gate_call(record: RequestRecord) -> SignedCall:
+    """A gate of a member plan: every step it covers, each exactly as it will be signed
+    (the gate's params hold them so), in order. The digest covers them all."""
+    steps = record.params.get("steps", [])
+    params = {
+        f"{number}. {step['action']}": json.dumps(step["params"], sort_keys=True)
+        for number, step in enumerate(steps, start=1)
+    }
+    return SignedCall(
+        action=record.operation,
+        product="Offboard member plan",
+        version=f"gate {record.gate}",
+        endpoint="",
+        params=params,
+        summary=f"Gate {record.gate} of plan {record.plan_id}: {len(steps)} call(s)",
+        danger="",
     )
 
 

@@ -13,7 +13,8 @@ Slack-signed HTTP requests exactly as Slack would:
 4. alice asks for DeregisterDelegatedAdministrator and RelieveAccountRelation; both are
    approved and run;
 5. alice asks for DeleteAccount again: the pre-check now allows it, and after the
-   approvals the deletion is followed until Success.
+   approvals the deletion is followed until Success;
+6. alice offboards another member as one plan (:mod:`bot.devstack.demo_plan`).
 
 Everything printed comes from what the stand-in recorded. No credentials, no network.
 The approvers are enrolled with public demo secrets (:mod:`bot.devstack.authenticator`,
@@ -27,18 +28,20 @@ import logging
 import tempfile
 import time
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
 from bot import logs
 from bot.approvals import totp
 from bot.devstack.approving import click_approve, submit_code
+from bot.devstack.demo_plan import play_plan
 from bot.devstack.local_stack import APPROVAL_CHANNEL, APPROVERS, REQUESTER, LocalStack, local_stack
 from bot.devstack.payloads import Person
 from bot.devstack.standin import Message
 from bot.devstack.transcript import boxed, render, reply
 from storage.records import RequestRecord
-from storage.states import Status
+from storage.states import PlanState, Status
 
 T = TypeVar("T")
 NAMES = {p.user_id: p.name for p in (REQUESTER, *APPROVERS)} | {"U0OFFBOT": "offboard"}
@@ -207,9 +210,12 @@ def run_demo(out: Callable[[str], None] = print) -> int:
                     "offboard in #offboard-approvals", render(message.blocks, message.text, NAMES)
                 )
             )
-        outcomes = play(Demo(stack, out))
+        outcomes: list[StrEnum] = [*play(Demo(stack, out))]
+        out("\n— Another member, offboarded as one plan —")
+        outcomes.append(play_plan(Demo(stack, out), NAMES))
         calls = [c.action for c in stack.sandbox.calls]
-    expected = [Status.FAILED, Status.SUCCEEDED, Status.SUCCEEDED, Status.SUCCEEDED]
+    succeeded = [Status.SUCCEEDED] * 3
+    expected: list[StrEnum] = [Status.FAILED, *succeeded, PlanState.SUCCEEDED]
     out(f"\nSigned calls the cloud received: {', '.join(calls)}")
     out(f"Outcomes: {', '.join(outcomes)} in {time.monotonic() - started:.1f}s")
     return 0 if outcomes == expected else 1

@@ -31,7 +31,7 @@ from bot.approvals.changes import to_request, to_reviews
 from bot.approvals.policy import ApprovalRules
 from bot.approvals.seal import binding
 from bot.approvals.tally import Policy, Tally, Uncounted, resolve, tally, uncounted
-from bot.events import Tampered, drafts
+from bot.events import Tampered, drafts, thread_of
 from commands.catalog import DEFAULT_CATALOG, Catalog, OperationClass, validate_params
 from commands.errors import OffboardError
 from storage.records import (
@@ -157,7 +157,9 @@ def tampered(record: RequestRecord, found: Recount, *, now: datetime, actor: str
         status=Status.TAMPERED,
         finished_at=now,
         audit=(AuditDraft("request.tampered", actor, data, record.id),),
-        announcements=drafts(Tampered(request_id=record.id, was=record.status, why=why)),
+        announcements=drafts(
+            Tampered(request_id=record.id, was=record.status, why=why, thread=thread_of(record))
+        ),
     )
 
 

@@ -176,7 +176,7 @@ class Follower:
                 continue
             except ApiError as error:
                 progress = unknown_outcome(spec, record.params, f"Asking failed ({error}).")
-            if progress.verdict != "RUNNING":
+            if not progress.running:
                 self.out.conclude(record, execution, progress, accepted, event=event)
                 return
             if progress.message != last:

@@ -65,7 +65,7 @@ class ResultWriter:
             recommend=None,
             body=body,
         )
-        assert finding.verdict != "RUNNING"
+        assert not finding.running
         self.finish(record, execution, Status(finding.verdict), result, event=event)
 
     def finish(

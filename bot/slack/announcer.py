@@ -21,6 +21,10 @@ Each row holds one event (:mod:`bot.events`) and the surface it is told on:
             enrolments, resets, recovery codes used, lock-outs).
 ``home``    ``views.publish`` of one person's Home tab (:mod:`bot.slack.home`), queued
             when a card row is delivered for everyone the change concerns.
+``plan_card``, ``plan_thread``, ``plan_dm``  a member plan's events
+            (:mod:`bot.plan_events`), told by :mod:`bot.slack.plan_announcer`, which also
+            shows the events of a request that is a plan's gate (they name the plan's
+            thread, so the plan's news and its gates' keep one order).
 
 Delivery is at least once: a crash between Slack's answer and ``mark_announced`` repeats
 one message, which is better than losing a result.
@@ -38,11 +42,12 @@ import structlog
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot import events
+from bot import events, plan_events
 from bot.deps import Deps
 from bot.errors import BotError
 from bot.events import Surface
 from bot.slack import home, rendering
+from bot.slack.plan_announcer import PlanDelivery
 from bot.slack.thread_replies import Stored, thread_message
 from bot.slack.views.card import CardModel, build_card
 from bot.slack.views.replies import SlackMessage
@@ -87,6 +92,7 @@ class Announcer:
         self.owner = owner or f"announcer-{socket.gethostname()}-{os.getpid()}"
         self.batch = batch
         self.lease_seconds = lease_seconds
+        self._plans = PlanDelivery(deps)
 
     @property
     def slack(self) -> WebClient:
@@ -147,13 +153,19 @@ class Announcer:
         """Tell ``news`` on the row's surface (its ``kind``); raises when Slack refused it."""
         if item.kind == Surface.HOME:  # a refresh of one person's tab: no event, a user
             home.publish(self.deps, str(item.payload.get("user") or ""))
+        elif item.kind in _ABOUT_A_PLAN and isinstance(news, plan_events.PlanEvent):
+            self._plans.deliver(Surface(item.kind), news)
         elif item.kind == Surface.NOTICE:
             if not isinstance(news, events.Notice):  # one this version cannot read
                 news = events.UnrecognisedNotice(event=news.event)
             self._post(self.deps.approval_channel, notice(news))
         elif item.kind in _ABOUT_A_REQUEST and isinstance(news, events.RequestEvent):
             record = self._request(news.request_id)
-            if item.kind == Surface.CARD:
+            if record.plan_id is not None:  # a gate of a member plan, shown as the plan's
+                if item.kind == Surface.CARD:  # a gate waits in approvers' Home tabs too
+                    home.queue_refresh(self.deps, home.concerned(self.deps, record))
+                self._plans.gate(Surface(item.kind), news, record)
+            elif item.kind == Surface.CARD:
                 self._card(news, record)
             elif item.kind == Surface.THREAD:
                 self._thread(news, record)
@@ -233,6 +245,7 @@ class Announcer:
 
 
 _ABOUT_A_REQUEST = frozenset({Surface.CARD, Surface.THREAD, Surface.DM})
+_ABOUT_A_PLAN = frozenset({Surface.PLAN_CARD, Surface.PLAN_THREAD, Surface.PLAN_DM})
 
 
 @dataclass
@@ -248,9 +261,8 @@ def _order_key(item: AnnouncementRecord, news: events.Told) -> str:
     # theirs among themselves.
     if item.kind == Surface.HOME:
         return f"home:{item.payload.get('user')}"
-    if isinstance(news, events.RequestEvent):
-        return f"thread:{news.where.card_of}"
-    return "notices"
+    where = news.where
+    return "notices" if where is None else f"thread:{where.card_of}"
 
 
 def _backoff(attempts: int) -> timedelta:

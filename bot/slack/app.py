@@ -27,7 +27,7 @@ from slack_bolt.util.utils import get_name_for_callable
 from bot.deps import Deps
 from bot.metrics import Recorder
 from bot.slack.handoff import WorkProcess, install
-from bot.slack.listeners import actions, commands, errors, home, step_up
+from bot.slack.listeners import actions, commands, errors, home, plans, step_up
 from bot.slack.listeners import views as view_submissions
 
 # Threads for the lazy (after-ack) work in thread mode. Acks never wait for them; more
@@ -105,6 +105,7 @@ def _build(deps: Deps, logger: logging.Logger | None, *, verify: bool) -> App:
     view_submissions.register(app, deps)
     step_up.register(app, deps)
     home.register(app, deps)
+    plans.register(app, deps)
     check_lazy_names(app)
     return app
 

@@ -4,6 +4,7 @@ Grammar (words split like a POSIX shell, so ``"..."`` keeps spaces)::
 
     (empty)                          -> Open(action=None)
     <Action> [Name=Value ...]        -> Open(action, values)   e.g. DeleteAccount AccountId=1699…
+    member [Name=Value ...]          -> Open("member", values)  the member plan's modal
     help                             -> Help()
     list                             -> List()
     status <request id>              -> Status(id)
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from commands.catalog import Catalog, OperationParams
 
 REASON_KEY = "reason"
+MEMBER = "member"
+MEMBER_FIELDS = ("AccountId", "BastionhostUsers")
 
 # Request ids are ours (uuid-like); anything else is a typo, not something to look up.
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -112,6 +115,8 @@ def parse_command(
         from commands.catalog import DEFAULT_CATALOG
 
         catalog = DEFAULT_CATALOG
+    if keyword == MEMBER:  # the member plan (docs/INTERFACE.md, "Member plans")
+        return _parse_open(MEMBER, args, {MEMBER: MEMBER_FIELDS}, catalog)
     if operations is None:
         operations = _operations(catalog)
     return _parse_open(verb, args, operations, catalog)

@@ -31,6 +31,7 @@ from bot.approvals.policy import PolicyError
 from bot.deps import Deps, build_deps
 from bot.execution.worker import FollowPolicy, Worker
 from bot.metrics import multiprocess_dir
+from bot.plans.runner import PlanRunner
 from bot.settings import Settings
 from bot.slack.announcer import Announcer
 from bot.slack.app import create_app
@@ -70,6 +71,11 @@ class Background:
             catalog=deps.catalog,
         )
         self.announcer = Announcer(deps, owner=f"announcer-{owner}")
+        # Member plans' gates run beside the worker, woken by the same bell (approvals).
+        self.plans = PlanRunner(
+            deps.repo, deps.cloud, owner=f"plans-{owner}", clock=deps.clock, rules=deps.policy
+        )
+        self._worker_poll = worker_poll
         self._announcer_idle = announcer_idle
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -77,6 +83,12 @@ class Background:
     def start(self) -> None:
         """Start the worker and the announcer threads."""
         self._spawn("worker", lambda: self.worker.run_forever(self._stop))
+        self._spawn(
+            "plans",
+            lambda: self.plans.run_forever(
+                self._stop, self.deps.worker_bell.event, self._worker_poll
+            ),
+        )
         self._spawn(
             "announcer", lambda: self.announcer.run_forever(self._stop, self._announcer_idle)
         )

@@ -59,6 +59,19 @@ class Progress:
     details: tuple[str, ...] = ()
     result: CallResult | None = None
 
+    # Asked by name so that ``bot`` never spells a verdict (its words are states' words).
+    @property
+    def succeeded(self) -> bool:
+        return self.verdict == "SUCCEEDED"
+
+    @property
+    def failed(self) -> bool:
+        return self.verdict == "FAILED"
+
+    @property
+    def running(self) -> bool:
+        return self.verdict == "RUNNING"
+
 
 @dataclass(frozen=True)
 class Finding:

@@ -123,7 +123,12 @@ class ExecutionStore(ResultStore):
             while True:
                 request_id = session.scalars(
                     select(RequestRow.id)
-                    .where(RequestRow.status == Status.APPROVED, RequestRow.execute_by > now)
+                    .where(
+                        RequestRow.status == Status.APPROVED,
+                        RequestRow.execute_by > now,
+                        # A gate of a member plan runs its steps through bot.plans.
+                        RequestRow.plan_id.is_(None),
+                    )
                     .order_by(RequestRow.approved_at, RequestRow.id)
                     .limit(1)
                     .with_for_update(skip_locked=True)

@@ -32,6 +32,7 @@ from storage.records import (
 from storage.repository.audit_trail import AuditStore
 from storage.repository.executions import ExecutionStore
 from storage.repository.outbox import OutboxStore
+from storage.repository.plans import PlanStore
 from storage.repository.stats import StatsStore
 from storage.repository.step_up import StepUpStore
 from storage.repository.transactions import decision_record, request_record, require_aware
@@ -51,8 +52,9 @@ class _Lost(Exception):
     """A conditional write inside apply() matched no row: roll back and retry."""
 
 
-class Repository(ExecutionStore, OutboxStore, StepUpStore, StatsStore, AuditStore):
-    """Requests, decisions, executions, the outbox, step-up enrolments and the audit log."""
+class Repository(PlanStore, ExecutionStore, OutboxStore, StepUpStore, StatsStore, AuditStore):
+    """Requests, decisions, executions, member plans, the outbox, step-up enrolments and
+    the audit log."""
 
     # --- requests ---------------------------------------------------------------------
 
@@ -232,6 +234,8 @@ def _request_row(new: NewRequest, now: datetime) -> RequestRow:
         created_at=now,
         expires_at=new.expires_at,
         version=1,
+        plan_id=new.plan_id,
+        gate=new.gate,
     )
 
 

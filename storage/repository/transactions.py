@@ -125,6 +125,8 @@ def request_record(row: RequestRow) -> RequestRecord:
         execute_by=row.execute_by,
         finished_at=row.finished_at,
         version=row.version,
+        plan_id=row.plan_id,
+        gate=row.gate,
     )
 
 
@@ -187,6 +189,24 @@ _LATE_COLUMNS = {
     "request_id": "late_cloud_request_id",
     "body": "late_body",
 }
+
+
+# A member plan's step keeps the same result on its own columns (no Recommend, no body).
+STEP_COLUMNS = {field: _RESULT_COLUMNS[field] for field in ("http_status", "code", "message")}
+STEP_COLUMNS["request_id"] = "cloud_request_id"
+
+
+def step_result_columns(result: ExecutionResult) -> dict[str, Any]:
+    """The plan_steps columns and values that store ``result`` (what it says: not None)."""
+    found = {column: getattr(result, field) for field, column in STEP_COLUMNS.items()}
+    return {column: value for column, value in found.items() if value is not None}
+
+
+def step_result(row: Any) -> ExecutionResult:
+    """The result kept on a plan_steps row."""
+    return ExecutionResult(
+        **{field: getattr(row, column) for field, column in STEP_COLUMNS.items()}
+    )
 
 
 def result_columns(result: ExecutionResult, *, late: bool = False) -> dict[str, Any]:

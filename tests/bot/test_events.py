@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 import pytest
 
 from bot import events
-from bot.events import Surface, Thread, Told, drafts, parse
-from storage.states import Phase, Status, Vote
+from bot import plan_events as plan
+from bot.events import Surface, Thread, Told, drafts, parse, thread_of
+from storage.records import RequestRecord
+from storage.states import Phase, PlanState, Status, Vote
 
 AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 COUNTED = {"actor": "U1", "vote": Vote.APPROVE, "approvals": ("U1",), "required": 2}
@@ -32,6 +34,20 @@ EXAMPLES: list[Told] = [
     events.KeyRotated(by="ops", count=3),
     events.RecoveryUsed(user="U2", request_id="OB-1", left=7),
     events.LockedOut(user="U2", until=AT),
+    plan.Proposed(plan_id="PL-1"),
+    plan.NothingProposed(plan_id="PL-1"),
+    plan.Moved(plan_id="PL-1", to=PlanState.CHECKING),
+    plan.GateRunning(plan_id="PL-1", gate=1),
+    plan.StepTold(plan_id="PL-1", step_id=3),
+    plan.StepStopped(plan_id="PL-1", step_id=3),
+    plan.StepResumed(plan_id="PL-1", step_id=3, skipped=True),
+    plan.Blocked(plan_id="PL-1"),
+    plan.Gate2Opened(plan_id="PL-1", request_id="OB-2"),
+    plan.RollbackOpened(plan_id="PL-1", kept=("the finance relation",)),
+    plan.Succeeded(plan_id="PL-1"),
+    plan.RolledBack(plan_id="PL-1"),
+    plan.Abandoned(plan_id="PL-1"),
+    plan.Ended(plan_id="PL-1"),
 ]
 
 
@@ -110,10 +126,32 @@ def test_what_cannot_be_read_is_unrecognised_never_an_error() -> None:
         event="decided"
     )
     assert parse({}, "OB-4").event == ""
+    # A member plan's news this version cannot read is still the plan's (its card, its thread).
+    unknown = parse({"event": "plan_paused", "plan_id": "PL-1"}, None)
+    assert unknown == plan.UnrecognisedPlanEvent(event="plan_paused", plan_id="PL-1")
+    assert unknown.where == Thread(card_of="PL-1")
 
 
 def test_surfaces_are_the_outbox_kinds_the_announcer_knows() -> None:
-    assert {str(s) for s in Surface} == {"card", "thread", "dm", "notice", "home"}
+    plans = {"plan_card", "plan_thread", "plan_dm"}
+    assert {str(s) for s in Surface} == {"card", "thread", "dm", "notice", "home", *plans}
+
+
+def test_a_plan_s_events_and_its_gates_are_told_in_the_plan_card_s_thread() -> None:
+    assert plan.StepTold(plan_id="PL-1", step_id=3).where == Thread(card_of="PL-1")
+    assert {d.kind for d in drafts(plan.Blocked(plan_id="PL-1"))} == {
+        Surface.PLAN_CARD,
+        Surface.PLAN_THREAD,
+        Surface.PLAN_DM,
+    }
+    gate = _record(plan_id="PL-1", gate=2)
+    assert thread_of(gate) == Thread(card_of="PL-1")
+    assert thread_of(_record(plan_id=None, gate=None)) is None
+
+
+def _record(*, plan_id: str | None, gate: int | None) -> RequestRecord:
+    fields = {name: None for name in RequestRecord.__dataclass_fields__}
+    return RequestRecord(**{**fields, "id": "OB-2", "plan_id": plan_id, "gate": gate})
 
 
 def _with_thread(event: Told) -> Told:

@@ -27,6 +27,7 @@ from bot.slack.views.modal import (
     parse_submission,
     selected_operation,
 )
+from bot.slack.views.plan_modals import MEMBER, build_member_modal
 from commands.errors import ParameterError
 from storage.states import Vote
 
@@ -66,21 +67,26 @@ def register(app: App, deps: Deps) -> None:
         chosen = selected_operation(body)
         if chosen is None or not isinstance(view, dict) or not view.get("id"):
             return  # no modal to update: nothing a person could see changes
-        client.views_update(
-            view_id=view["id"],
-            hash=view.get("hash"),
-            view=build_operation_modal(
-                deps.catalog.get(chosen),
-                values=_typed(view),
-                private_metadata=str(view.get("private_metadata") or ""),
-                actions=deps.catalog.requestable,
-            ),
-        )
+        modal = _picked(deps, chosen, view)
+        client.views_update(view_id=view["id"], hash=view.get("hash"), view=modal)
 
     approving = step_up.approver(deps) or approve  # step-up on: the modal asking for a code
     app.action(APPROVE)(ack=acknowledge, lazy=[errors.reported(deps, approving)])
     app.action(REJECT)(ack=acknowledge, lazy=[errors.reported(deps, reject)])
     app.action(OPERATION)(ack=acknowledge, lazy=[errors.reported(deps, pick)])
+
+
+def _picked(deps: Deps, chosen: str, view: dict[str, Any]) -> dict[str, Any]:
+    """The modal for the operation ``chosen``, keeping what was typed."""
+    metadata = str(view.get("private_metadata") or "")
+    if chosen == MEMBER:  # the member plan has a modal of its own
+        return build_member_modal({}, private_metadata=metadata)
+    return build_operation_modal(
+        deps.catalog.get(chosen),
+        values=_typed(view),
+        private_metadata=metadata,
+        actions=deps.catalog.requestable,
+    )
 
 
 def _typed(view: dict[str, Any]) -> dict[str, str]:

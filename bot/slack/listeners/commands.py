@@ -19,13 +19,18 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.approvals.changes import counted
 from bot.approvals.workflow import Done, Workflow
 from bot.deps import Deps
 from bot.slack import rendering
 from bot.slack.command_text import Cancel, Help, List, Open, Status, Usage, parse_command
 from bot.slack.listeners import errors, identity
+from bot.slack.plan_rendering import plan_model
 from bot.slack.views import guide, replies, summaries
 from bot.slack.views.modal import build_operation_modal, build_picker
+from bot.slack.views.plan_card import gate_line, plan_status
+from bot.slack.views.plan_modals import MEMBER, build_member_modal
+from bot.slack.views.text import section
 from commands.catalog import Catalog
 from storage import states
 
@@ -85,6 +90,8 @@ def open_view(command: Open, body: dict[str, Any], catalog: Catalog) -> dict[str
     """The picker, or one operation's modal filled from ``/offboard Action Name=Value``."""
     # Where the command was typed, for errors after the modal closes; not authority.
     metadata = json.dumps({"channel": body.get("channel_id")})
+    if command.action == MEMBER:
+        return build_member_modal(command.values, private_metadata=metadata)
     if command.action is None:
         return build_picker(private_metadata=metadata, actions=catalog.requestable)
     spec = catalog.get(command.action)
@@ -95,6 +102,12 @@ def open_view(command: Open, body: dict[str, Any], catalog: Catalog) -> dict[str
 
 def status(deps: Deps, request_id: str) -> replies.SlackMessage:
     record = deps.repo.get_request(request_id)
+    plan_id = record.plan_id if record is not None else request_id
+    if plan_id is not None and (record is not None or request_id.startswith("PL-")):
+        plan = plan_model(deps.repo, plan_id, deps.policy.snapshot(), deps.cloud)
+        if plan is None:
+            return {"text": replies.refusal(f"There is no plan {plan_id}."), "blocks": []}
+        return plan_status(plan)
     if record is None:
         return {"text": replies.refusal(f"There is no request {request_id}."), "blocks": []}
     # Counted as the card counts them (current approvers only), so the two agree.
@@ -111,6 +124,9 @@ def status(deps: Deps, request_id: str) -> replies.SlackMessage:
 
 def pending(deps: Deps) -> replies.SlackMessage:
     records = deps.repo.list_requests(statuses=[states.Status.PENDING], limit=_LIST_LIMIT)
+    # A plan's gate is listed as its plan's line (`/offboard status PL-...` shows it all).
+    gates = [r for r in records if r.plan_id is not None]
+    records = [r for r in records if r.plan_id is None]
     policy = deps.policy.snapshot()
     models = [
         rendering.card_model(
@@ -118,4 +134,11 @@ def pending(deps: Deps) -> replies.SlackMessage:
         )
         for r in records
     ]
-    return summaries.pending_list(models)
+    listed = summaries.pending_list(models)
+    if gates:
+        lines = [gate_line(g, counted(g, deps.repo.decisions_for(g.id), policy)) for g in gates]
+        listed["blocks"] = [
+            *listed["blocks"],
+            section("*Member plans waiting*\n" + "\n".join(lines)),
+        ]
+    return listed

@@ -38,6 +38,7 @@ from bot.slack.views.modal import (
     is_picker,
     parse_submission,
 )
+from bot.slack.views.plan_modals import MEMBER, build_member_modal
 from commands.catalog import REQUESTABLE_ACTIONS, Catalog, OperationSpec, validate_params
 from commands.client import CloudClient
 from commands.errors import ParameterError
@@ -61,10 +62,10 @@ def register(app: App, deps: Deps) -> None:
         view = body.get("view") or {}
         try:
             submission = parse_submission(view)
-            spec = catalog.get(submission.action)
             if is_picker(view):  # the picker itself ("Next"): show that operation's fields
-                ack(response_action="update", view=_fields_of(spec, submission, catalog))
+                ack(response_action="update", view=_fields_of(submission, catalog))
                 return
+            spec = catalog.get(submission.action)
             checked(spec, submission, identity.foreign(identity.actor(body), context))
             guards.submission_key(body)
         except ParameterError as error:
@@ -96,9 +97,11 @@ def register(app: App, deps: Deps) -> None:
     app.view(CALLBACK_ID)(ack=acknowledge, lazy=[reported(deps, submit)])
 
 
-def _fields_of(spec: OperationSpec, submission: Submission, catalog: Catalog) -> dict[str, Any]:
+def _fields_of(submission: Submission, catalog: Catalog) -> dict[str, Any]:
+    if submission.action == MEMBER:  # the member plan has a modal of its own
+        return build_member_modal({}, private_metadata=submission.private_metadata)
     return build_operation_modal(
-        spec,
+        catalog.get(submission.action),
         values={},
         private_metadata=submission.private_metadata,
         actions=catalog.requestable,

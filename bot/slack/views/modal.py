@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.slack.bounds import too_deep
+from bot.slack.views.plan_modals import MEMBER, MEMBER_LABEL
 
 # Re-exported: callers build views and read them back through this one module.
 from bot.slack.views.submission import CALLBACK_ID as CALLBACK_ID
@@ -155,6 +156,7 @@ def _view(blocks: list[dict[str, Any]], private_metadata: str, *, submit: str) -
 
 def _picker_block(actions: Sequence[str], chosen: str | None) -> dict[str, Any]:
     options = [_option(action, action) for action in actions]
+    options.append(_option(MEMBER, MEMBER_LABEL))  # the member plan: a modal of its own
     element: dict[str, Any] = {
         "type": "static_select",
         "action_id": OPERATION,

@@ -27,7 +27,20 @@ def test_demo_tells_the_whole_story() -> None:
         "Deletion is allowed.",
         "status: *Deletion deleting.*",
         "DELETEACCOUNT: SUCCEEDED",
-        "Outcomes: FAILED, SUCCEEDED, SUCCEEDED, SUCCEEDED",
+        # The member plan: the card with every step, both gates with codes, Success.
+        "/offboard member AccountId=1734100000000001",
+        "plan card PL-",
+        "1. DetachHostAccountsFromUser",
+        "6. RelieveAccountRelation",
+        "[ Approve gate 1 ]",
+        "You are approving `MemberPlanGate1`",
+        "You are approving `MemberPlanGate2`",
+        "thread under plan PL-",
+        "DeregisterDelegatedAdministrator*: *DONE*",
+        "Fresh deletion check: *AllowDelete* true",
+        "deletion status says Success",
+        "ended: *SUCCEEDED*",
+        "Outcomes: FAILED, SUCCEEDED, SUCCEEDED, SUCCEEDED, SUCCEEDED",
     ]
     position = 0
     for words in story:

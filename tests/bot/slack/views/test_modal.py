@@ -42,7 +42,10 @@ def test_picker_is_a_dispatching_input_named_operation() -> None:
     assert picker["block_id"] == picker["element"]["action_id"] == "operation"
     assert picker["dispatch_action"] is True
     assert picker["element"]["type"] == "static_select"
-    assert [o["value"] for o in picker["element"]["options"]] == list(REQUESTABLE_ACTIONS)
+    # Every requestable operation, then the member plan (docs/INTERFACE.md: the option `member`).
+    options = picker["element"]["options"]
+    assert [o["value"] for o in options] == [*REQUESTABLE_ACTIONS, "member"]
+    assert options[-1]["text"]["text"] == "Offboard a member account"
     assert "initial_option" not in picker["element"]
     assert view["callback_id"] == modal.CALLBACK_ID
 
