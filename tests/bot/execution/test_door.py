@@ -38,9 +38,11 @@ def rules(clock: Callable[[], datetime], approvers: set[str] | None = None) -> A
     return ApprovalRules(directory=directory)
 
 
-def submitted(repo: Repository, clock: FakeClock, *approvals: str) -> str:
+def submitted(
+    repo: Repository, clock: FakeClock, *approvals: str, policy: ApprovalRules | None = None
+) -> str:
     """A DeleteAccount request by UREQ, approved through the workflow by ``approvals``."""
-    workflow = Workflow(repo, rules(clock))
+    workflow = Workflow(repo, policy or rules(clock))
     spec = get_spec(DELETE)
     outcome = workflow.submit(
         spec=spec,

@@ -20,15 +20,14 @@ from bot.approvals.enrolment import rotate_key
 from bot.approvals.policy import ApprovalRules, ApproverDirectory
 from bot.approvals.seal import DecisionSeal, binding
 from bot.approvals.sealing import SecretBox
-from bot.approvals.workflow import Submitted, Workflow
+from bot.approvals.workflow import Workflow
 from bot.execution.worker import FollowPolicy, Worker
-from commands.catalog import get_spec, validate_params
 from commands.client import CloudClient
 from commands.sandbox import Sandbox
 from storage.models import DecisionRow, RequestRow
 from storage.repository import Repository
 from storage.states import Status, Vote
-from tests.bot.execution.test_door import assert_tampered, by_hand, mark_approved
+from tests.bot.execution.test_door import assert_tampered, by_hand, mark_approved, submitted
 from tests.support.clock import FakeClock
 
 MEMBER = "1512996702208737"
@@ -44,19 +43,19 @@ def sealed_rules(clock: Callable[[], datetime], key: str | None = KEY) -> Approv
 
 def filed(repo: Repository, clock: FakeClock, rules: ApprovalRules, *approvals: str) -> str:
     """A DeleteAccount request by UREQ, decided through the workflow by ``approvals``."""
-    workflow = Workflow(repo, rules)
-    spec = get_spec("DeleteAccount")
-    outcome = workflow.submit(
-        spec=spec,
-        params=validate_params(spec, {"AccountId": MEMBER}),
-        requester="UREQ",
-        reason="the member account was closed with the contract",
-        now=clock(),
+    return submitted(repo, clock, *approvals, policy=rules)
+
+
+def forged(request_id: str, user: str, clock: FakeClock, seal: str | None) -> object:
+    """An approval written by hand, with the binding anyone can compute."""
+    return insert(DecisionRow).values(
+        request_id=request_id,
+        user_id=user,
+        vote="approve",
+        created_at=clock(),
+        binding=binding(request_id, "DeleteAccount", {"AccountId": MEMBER}),
+        seal=seal,
     )
-    assert isinstance(outcome, Submitted)
-    for user in approvals:
-        workflow.decide(outcome.request.id, user, Vote.APPROVE, clock())
-    return outcome.request.id
 
 
 def run_worker(
@@ -115,19 +114,8 @@ def test_approvals_inserted_with_the_right_binding_but_no_seal_do_not_count(
 ) -> None:
     rules = sealed_rules(clock)
     request_id = filed(repo, clock, rules)
-    bound = binding(request_id, "DeleteAccount", {"AccountId": MEMBER})
-    forged = [
-        insert(DecisionRow).values(
-            request_id=request_id,
-            user_id=user,
-            vote="approve",
-            created_at=clock(),
-            binding=bound,
-            seal=seal,
-        )
-        for user, seal in (("UA", None), ("UB", "0" * 64))
-    ]
-    by_hand(db_engine, *forged, mark_approved(request_id, clock))
+    rows = [forged(request_id, "UA", clock, None), forged(request_id, "UB", clock, "0" * 64)]
+    by_hand(db_engine, *rows, mark_approved(request_id, clock))
     run_worker(repo, cloud_client, clock, rules)
     assert sandbox.count("DeleteAccount") == 0
     found = assert_tampered(repo, request_id)
@@ -148,18 +136,7 @@ def test_a_real_sealed_approval_copied_onto_another_request_does_not_count(
         row = connection.execute(
             select(DecisionRow.seal).where(DecisionRow.request_id == genuine)
         ).one()
-    bound = binding(target, "DeleteAccount", {"AccountId": MEMBER})
-    copies = [
-        insert(DecisionRow).values(
-            request_id=target,
-            user_id=user,
-            vote="approve",
-            created_at=clock(),
-            binding=bound,
-            seal=row.seal,
-        )
-        for user in ("UA", "UB")
-    ]
+    copies = [forged(target, user, clock, row.seal) for user in ("UA", "UB")]
     by_hand(db_engine, *copies, mark_approved(target, clock))
     run_worker(repo, cloud_client, clock, rules)
     assert sandbox.count("DeleteAccount") == 0
@@ -208,18 +185,7 @@ def test_a_key_rotation_carries_real_approvals_over_and_leaves_forged_ones_forge
 ) -> None:
     new_key = base64.b64encode(b"the next key, also 32 bytes long").decode()
     request_id = filed(repo, clock, sealed_rules(clock), "UA")
-    bound = binding(request_id, "DeleteAccount", {"AccountId": MEMBER})
-    by_hand(
-        db_engine,
-        insert(DecisionRow).values(
-            request_id=request_id,
-            user_id="UC",
-            vote="approve",
-            created_at=clock(),
-            binding=bound,
-            seal="f" * 64,
-        ),
-    )
+    by_hand(db_engine, forged(request_id, "UC", clock, "f" * 64))
     rotate_key(
         repo, SecretBox.from_base64(KEY), SecretBox.from_base64(new_key), by="ops", now=clock()
     )
