@@ -90,13 +90,14 @@ def run_worker(
     client: CloudClient,
     clock: FakeClock,
     approvers: set[str] | None = None,
+    policy: ApprovalRules | None = None,
 ) -> None:
     worker = Worker(
         repo,
         client,
         owner="w",
         clock=clock,
-        rules=rules(clock, approvers),
+        rules=policy or rules(clock, approvers),
         follow=FollowPolicy(first_delay=0.05, max_delay=0.2),
     )
     worker.run_once()

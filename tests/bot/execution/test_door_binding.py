@@ -21,13 +21,18 @@ from bot.approvals.policy import ApprovalRules, ApproverDirectory
 from bot.approvals.seal import DecisionSeal, binding
 from bot.approvals.sealing import SecretBox
 from bot.approvals.workflow import Workflow
-from bot.execution.worker import FollowPolicy, Worker
 from commands.client import CloudClient
 from commands.sandbox import Sandbox
 from storage.models import DecisionRow, RequestRow
 from storage.repository import Repository
 from storage.states import Status, Vote
-from tests.bot.execution.test_door import assert_tampered, by_hand, mark_approved, submitted
+from tests.bot.execution.test_door import (
+    assert_tampered,
+    by_hand,
+    mark_approved,
+    submitted,
+)
+from tests.bot.execution.test_door import run_worker as door_worker
 from tests.support.clock import FakeClock
 
 MEMBER = "1512996702208737"
@@ -61,16 +66,7 @@ def forged(request_id: str, user: str, clock: FakeClock, seal: str | None) -> ob
 def run_worker(
     repo: Repository, client: CloudClient, clock: FakeClock, rules: ApprovalRules
 ) -> None:
-    worker = Worker(
-        repo,
-        client,
-        owner="w",
-        clock=clock,
-        rules=rules,
-        follow=FollowPolicy(first_delay=0.05, max_delay=0.2),
-    )
-    worker.run_once()
-    assert worker.wait_for_followers(timeout=20)
+    door_worker(repo, client, clock, policy=rules)
 
 
 def not_counted(found: dict[str, object]) -> dict[str, str]:
