@@ -219,14 +219,14 @@ def _buttons(model: CardModel, *, approvable: bool) -> dict[str, Any]:
     if len(escape(what)) > _CONFIRM_WHAT:
         # The dialog holds 300 characters; rather than a cut list, point at the card.
         what = f"{model.action} with the parameters shown on this card"
-    approve = _button(
+    approve = decision_button(
         APPROVE,
         "Approve",
         "primary",
         model.request_id,
         f"Approve {what}? It runs once enough approvers agree.",
     )
-    reject = _button(
+    reject = decision_button(
         REJECT,
         "Reject",
         "danger",
@@ -240,7 +240,10 @@ def _buttons(model: CardModel, *, approvable: bool) -> dict[str, Any]:
     }
 
 
-def _button(action_id: str, label: str, style: str, value: str, question: str) -> dict[str, Any]:
+def decision_button(
+    action_id: str, label: str, style: str, value: str, question: str
+) -> dict[str, Any]:
+    """An Approve or Reject button with its confirm dialog (the card's and the Home tab's)."""
     return {
         "type": "button",
         "action_id": action_id,

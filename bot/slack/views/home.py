@@ -15,12 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.slack.views.card import APPROVE, REJECT, CardModel, status_line
+from bot.slack.views.card import APPROVE, REJECT, CardModel, decision_button, status_line
 from bot.slack.views.text import (
-    MAX_BUTTON_TEXT,
-    MAX_CONFIRM_BUTTON,
-    MAX_CONFIRM_TEXT,
-    MAX_CONFIRM_TITLE,
     MAX_HEADER_TEXT,
     MAX_ID,
     code,
@@ -127,27 +123,10 @@ def _header(text: str) -> dict[str, Any]:
 def _buttons(model: CardModel, *, approvable: bool) -> dict[str, Any]:
     # One actions block per request: action ids repeat across blocks, never inside one.
     what = f"{model.action} ({model.request_id})"
-    approve = _button(APPROVE, "Approve", "primary", model.request_id, f"Approve {what}?")
-    reject = _button(REJECT, "Reject", "danger", model.request_id, f"Reject {what}?")
+    approve = decision_button(APPROVE, "Approve", "primary", model.request_id, f"Approve {what}?")
+    reject = decision_button(REJECT, "Reject", "danger", model.request_id, f"Reject {what}?")
     return {
         "type": "actions",
         "block_id": truncate(f"home:{model.request_id}:{len(model.approvals)}", MAX_ID),
         "elements": [approve, reject] if approvable else [reject],
-    }
-
-
-def _button(action_id: str, label: str, style: str, value: str, question: str) -> dict[str, Any]:
-    return {
-        "type": "button",
-        "action_id": action_id,
-        "text": plain_text(label, MAX_BUTTON_TEXT),
-        "style": style,
-        "value": value,
-        "confirm": {
-            "title": plain_text(f"{label}?", MAX_CONFIRM_TITLE),
-            "text": plain_text(question, MAX_CONFIRM_TEXT, user_text=True),
-            "confirm": plain_text(label, MAX_CONFIRM_BUTTON),
-            "deny": plain_text("Back", MAX_CONFIRM_BUTTON),
-            "style": style,
-        },
     }
