@@ -152,16 +152,19 @@ class ListHostAccountsForUserResponse(ResponseModel):
     HostAccounts: list[HostAccountForUser] = Field(default_factory=list)
 
 
-def _detach_summary(p: Any) -> str:
+def hosts_phrase(hosts: str, without_accounts: str) -> str:
+    """``Hosts`` in words: each host with its accounts, or ``without_accounts`` when it
+    names none (what that means differs: Detach revokes all, Attach grants the host)."""
     parts = []
-    for host in parse_hosts(p.Hosts):
+    for host in parse_hosts(hosts):
         accounts = host.get("HostAccountIds")
-        parts.append(
-            f"host {host['HostId']} (accounts {', '.join(accounts)})"
-            if accounts
-            else f"host {host['HostId']} (all accounts)"
-        )
-    return f"Revoke user {p.UserId} on {p.InstanceId} from " + "; ".join(parts)
+        shown = f"accounts {', '.join(accounts)}" if accounts else without_accounts
+        parts.append(f"host {host['HostId']} ({shown})")
+    return "; ".join(parts)
+
+
+def _detach_summary(p: Any) -> str:
+    return f"Revoke user {p.UserId} on {p.InstanceId} from " + hosts_phrase(p.Hosts, "all accounts")
 
 
 _bh = spec_factory(Product.BASTIONHOST, VERSION, regional=True)

@@ -43,6 +43,7 @@ from commands.catalog.bastionhost import (
     VERSION,
     DetachHostAccountsFromUserResponse,
     canonical_hosts,
+    hosts_phrase,
     parse_hosts,
 )
 from commands.catalog.wire import flat
@@ -137,15 +138,8 @@ class ListHostsForUserResponse(ResponseModel):
 
 
 def _attach_summary(p: Any) -> str:
-    parts = []
-    for host in parse_hosts(p.Hosts):
-        accounts = host.get("HostAccountIds")
-        parts.append(
-            f"host {host['HostId']} (accounts {', '.join(accounts)})"
-            if accounts
-            else f"host {host['HostId']} (the host only)"
-        )
-    return f"Authorize user {p.UserId} on {p.InstanceId} again for " + "; ".join(parts)
+    again = f"Authorize user {p.UserId} on {p.InstanceId} again for "
+    return again + hosts_phrase(p.Hosts, "the host only")
 
 
 _bh = spec_factory(Product.BASTIONHOST, VERSION, regional=True)
