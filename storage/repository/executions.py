@@ -178,17 +178,7 @@ class ExecutionStore(ResultStore):
         audit: Sequence[AuditDraft],
         announcements: Sequence[AnnouncementDraft],
     ) -> ExecutionRecord | None:
-        won = session.execute(
-            update(RequestRow)
-            .where(
-                RequestRow.id == request_id,
-                RequestRow.status == Status.APPROVED,
-                RequestRow.execute_by > now,
-            )
-            .values(status=Status.EXECUTING, version=RequestRow.version + 1)
-            .execution_options(**NO_SYNC)
-        )
-        if won.rowcount != 1:  # type: ignore[attr-defined]
+        if not start_executing(session, request_id, now):
             return None
         previous = session.scalar(
             select(func.max(ExecutionRow.attempt)).where(ExecutionRow.request_id == request_id)
@@ -252,3 +242,19 @@ class ExecutionStore(ResultStore):
                 return False
             self._record_effects(session, request_id, audit, announcements, now)
             return True
+
+
+def start_executing(session: Session, request_id: str, now: datetime) -> bool:
+    """The one claim: APPROVED -> EXECUTING while inside the execution window, as one
+    conditional UPDATE; True for the one transaction that wins it (requests and gates)."""
+    won = session.execute(
+        update(RequestRow)
+        .where(
+            RequestRow.id == request_id,
+            RequestRow.status == Status.APPROVED,
+            RequestRow.execute_by > now,
+        )
+        .values(status=Status.EXECUTING, version=RequestRow.version + 1)
+        .execution_options(**NO_SYNC)
+    )
+    return bool(won.rowcount == 1)  # type: ignore[attr-defined]

@@ -20,7 +20,7 @@ from storage.errors import DuplicateSubmission
 from storage.models import PlanRow, RequestRow
 from storage.plan_records import NewPlan, NewStep, PlanRecord
 from storage.records import AnnouncementDraft, AuditDraft, NewRequest, RequestRecord
-from storage.repository.executions import Admit
+from storage.repository.executions import Admit, start_executing
 from storage.repository.leases import NO_SYNC
 from storage.repository.plan_rows import add_gate, cancel_gate, move, plan_row
 from storage.repository.plan_steps import StepStore, plan_record
@@ -198,17 +198,7 @@ class PlanStore(StepStore):
             ).one_or_none()
             if locked is None or self._refused(session, request_id, admit, now):
                 return False
-            won = session.execute(
-                update(RequestRow)
-                .where(
-                    RequestRow.id == request_id,
-                    RequestRow.status == Status.APPROVED,
-                    RequestRow.execute_by > now,
-                )
-                .values(status=Status.EXECUTING, version=RequestRow.version + 1)
-                .execution_options(**NO_SYNC)
-            )
-            if won.rowcount != 1:  # type: ignore[attr-defined]
+            if not start_executing(session, request_id, now):
                 return False
             self._record_effects(session, request_id, audit, announcements, now)
             return True
