@@ -1,10 +1,16 @@
-"""A gate is reviewed by the same rules as a single request: one Reject vetoes it, and a
-gate left undecided expires; either way the plan ends and nothing is sent."""
+"""A gate is reviewed by the same rules as a single request: one Reject vetoes it, a gate
+left undecided expires, and a status or steps changed in the database are refused at the
+door; each way nothing is sent."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from sqlalchemy import update
+
 from bot.devstack.local_stack import APPROVERS, REQUESTER
 from commands.sandbox.seed_plan import ABANDONABLE_MEMBER, LEAVER_MEMBER
+from storage.models import RequestRow
 from storage.states import PlanState, Status
 from tests.bot.plans.playing import gate, propose, wait_state, writes
 from tests.commands.member_plan.running import LEAVER_USERS_TEXT
@@ -67,3 +73,37 @@ def test_list_shows_a_plan_waiting_for_its_gate(slack_only_server: Slack) -> Non
     listed = str(slack.standin.wait_for_calls("response_url")[-1].params["blocks"])
     assert "Member plans waiting" in listed and plan.id in listed and first.id in listed
     assert "0 of 2" in listed
+
+
+def _by_hand(slack: Slack, request_id: str, **values: object) -> None:
+    """What someone with database access and no approvers does to a gate's row."""
+    with slack.repo.engine.begin() as connection:
+        connection.execute(update(RequestRow).where(RequestRow.id == request_id).values(**values))
+    slack.stack.deps.worker_bell.ring()
+
+
+def test_a_gate_marked_approved_in_the_database_sends_nothing(slack_only_server: Slack) -> None:
+    slack = slack_only_server
+    plan = propose(slack, REQUESTER, LEAVER_MEMBER, LEAVER_USERS_TEXT)
+    first = gate(slack, plan, 1)
+    now = slack.clock()
+    _by_hand(
+        slack, first.id, status="APPROVED", approved_at=now, execute_by=now + timedelta(minutes=15)
+    )
+    wait_until(lambda: slack.get(first.id).status is Status.TAMPERED, what="the door's refusal")
+    assert writes(slack) == []
+    assert "request.tampered" in [e.kind for e in slack.repo.audit_trail(first.id)]
+
+
+def test_a_gate_whose_steps_are_edited_after_its_approvals_sends_nothing(
+    slack_only_server: Slack,
+) -> None:
+    slack = slack_only_server
+    plan = propose(slack, REQUESTER, LEAVER_MEMBER, LEAVER_USERS_TEXT)
+    first = gate(slack, plan, 1)
+    slack.click(APPROVERS[0], "approve", first)
+    # The attacker swaps in other steps before the second approval makes it APPROVED.
+    _by_hand(slack, first.id, params={**first.params, "edited": "by hand"})
+    slack.click(APPROVERS[1], "approve", first)
+    wait_until(lambda: slack.get(first.id).status is Status.TAMPERED, what="the door's refusal")
+    assert writes(slack) == []
