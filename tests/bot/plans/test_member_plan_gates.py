@@ -102,6 +102,7 @@ def test_a_gate_whose_steps_are_edited_after_its_approvals_sends_nothing(
     plan = propose(slack, REQUESTER, LEAVER_MEMBER, LEAVER_USERS_TEXT)
     first = gate(slack, plan, 1)
     slack.click(APPROVERS[0], "approve", first)
+    wait_until(lambda: slack.repo.decisions_for(first.id), what="the first approval")
     # The attacker swaps in other steps before the second approval makes it APPROVED.
     _by_hand(slack, first.id, params={**first.params, "edited": "by hand"})
     slack.click(APPROVERS[1], "approve", first)
